@@ -1,0 +1,66 @@
+# ketaclinic — the two commands a newcomer needs are `make run` and `make test`.
+# Everything else here is what those two are made of.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+CHROMIUM ?= /usr/bin/chromium
+export DJANGO_SETTINGS_MODULE := ketaclinic.settings
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run setup test check lint typecheck imports pytest core-only bench browser demo clean
+
+## run: set up, migrate the SQLite database under var/, load the demo clinic if empty, serve it
+run: setup
+	$(BIN)/ketaclinic run
+
+## setup: create .venv and install the project with its development tools
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## test: set up and run every check (format, lint, types, import contracts, all tests)
+test: setup browser check pytest
+
+check: lint typecheck imports
+
+lint:
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck:
+	$(BIN)/mypy src tests
+
+imports:
+	$(BIN)/lint-imports
+
+pytest:
+	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup
+
+## core-only: the scientific core's tests in a venv without Django (proves the core stands alone)
+core-only:
+	test -x .venv-core/bin/python || $(PYTHON) -m venv .venv-core
+	.venv-core/bin/python -m pip install --quiet numpy scipy pytest hypothesis
+	cd tests/core && PYTHONPATH=$(CURDIR)/src ../../.venv-core/bin/pytest -p no:cacheprovider -q -c /dev/null --rootdir=. .
+
+## browser: install Debian's Chromium for the Playwright tests when it is missing
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
+
+## bench: speed and memory benchmarks; results go to docs/performance.md by hand
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .venv-core .mypy_cache .ruff_cache build *.egg-info src/*.egg-info

@@ -1,0 +1,1 @@
+"""ketaclinic: the Django project that runs an IV-ketamine neuropathic-pain clinic."""

@@ -1,0 +1,1 @@
+"""Core tests: pure and fast. This directory must never import Django."""
