@@ -36,7 +36,7 @@ lint:
 	$(BIN)/ruff check src tests benchmarks
 
 typecheck:
-	$(BIN)/mypy src tests
+	KETACLINIC_DEV=1 $(BIN)/mypy src tests conftest.py
 
 imports:
 	$(BIN)/lint-imports

@@ -1,0 +1,90 @@
+"""Roles and what each may do: the single source of the permission matrix.
+
+docs/security.md shows this table; a test renders it from here and fails when
+the document drifts, and another walks every URL route against it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Clinic admin"
+    PHYSICIAN = "physician", "Physician (prescriber)"
+    NURSE = "nurse", "Nurse"
+    FRONT_DESK = "frontdesk", "Front desk"
+    PATIENT = "patient", "Patient"
+
+
+class Capability(StrEnum):
+    """Things a user may do. Views and API endpoints each require exactly one."""
+
+    PATIENT_SEARCH = "patient.search"
+    PATIENT_CREATE = "patient.create"
+    PATIENT_VIEW_DEMOGRAPHICS = "patient.view_demographics"
+    PATIENT_EDIT_DEMOGRAPHICS = "patient.edit_demographics"
+    PATIENT_VIEW_CLINICAL = "patient.view_clinical"
+    PATIENT_EDIT_CLINICAL = "patient.edit_clinical"
+    AUDIT_VIEW = "audit.view"
+    USERS_MANAGE = "users.manage"
+    PORTAL_OWN_RECORD = "portal.own_record"
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK})
+
+_C = Capability
+CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    # The clinic admin runs the clinic (users, audit, registry) but does not
+    # read clinical details: least privilege (ASVS 4.0 V4.1.3).
+    Role.ADMIN: frozenset(
+        {
+            _C.PATIENT_SEARCH,
+            _C.PATIENT_CREATE,
+            _C.PATIENT_VIEW_DEMOGRAPHICS,
+            _C.PATIENT_EDIT_DEMOGRAPHICS,
+            _C.AUDIT_VIEW,
+            _C.USERS_MANAGE,
+        }
+    ),
+    Role.PHYSICIAN: frozenset(
+        {
+            _C.PATIENT_SEARCH,
+            _C.PATIENT_CREATE,
+            _C.PATIENT_VIEW_DEMOGRAPHICS,
+            _C.PATIENT_EDIT_DEMOGRAPHICS,
+            _C.PATIENT_VIEW_CLINICAL,
+            _C.PATIENT_EDIT_CLINICAL,
+        }
+    ),
+    Role.NURSE: frozenset(
+        {
+            _C.PATIENT_SEARCH,
+            _C.PATIENT_CREATE,
+            _C.PATIENT_VIEW_DEMOGRAPHICS,
+            _C.PATIENT_EDIT_DEMOGRAPHICS,
+            _C.PATIENT_VIEW_CLINICAL,
+            _C.PATIENT_EDIT_CLINICAL,
+        }
+    ),
+    # Front desk registers and finds patients and keeps contact details right.
+    Role.FRONT_DESK: frozenset(
+        {
+            _C.PATIENT_SEARCH,
+            _C.PATIENT_CREATE,
+            _C.PATIENT_VIEW_DEMOGRAPHICS,
+            _C.PATIENT_EDIT_DEMOGRAPHICS,
+        }
+    ),
+    Role.PATIENT: frozenset({_C.PORTAL_OWN_RECORD}),
+}
+
+
+def role_can(role: str, capability: Capability) -> bool:
+    """Return whether ``role`` grants ``capability`` (unknown roles grant nothing)."""
+    try:
+        return capability in CAPABILITIES[Role(role)]
+    except ValueError:
+        return False

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import base64
+from io import BytesIO
+
+import qrcode
+import qrcode.image.svg
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ketaclinic.accounts import services
+from ketaclinic.accounts.forms import TokenForm
+from ketaclinic.accounts.models import User
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Ask for the TOTP code; enrol an authenticator first if the user has none."""
+    user = request.user
+    assert isinstance(user, User)
+    if not user.requires_two_factor or user.is_verified():
+        return redirect("home")
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    enrolling = device is None
+    if device is None:
+        device = services.start_totp_enrolment(user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            if enrolling:
+                services.confirm_totp(user, device)
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        form.add_error("token", "That code is not right, or it has expired. Try the current one.")
+    context = {"form": form, "enrolling": enrolling}
+    if enrolling:
+        context |= {"qr_svg": _qr_svg(device.config_url), "secret": _b32(device.bin_key)}
+    return render(request, "accounts/two_factor.html", context)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return "/"
+
+
+def _b32(key: bytes) -> str:
+    return base64.b32encode(key).decode().rstrip("=")
+
+
+def _qr_svg(uri: str) -> str:
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()

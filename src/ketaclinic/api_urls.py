@@ -1,0 +1,34 @@
+from django.urls import path
+
+from ketaclinic.accounts import api as accounts_api
+from ketaclinic.patients import api as patients_api
+
+app_name = "api"
+urlpatterns = [
+    path("me/", accounts_api.Me.as_view(), name="me"),
+    path("auth/token/", accounts_api.ObtainToken.as_view(), name="token"),
+    path("patients/", patients_api.PatientListCreate.as_view(), name="patient-list"),
+    path("patients/search/", patients_api.PatientSearch.as_view(), name="patient-search"),
+    path("patients/<uuid:code>/", patients_api.PatientDetail.as_view(), name="patient-detail"),
+    path(
+        "patients/<uuid:code>/conditions/",
+        patients_api.ConditionListCreate.as_view(),
+        name="patient-conditions",
+    ),
+    path(
+        "patients/<uuid:code>/medications/",
+        patients_api.MedicationListCreate.as_view(),
+        name="patient-medications",
+    ),
+    path(
+        "patients/<uuid:code>/allergies/",
+        patients_api.AllergyListCreate.as_view(),
+        name="patient-allergies",
+    ),
+    path(
+        "patients/<uuid:code>/measurements/",
+        patients_api.MeasurementListCreate.as_view(),
+        name="patient-measurements",
+    ),
+    path("portal/me/", patients_api.PortalMe.as_view(), name="portal-me"),
+]

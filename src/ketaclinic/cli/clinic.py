@@ -1,0 +1,194 @@
+"""``ketaclinic run``, ``ketaclinic demo`` and ``ketaclinic audit verify``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from ketaclinic.cli import CliError, setup_django
+from ketaclinic.paths import var_dir
+
+
+def register(subparsers: Any) -> None:
+    run = subparsers.add_parser("run", help="migrate, load the demo clinic if empty, and serve")
+    run.add_argument("--bind", default="127.0.0.1:8000", help="address:port (default %(default)s)")
+    run.add_argument(
+        "--workers", type=int, default=2, help="gunicorn workers (default %(default)s)"
+    )
+    run.add_argument(
+        "--demo-patients",
+        type=int,
+        default=50,
+        metavar="N",
+        help="patients in the demo clinic loaded into an empty database",
+    )
+    run.add_argument("--no-serve", action="store_true", help="set up and exit (for scripts)")
+    run.set_defaults(handler=_run)
+
+    demo = subparsers.add_parser("demo", help="load the synthetic demo clinic")
+    demo.add_argument(
+        "--patients",
+        type=_positive_int,
+        default=50,
+        metavar="N",
+        help="number of synthetic patients (default %(default)s; 100000 works)",
+    )
+    demo.add_argument("--seed", type=int, default=2026, help="random seed (default %(default)s)")
+    demo.set_defaults(handler=_demo)
+    demo_sub = demo.add_subparsers(dest="demo_command", metavar="SUBCOMMAND")
+    totp = demo_sub.add_parser("totp", help="print the current 2FA code of a demo account")
+    totp.add_argument("username")
+    totp.set_defaults(handler=_demo_totp)
+
+    audit = subparsers.add_parser("audit", help="audit trail tools")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND", required=True)
+    verify = audit_sub.add_parser("verify", help="check the audit hash chain end to end")
+    verify.set_defaults(handler=_audit_verify)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--patients must be a whole number, not {text!r}"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("--patients must be 0 or more")
+    return value
+
+
+def prepare_local_environment() -> Path:
+    """Defaults for a single-machine install: data and generated secrets under var/."""
+    var = var_dir()
+    var.mkdir(parents=True, exist_ok=True)
+    for name in ("SECRET_KEY", "AUDIT_HMAC_KEY"):
+        path = var / name.lower()
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        if not os.environ.get(name):
+            os.environ.setdefault(f"{name}_FILE", str(path))
+    # Served on this machine over plain HTTP: cookies cannot require HTTPS here.
+    os.environ.setdefault("HTTPS", "False")
+    return var
+
+
+def _run(args: argparse.Namespace) -> int:
+    prepare_local_environment()
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    from ketaclinic.demo import clinic_is_empty
+
+    if clinic_is_empty():
+        print(f"Empty database: loading the demo clinic ({args.demo_patients} synthetic patients)")
+        _load_demo(args.demo_patients, seed=2026)
+        _print_demo_logins()
+    if args.no_serve:
+        return 0
+    print(f"Serving ketaclinic at http://{args.bind}  (Ctrl-C to stop)", flush=True)
+    # The gunicorn of this virtual environment, replacing this process (Ctrl-C reaches it).
+    beside = Path(sys.executable).with_name("gunicorn")
+    gunicorn = str(beside) if beside.exists() else (shutil.which("gunicorn") or "gunicorn")
+    os.execv(  # noqa: S606 (fixed argument list, no shell)
+        gunicorn,
+        [
+            gunicorn,
+            "ketaclinic.wsgi",
+            "--bind",
+            args.bind,
+            "--workers",
+            str(args.workers),
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            '%(t)s "%(m)s %(U)s" %(s)s',
+        ],
+    )
+
+
+def _demo(args: argparse.Namespace) -> int:
+    prepare_local_environment()
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from ketaclinic.demo import clinic_is_empty
+
+    if not clinic_is_empty():
+        raise CliError("the database already holds a clinic; the demo loads into an empty database")
+    _load_demo(args.patients, seed=args.seed)
+    _print_demo_logins()
+    return 0
+
+
+def _load_demo(patients: int, *, seed: int) -> None:
+    from tqdm import tqdm
+
+    from ketaclinic.demo import load_demo
+
+    with tqdm(total=patients, unit="patient", disable=patients < 1000 or None) as bar:
+        load_demo(patients, seed=seed, progress=bar.update)
+
+
+def _print_demo_logins() -> None:
+    import base64
+
+    from ketaclinic.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_PATIENT_LOGINS
+
+    print(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
+    print("Staff also need a TOTP code: add the key to an authenticator app, or run")
+    print("`ketaclinic demo totp USERNAME` to print the current code.")
+    for a in DEMO_ACCOUNTS:
+        key = base64.b32encode(bytes.fromhex(a.totp_secret_hex)).decode().rstrip("=")
+        print(f"  {a.username:<12} {a.role:<10} TOTP key {key}")
+    for username in DEMO_PATIENT_LOGINS:
+        print(f"  {username:<12} patient    (portal; no second factor)")
+    print()
+
+
+def _demo_totp(args: argparse.Namespace) -> int:
+    prepare_local_environment()
+    setup_django()
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = (
+        TOTPDevice.objects.filter(user__username=args.username, confirmed=True)
+        .select_related("user__clinic")
+        .first()
+    )
+    if device is None:
+        raise CliError(f"username: no demo account {args.username!r} with an authenticator")
+    if not device.user.clinic.is_demo:
+        raise CliError("username: codes are printed only for accounts of the demo clinic")
+    print(f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}")
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    prepare_local_environment()
+    setup_django()
+    from ketaclinic.audit.chain import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        print(f"audit chain OK: {report.checked} records verified")
+        return 0
+    where = f"record #{report.broken_seq}"
+    if report.broken_id is not None:
+        where += f" (row id {report.broken_id})"
+    print(
+        f"audit chain BROKEN at {where}: {report.reason}. "
+        f"{report.checked} records before it are intact.",
+        file=sys.stderr,
+    )
+    return 1

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    """Template context shared by every page."""
+    return {"site_name": settings.SITE_NAME}

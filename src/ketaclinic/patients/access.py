@@ -1,0 +1,145 @@
+"""Permission-checked getters for patient records.
+
+A record outside the user's clinic answers 404, exactly like a record that does
+not exist, so that codes cannot be probed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from ketaclinic.accounts.roles import Capability
+from ketaclinic.lib.access import require
+from ketaclinic.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Condition,
+    EntryStatus,
+    Medication,
+    Patient,
+)
+from ketaclinic.patients.validation import phone_digits, search_key
+
+SEARCH_LIMIT = 50
+ENTRY_MODELS: dict[str, type[BodyMeasurement | Allergy | Medication | Condition]] = {
+    "measurement": BodyMeasurement,
+    "allergy": Allergy,
+    "medication": Medication,
+    "condition": Condition,
+}
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y")
+
+
+def patients_for(user: Any) -> QuerySet[Patient]:
+    """All patients of the user's clinic (the user must be allowed to search)."""
+    staff = require(user, Capability.PATIENT_SEARCH)
+    return Patient.objects.filter(clinic_id=staff.clinic_id)
+
+
+def get_patient_for_user(
+    user: Any, code: UUID | str, capability: Capability = Capability.PATIENT_VIEW_DEMOGRAPHICS
+) -> Patient:
+    staff = require(user, capability)
+    try:
+        return Patient.objects.select_related("clinic").get(code=code, clinic_id=staff.clinic_id)
+    except (Patient.DoesNotExist, ValueError):
+        raise Http404("No such patient") from None
+
+
+def get_own_patient(user: Any) -> Patient:
+    """The portal user's own record."""
+    portal_user = require(user, Capability.PORTAL_OWN_RECORD)
+    try:
+        return Patient.objects.get(portal_user=portal_user)
+    except Patient.DoesNotExist:
+        raise Http404("No patient record is linked to this account") from None
+
+
+def get_entry_for_user(
+    user: Any, patient_code: UUID | str, kind: str, entry_code: UUID | str
+) -> BodyMeasurement | Allergy | Medication | Condition:
+    patient = get_patient_for_user(user, patient_code, Capability.PATIENT_EDIT_CLINICAL)
+    model = ENTRY_MODELS.get(kind)
+    if model is None:
+        raise Http404("No such kind of entry")
+    try:
+        return model.objects.select_related("patient").get(code=entry_code, patient=patient)
+    except (model.DoesNotExist, ValueError):
+        raise Http404("No such entry") from None
+
+
+def clinical_summary(patient: Patient) -> dict[str, list[Any]]:
+    """The clinical lists of a chart (four queries, whatever their length)."""
+    live = ~Q(status=EntryStatus.ENTERED_IN_ERROR)
+    return {
+        "conditions": list(patient.conditions.filter(live)),
+        "medications": list(patient.medications.filter(live)),
+        "allergies": list(patient.allergies.filter(live)),
+        "measurements": list(patient.measurements.filter(live)[:10]),
+    }
+
+
+def search_patients(user: Any, query: str) -> list[Patient]:
+    """Find patients by name, date of birth or phone; one indexed query.
+
+    * ``1980-04-02`` (or 04/02/1980): date of birth
+    * four or more digits: phone number (prefix of the digits)
+    * ``smi`` / ``smith, jo`` / ``jo smith``: name prefixes, in either order
+    """
+    query = query.strip()
+    base = patients_for(user).only(
+        "code", "chart_number", "given_name", "family_name", "date_of_birth", "phone", "sex"
+    )
+    if not query:
+        return []
+    birth_date = _parse_date(query)
+    if birth_date is not None:
+        found = base.filter(date_of_birth=birth_date)
+    elif re.fullmatch(r"[\d\s()+.-]+", query) and len(phone_digits(query)) >= 4:
+        found = base.filter(_prefix("phone_digits", phone_digits(query)))
+    else:
+        name_filter = _name_filter(query)
+        if name_filter is None:
+            return []
+        found = base.filter(name_filter)
+    return list(found.order_by("search_family", "search_given")[:SEARCH_LIMIT])
+
+
+def _name_filter(query: str) -> Q | None:
+    parts = [search_key(p) for p in re.split(r"[,\s]+", query) if search_key(p)]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return _prefix("search_family", parts[0]) | _prefix("search_given", parts[0])
+    first, last = parts[0], parts[-1]
+    if "," in query:  # "family, given"
+        return _prefix("search_family", first) & _prefix("search_given", last)
+    return (_prefix("search_given", first) & _prefix("search_family", last)) | (
+        _prefix("search_family", first) & _prefix("search_given", last)
+    )
+
+
+def _prefix(field: str, prefix: str) -> Q:
+    """``field`` starts with ``prefix``, as a range the B-tree index answers.
+
+    (``startswith`` becomes LIKE, which SQLite cannot answer from an index on
+    a case-sensitive column; the range works on SQLite and PostgreSQL alike
+    because the search columns hold only lower-case ASCII letters and digits.)
+    """
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+
+
+def _parse_date(text: str) -> dt.date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a calendar date)
+        except ValueError:
+            continue
+    return None

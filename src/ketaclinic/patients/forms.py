@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from ketaclinic.patients.models import Allergy, Condition, EntryStatus, Medication, Patient
+from ketaclinic.patients.services import DEMOGRAPHIC_FIELDS
+from ketaclinic.patients.validation import (
+    validate_height_cm,
+    validate_past_date,
+    validate_weight_kg,
+)
+from ketacore.units import cm_from_in, kg_from_lb
+
+_DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class PatientForm(forms.ModelForm[Patient]):
+    class Meta:
+        model = Patient
+        fields = DEMOGRAPHIC_FIELDS
+        widgets = {  # noqa: RUF012 (Django's own attribute)
+            "date_of_birth": _DATE,
+            "pain_onset_date": _DATE,
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "emergency_contact_phone": forms.TextInput(attrs={"type": "tel"}),
+        }
+
+
+class MeasurementForm(forms.Form):
+    weight = forms.DecimalField(required=False, max_digits=6, decimal_places=2, min_value=0)
+    weight_unit = forms.ChoiceField(choices=(("kg", "kg"), ("lb", "lb")), initial="kg")
+    height = forms.DecimalField(required=False, max_digits=6, decimal_places=2, min_value=0)
+    height_unit = forms.ChoiceField(choices=(("cm", "cm"), ("in", "in")), initial="cm")
+    measured_on = forms.DateField(widget=_DATE, validators=[validate_past_date])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        weight, height = data.get("weight"), data.get("height")
+        if weight is None and height is None and not self.errors:
+            raise ValidationError("Enter a weight, a height or both.")
+        data["weight_kg"] = self._convert("weight", weight, data.get("weight_unit"))
+        data["height_cm"] = self._convert("height", height, data.get("height_unit"))
+        return data
+
+    def _convert(self, field: str, value: Decimal | None, unit: str | None) -> Decimal | None:
+        if value is None:
+            return None
+        if unit == "lb":
+            value = Decimal(str(kg_from_lb(float(value))))
+        elif unit == "in":
+            value = Decimal(str(cm_from_in(float(value))))
+        value = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        try:
+            (validate_weight_kg if field == "weight" else validate_height_cm)(value)
+        except ValidationError as exc:
+            self.add_error(field, exc)
+        return value
+
+
+class AllergyForm(forms.ModelForm[Allergy]):
+    class Meta:
+        model = Allergy
+        fields = ("substance", "reaction", "severity")
+
+
+class MedicationForm(forms.ModelForm[Medication]):
+    class Meta:
+        model = Medication
+        fields = ("name", "dose", "started_on")
+        widgets = {"started_on": _DATE}  # noqa: RUF012 (Django's own attribute)
+
+
+class ConditionForm(forms.ModelForm[Condition]):
+    class Meta:
+        model = Condition
+        fields = ("icd10_code", "description", "onset_date", "is_primary_pain_diagnosis")
+        widgets = {"onset_date": _DATE}  # noqa: RUF012 (Django's own attribute)
+        help_texts = {  # noqa: RUF012 (Django's own attribute)
+            "icd10_code": "For example G90.521 (CRPS I, right lower limb) or E11.42.",
+            "description": "Filled in from the catalogue when left empty.",
+        }
+
+
+class RetireForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=(
+            (EntryStatus.RESOLVED, "Resolved / stopped"),
+            (EntryStatus.ENTERED_IN_ERROR, "Entered in error"),
+        )
+    )
+    reason = forms.CharField(max_length=200)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="Find a patient",
+        max_length=100,
+        required=False,
+        help_text="Name (family, given), date of birth (YYYY-MM-DD) or phone number.",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "autofocus": True}),
+    )

@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinLengthValidator
+from django.db import models
+from django.urls import reverse
+
+from ketaclinic.accounts.models import Clinic
+from ketaclinic.patients.validation import (
+    phone_digits,
+    search_key,
+    validate_date_of_birth,
+    validate_height_cm,
+    validate_icd10,
+    validate_past_date,
+    validate_weight_kg,
+)
+from ketacore.icd10 import describe, normalise_icd10
+
+
+class Sex(models.TextChoices):
+    """Administrative sex, as FHIR's administrative-gender value set."""
+
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class EntryStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    RESOLVED = "resolved", "Resolved / stopped"
+    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+
+class Patient(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    chart_number = models.CharField(max_length=20, editable=False)
+    given_name = models.CharField("given name", max_length=100, validators=[MinLengthValidator(1)])
+    family_name = models.CharField("family name", max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(validators=[validate_date_of_birth])
+    sex = models.CharField(max_length=8, choices=Sex.choices)
+    phone = models.CharField(max_length=32, blank=True)
+    email = models.EmailField(blank=True)
+    address_line = models.CharField("address", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state / region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=32, blank=True)
+    pain_onset_date = models.DateField(
+        "date pain began", null=True, blank=True, validators=[validate_past_date]
+    )
+    portal_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patient_record",
+    )
+    # Folded copies for indexed prefix search (see validation.search_key).
+    search_family = models.CharField(max_length=100, editable=False)
+    search_given = models.CharField(max_length=100, editable=False)
+    phone_digits = models.CharField(max_length=32, editable=False, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("family_name", "given_name")
+        constraints = (
+            models.UniqueConstraint(fields=("clinic", "chart_number"), name="patient_chart_uniq"),
+        )
+        indexes = (
+            models.Index(
+                fields=("clinic", "search_family", "search_given"), name="patient_name_idx"
+            ),
+            models.Index(fields=("clinic", "search_given"), name="patient_given_idx"),
+            models.Index(fields=("clinic", "date_of_birth"), name="patient_dob_idx"),
+            models.Index(fields=("clinic", "phone_digits"), name="patient_phone_idx"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_name}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_family = search_key(self.family_name)
+        self.search_given = search_key(self.given_name)
+        self.phone_digits = phone_digits(self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,  # type: ignore[misc]  # reason: Django accepts any iterable
+                "search_family",
+                "search_given",
+                "phone_digits",
+                "updated_at",
+            }
+        super().save(*args, **kwargs)  # type: ignore[arg-type]  # reason: forwarded as given
+
+    def get_absolute_url(self) -> str:
+        return reverse("patients:chart", kwargs={"code": self.code})
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def latest_weight(self) -> BodyMeasurement | None:
+        return (
+            self.measurements.filter(weight_kg__isnull=False)
+            .order_by("-measured_on", "-recorded_at")
+            .first()
+        )
+
+
+class _ChartEntry(models.Model):
+    """Fields every chart entry shares: a public code, who recorded it and when."""
+
+    code = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=20, choices=EntryStatus.choices, default=EntryStatus.ACTIVE
+    )
+    status_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class BodyMeasurement(_ChartEntry):
+    """Weight and/or height, with the date they were measured (dosing uses the date)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="measurements")
+    weight_kg = models.DecimalField(
+        "weight (kg)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[validate_weight_kg],
+    )
+    height_cm = models.DecimalField(
+        "height (cm)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[validate_height_cm],
+    )
+    measured_on = models.DateField(validators=[validate_past_date])
+
+    class Meta:
+        ordering = ("-measured_on", "-recorded_at")
+
+    def __str__(self) -> str:
+        return f"{self.weight_kg} kg / {self.height_cm} cm on {self.measured_on}"
+
+    def clean(self) -> None:
+        if self.weight_kg is None and self.height_cm is None:
+            raise ValidationError({"weight_kg": "Enter a weight, a height or both."})
+
+
+class Allergy(_ChartEntry):
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+        UNKNOWN = "unknown", "Unknown"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="allergies")
+    substance = models.CharField(max_length=200)
+    reaction = models.CharField(max_length=200, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.UNKNOWN)
+
+    class Meta:
+        ordering = ("substance",)
+        verbose_name_plural = "allergies"
+
+    def __str__(self) -> str:
+        return self.substance
+
+
+class Medication(_ChartEntry):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
+    name = models.CharField(max_length=200)
+    dose = models.CharField("dose and frequency", max_length=200, blank=True)
+    started_on = models.DateField(null=True, blank=True, validators=[validate_past_date])
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Condition(_ChartEntry):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")
+    icd10_code = models.CharField("ICD-10-CM code", max_length=8, validators=[validate_icd10])
+    description = models.CharField(max_length=200, blank=True)
+    onset_date = models.DateField(null=True, blank=True, validators=[validate_past_date])
+    is_primary_pain_diagnosis = models.BooleanField("primary pain diagnosis", default=False)
+
+    class Meta:
+        ordering = ("-is_primary_pain_diagnosis", "icd10_code")
+
+    def __str__(self) -> str:
+        return f"{self.icd10_code} {self.description}"
+
+    def clean(self) -> None:
+        try:
+            self.icd10_code = normalise_icd10(self.icd10_code)
+        except Exception:
+            return
+        if not self.description:
+            catalogued = describe(self.icd10_code)
+            if catalogued is None:
+                raise ValidationError(
+                    {"description": "This code is not in the clinic's catalogue: describe it."}
+                )
+            self.description = catalogued

@@ -1,0 +1,198 @@
+"""Write operations on the patient registry.
+
+Each function validates with the model's own rules (the same for the UI, the
+API and the CLI), saves inside one transaction and writes the audit record in
+that transaction: a change and its audit record commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from ketaclinic.accounts.models import Clinic, User
+from ketaclinic.audit.services import Action, diff, record
+from ketaclinic.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Condition,
+    EntryStatus,
+    Medication,
+    Patient,
+)
+
+DEMOGRAPHIC_FIELDS = (
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "address_line",
+    "city",
+    "region",
+    "postal_code",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "pain_onset_date",
+)
+
+ChartEntry = BodyMeasurement | Allergy | Medication | Condition
+E = TypeVar("E", BodyMeasurement, Allergy, Medication, Condition)
+
+
+@transaction.atomic
+def create_patient(actor: User, data: dict[str, Any], *, clinic: Clinic | None = None) -> Patient:
+    """Register a patient in the actor's clinic and give them the next chart number."""
+    clinic = clinic or actor.clinic
+    patient = Patient(clinic=clinic, **_only(data, DEMOGRAPHIC_FIELDS))
+    patient.full_clean(exclude=["chart_number"])
+    patient.chart_number = next_chart_number(clinic)
+    patient.save()
+    record(
+        actor,
+        Action.CREATE,
+        obj=patient,
+        patient_code=str(patient.code),
+        summary="Patient registered",
+        changes=_only(data, DEMOGRAPHIC_FIELDS),
+    )
+    return patient
+
+
+@transaction.atomic
+def update_patient(actor: User, patient: Patient, data: dict[str, Any]) -> Patient:
+    """Change demographic fields; unchanged fields are left alone."""
+    before = {name: getattr(patient, name) for name in DEMOGRAPHIC_FIELDS}
+    for name, value in _only(data, DEMOGRAPHIC_FIELDS).items():
+        setattr(patient, name, value)
+    patient.full_clean()
+    changes = diff(patient, before, DEMOGRAPHIC_FIELDS)
+    if changes:
+        patient.save(update_fields=tuple(changes))
+        record(
+            actor,
+            Action.UPDATE,
+            obj=patient,
+            patient_code=str(patient.code),
+            summary="Demographics changed",
+            changes=changes,
+        )
+    return patient
+
+
+def next_chart_number(clinic: Clinic) -> str:
+    """Return the clinic's next chart number (caller holds a transaction)."""
+    Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
+    numbers = Patient.objects.filter(clinic=clinic).aggregate(Max("chart_number"))
+    last = numbers["chart_number__max"]
+    return f"KC-{(int(last[3:]) if last else 0) + 1:06d}"
+
+
+@transaction.atomic
+def record_measurement(actor: User, patient: Patient, data: dict[str, Any]) -> BodyMeasurement:
+    entry = BodyMeasurement(
+        patient=patient, recorded_by=actor, **_only(data, ("weight_kg", "height_cm", "measured_on"))
+    )
+    return _add_entry(actor, entry, "Body measurement recorded")
+
+
+@transaction.atomic
+def add_allergy(actor: User, patient: Patient, data: dict[str, Any]) -> Allergy:
+    entry = Allergy(
+        patient=patient, recorded_by=actor, **_only(data, ("substance", "reaction", "severity"))
+    )
+    return _add_entry(actor, entry, "Allergy recorded")
+
+
+@transaction.atomic
+def add_medication(actor: User, patient: Patient, data: dict[str, Any]) -> Medication:
+    entry = Medication(
+        patient=patient, recorded_by=actor, **_only(data, ("name", "dose", "started_on"))
+    )
+    return _add_entry(actor, entry, "Medication recorded")
+
+
+@transaction.atomic
+def add_condition(actor: User, patient: Patient, data: dict[str, Any]) -> Condition:
+    entry = Condition(
+        patient=patient,
+        recorded_by=actor,
+        **_only(data, ("icd10_code", "description", "onset_date", "is_primary_pain_diagnosis")),
+    )
+    return _add_entry(actor, entry, "Condition recorded")
+
+
+@transaction.atomic
+def retire_entry(actor: User, entry: ChartEntry, *, status: str, reason: str) -> ChartEntry:
+    """Mark an entry resolved/stopped or entered in error. Nothing is ever erased."""
+    if status not in (EntryStatus.RESOLVED, EntryStatus.ENTERED_IN_ERROR):
+        raise ValidationError({"status": "must be 'resolved' or 'entered_in_error'"})
+    if not reason.strip():
+        raise ValidationError({"status_reason": "Give a reason."})
+    before = {"status": entry.status, "status_reason": entry.status_reason}
+    entry.status, entry.status_reason = status, reason.strip()[:200]
+    entry.save(update_fields=("status", "status_reason"))
+    action = Action.DELETE if status == EntryStatus.ENTERED_IN_ERROR else Action.UPDATE
+    record(
+        actor,
+        action,
+        obj=entry,
+        patient_code=str(entry.patient.code),
+        summary=f"{str(entry._meta.verbose_name).capitalize()} marked {entry.get_status_display()}",
+        changes=diff(entry, before, ("status", "status_reason")),
+    )
+    return entry
+
+
+def record_chart_view(actor: User, patient: Patient, *, part: str = "chart") -> None:
+    """Write the audit record of someone looking at a patient's record."""
+    record(
+        actor, Action.VIEW, obj=patient, patient_code=str(patient.code), summary=f"Viewed {part}"
+    )
+
+
+@transaction.atomic
+def link_portal_account(actor: User | None, patient: Patient, user: User) -> None:
+    patient.portal_user = user
+    patient.save(update_fields=("portal_user",))
+    record(
+        actor,
+        Action.UPDATE,
+        obj=patient,
+        patient_code=str(patient.code),
+        summary="Portal account linked",
+        changes={"portal_user": user.get_username()},
+    )
+
+
+def _add_entry(actor: User, entry: E, summary: str) -> E:
+    entry.full_clean(exclude=["patient", "recorded_by"])
+    entry.save()
+    values = {
+        f.name: getattr(entry, f.attname)
+        for f in entry._meta.concrete_fields
+        if f.name not in ("id", "patient", "recorded_by", "recorded_at", "code")
+    }
+    record(
+        actor,
+        Action.CREATE,
+        obj=entry,
+        patient_code=str(entry.patient.code),
+        summary=summary,
+        changes=values,
+    )
+    return entry
+
+
+def _only(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k in fields}
+
+
+def record_search(actor: User, result_count: int) -> None:
+    """Searches are audited too (without the search text, which may be PHI)."""
+    record(actor, Action.SEARCH, summary=f"Patient search ({result_count} results)")

@@ -1,0 +1,77 @@
+"""Data-entry plausibility limits for the registry.
+
+These reject typing errors (a weight of 700 kg, a height of 5 m); they are not
+clinical thresholds and decide nothing about treatment. A clinic can widen them
+in settings (``KETACLINIC_PLAUSIBLE_WEIGHT_KG`` etc.), for example for bariatric care.
+
+References:
+    The heaviest reliably documented adult weighed about 635 kg and the tallest
+    272 cm (Guinness World Records, cited in general references on human
+    extremes); the defaults below sit well inside those and cover adult care.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from ketacore.errors import InputError
+from ketacore.icd10 import normalise_icd10
+
+DEFAULT_PLAUSIBLE_WEIGHT_KG = (Decimal("20"), Decimal("350"))
+DEFAULT_PLAUSIBLE_HEIGHT_CM = (Decimal("50"), Decimal("250"))
+DEFAULT_MAX_AGE_YEARS = 120
+
+
+def _limits(name: str, default: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal]:
+    low, high = getattr(settings, name, default)
+    return Decimal(low), Decimal(high)
+
+
+def validate_weight_kg(value: Decimal) -> None:
+    low, high = _limits("KETACLINIC_PLAUSIBLE_WEIGHT_KG", DEFAULT_PLAUSIBLE_WEIGHT_KG)
+    if not low <= value <= high:
+        raise ValidationError(f"Weight must be between {low} and {high} kg.", code="range")
+
+
+def validate_height_cm(value: Decimal) -> None:
+    low, high = _limits("KETACLINIC_PLAUSIBLE_HEIGHT_CM", DEFAULT_PLAUSIBLE_HEIGHT_CM)
+    if not low <= value <= high:
+        raise ValidationError(f"Height must be between {low} and {high} cm.", code="range")
+
+
+def validate_past_date(value: dt.date) -> None:
+    if value > timezone.localdate():
+        raise ValidationError("This date cannot be in the future.", code="future")
+
+
+def validate_date_of_birth(value: dt.date) -> None:
+    validate_past_date(value)
+    oldest = timezone.localdate().year - DEFAULT_MAX_AGE_YEARS
+    if value.year < oldest:
+        raise ValidationError(
+            f"Date of birth must be after {oldest} (age over {DEFAULT_MAX_AGE_YEARS}).",
+            code="too_old",
+        )
+
+
+def validate_icd10(value: str) -> None:
+    try:
+        normalise_icd10(value)
+    except InputError as exc:
+        raise ValidationError(exc.rule[0].upper() + exc.rule[1:] + ".", code="icd10") from None
+
+
+def search_key(text: str) -> str:
+    """Fold a name for prefix search: lower case, accents and punctuation removed."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed.lower() if ch.isalnum() and ch.isascii())
+
+
+def phone_digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from ketaclinic.accounts.roles import Capability
+from ketaclinic.lib.access import acting_user, capability_required
+from ketaclinic.patients import access, services
+from ketaclinic.patients.forms import (
+    AllergyForm,
+    ConditionForm,
+    MeasurementForm,
+    MedicationForm,
+    PatientForm,
+    RetireForm,
+    SearchForm,
+)
+from ketaclinic.patients.models import Patient
+
+_C = Capability
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(_C.PATIENT_SEARCH)
+def patient_list(request: HttpRequest) -> HttpResponse:
+    """Search (POST, so that names and dates never sit in a URL) or browse (GET)."""
+    form = SearchForm(request.POST or None)
+    results: list[Patient] | None = None
+    page = None
+    if request.method == "POST" and form.is_valid():
+        results = access.search_patients(request.user, form.cleaned_data["q"])
+        services.record_search(acting_user(request), len(results))
+        if request.htmx:  # type: ignore[attr-defined]  # reason: set by django-htmx middleware
+            return render(request, "patients/_results.html", {"results": results, "searched": True})
+    else:
+        qs = access.patients_for(request.user).only(
+            "code", "chart_number", "given_name", "family_name", "date_of_birth", "phone", "sex"
+        )
+        page = Paginator(qs.order_by("search_family", "search_given", "pk"), 25).get_page(
+            request.GET.get("page")
+        )
+    context = {"form": form, "results": results, "page": page, "searched": results is not None}
+    return render(request, "patients/list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(_C.PATIENT_CREATE)
+def patient_create(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        patient = _apply(
+            form, lambda: services.create_patient(acting_user(request), form.cleaned_data)
+        )
+        if patient is not None:
+            return redirect(patient)
+    return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
+
+
+@capability_required(_C.PATIENT_VIEW_DEMOGRAPHICS)
+def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
+    patient = access.get_patient_for_user(request.user, code)
+    clinical = acting_user(request).can(_C.PATIENT_VIEW_CLINICAL)
+    services.record_chart_view(
+        acting_user(request), patient, part="chart" if clinical else "demographics"
+    )
+    context: dict[str, Any] = {"patient": patient, "clinical": clinical}
+    if clinical:
+        context |= access.clinical_summary(patient)
+        context["can_edit_clinical"] = acting_user(request).can(_C.PATIENT_EDIT_CLINICAL)
+    return render(request, "patients/chart.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(_C.PATIENT_EDIT_DEMOGRAPHICS)
+def patient_edit(request: HttpRequest, code: UUID) -> HttpResponse:
+    patient = access.get_patient_for_user(request.user, code, _C.PATIENT_EDIT_DEMOGRAPHICS)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _apply(form, lambda: services.update_patient(acting_user(request), patient, data)):
+            return redirect(patient)
+    title = f"Edit {patient.display_name}"
+    return render(request, "patients/form.html", {"form": form, "title": title, "patient": patient})
+
+
+_ENTRY_FORMS: dict[
+    str, tuple[type[forms.Form] | type[forms.ModelForm[Any]], Callable[..., Any], str]
+] = {
+    "measurement": (MeasurementForm, services.record_measurement, "Record weight and height"),
+    "allergy": (AllergyForm, services.add_allergy, "Record an allergy"),
+    "medication": (MedicationForm, services.add_medication, "Record a medication"),
+    "condition": (ConditionForm, services.add_condition, "Record a condition"),
+}
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(_C.PATIENT_EDIT_CLINICAL)
+def entry_create(request: HttpRequest, code: UUID, kind: str) -> HttpResponse:
+    patient = access.get_patient_for_user(request.user, code, _C.PATIENT_EDIT_CLINICAL)
+    if kind not in _ENTRY_FORMS:
+        raise Http404("No such kind of entry")
+    form_class, service, title = _ENTRY_FORMS[kind]
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _apply(form, lambda: service(acting_user(request), patient, data)):
+            return redirect(patient)
+    context = {"form": form, "title": title, "patient": patient}
+    return render(request, "patients/form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(_C.PATIENT_EDIT_CLINICAL)
+def entry_retire(request: HttpRequest, code: UUID, kind: str, entry_code: UUID) -> HttpResponse:
+    entry = access.get_entry_for_user(request.user, code, kind, entry_code)
+    form = RetireForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        status, reason = form.cleaned_data["status"], form.cleaned_data["reason"]
+        if _apply(
+            form,
+            lambda: services.retire_entry(
+                acting_user(request), entry, status=status, reason=reason
+            ),
+        ):
+            return redirect(entry.patient)
+    context = {"form": form, "title": f"Retire: {entry}", "patient": entry.patient}
+    return render(request, "patients/form.html", context)
+
+
+def _apply(form: forms.BaseForm, action: Callable[[], Any]) -> Any:
+    """Run a service; put its validation errors on the form, next to their fields."""
+    try:
+        return action()
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+        return None

@@ -1,0 +1,82 @@
+"""The permission matrix, in one place.
+
+``ROUTE_ACCESS`` names every URL route of the project and what it requires.
+A test walks every route the URL resolver knows, as every role, and fails for a
+route missing here, so a new page or endpoint cannot ship without a decision.
+docs/security.md shows :func:`render_markdown`'s output; a test keeps it true.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ketaclinic.accounts.roles import CAPABILITIES, Capability, Role
+
+PUBLIC: Final = "public"
+SIGNED_IN: Final = "signed in"
+
+Requirement = Capability | str
+_C = Capability
+
+#: route name -> {HTTP method -> requirement}
+ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
+    "home": {"GET": SIGNED_IN},
+    "healthz": {"GET": PUBLIC},
+    "accounts:login": {"GET": PUBLIC, "POST": PUBLIC},
+    "accounts:logout": {"POST": PUBLIC},  # harmless when signed out
+    "accounts:two_factor": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "patients:list": {"GET": _C.PATIENT_SEARCH, "POST": _C.PATIENT_SEARCH},
+    "patients:create": {"GET": _C.PATIENT_CREATE, "POST": _C.PATIENT_CREATE},
+    "patients:chart": {"GET": _C.PATIENT_VIEW_DEMOGRAPHICS},
+    "patients:edit": {"GET": _C.PATIENT_EDIT_DEMOGRAPHICS, "POST": _C.PATIENT_EDIT_DEMOGRAPHICS},
+    "patients:entry_create": {"GET": _C.PATIENT_EDIT_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
+    "patients:entry_retire": {"GET": _C.PATIENT_EDIT_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
+    "audit:list": {"GET": _C.AUDIT_VIEW},
+    "portal:home": {"GET": _C.PORTAL_OWN_RECORD},
+    "api-schema": {"GET": SIGNED_IN},
+    "api:me": {"GET": SIGNED_IN},
+    "api:token": {"POST": SIGNED_IN},
+    "api:patient-list": {"GET": _C.PATIENT_SEARCH, "POST": _C.PATIENT_CREATE},
+    "api:patient-search": {"POST": _C.PATIENT_SEARCH},
+    "api:patient-detail": {
+        "GET": _C.PATIENT_VIEW_DEMOGRAPHICS,
+        "PATCH": _C.PATIENT_EDIT_DEMOGRAPHICS,
+    },
+    "api:patient-conditions": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
+    "api:patient-medications": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
+    "api:patient-allergies": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
+    "api:patient-measurements": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
+    "api:portal-me": {"GET": _C.PORTAL_OWN_RECORD},
+}
+
+
+def allowed(role: str | None, requirement: Requirement) -> bool:
+    """Whether a user of ``role`` (None: anonymous) meets ``requirement``."""
+    if requirement == PUBLIC:
+        return True
+    if role is None:
+        return False
+    if requirement == SIGNED_IN:
+        return True
+    return Capability(requirement) in CAPABILITIES[Role(role)]
+
+
+def render_markdown() -> str:
+    """The two permission tables of docs/security.md."""
+    roles = list(Role)
+    lines = [
+        "| capability | " + " | ".join(r.label for r in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for capability in Capability:
+        marks = ["✓" if capability in CAPABILITIES[r] else "–" for r in roles]
+        lines.append(f"| `{capability}` | " + " | ".join(marks) + " |")
+    lines += ["", "| route | method | requires |", "|---|---|---|"]
+    for name, methods in ROUTE_ACCESS.items():
+        for method, requirement in methods.items():
+            lines.append(f"| `{name}` | {method} | `{requirement}` |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(render_markdown(), end="")
