@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ketacore.scoring import get_instrument
+from ketacore.scoring import ScoreResult, get_instrument
 
 
 def all_answers(instrument_id: str, value: int, **options: str) -> dict[str, int]:
@@ -24,3 +24,9 @@ def first_n_yes(instrument_id: str, n: int, **options: str) -> dict[str, int]:
     """Yes to the first ``n`` items, no to the rest."""
     items = get_instrument(instrument_id).items_with(options)
     return {item.id: int(i < n) for i, item in enumerate(items)}
+
+
+def band_id(result: ScoreResult) -> str:
+    """The band id of a result that must have a band."""
+    assert result.band is not None
+    return result.band.id

@@ -167,7 +167,7 @@ def test_it_describes_items_in_order_with_allowed_values(instrument_id):
 
 def _answer_sets(instrument_id: str, options: dict[str, str]) -> st.SearchStrategy[dict[str, int]]:
     items = get_instrument(instrument_id).items_with(options)
-    parts = {}
+    parts: dict[str, st.SearchStrategy[int | None]] = {}
     for item in items:
         values = st.sampled_from([c.value for c in item.choices])
         parts[item.id] = values if item.required else st.one_of(st.none(), values)
@@ -175,7 +175,7 @@ def _answer_sets(instrument_id: str, options: dict[str, str]) -> st.SearchStrate
 
 
 def _option_sets() -> list[tuple[str, dict[str, str]]]:
-    cases = []
+    cases: list[tuple[str, dict[str, str]]] = []
     for instrument in INSTRUMENTS.values():
         if not instrument.options:
             cases.append((instrument.id, {}))
