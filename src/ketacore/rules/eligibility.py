@@ -455,12 +455,15 @@ _FACT_KEYS = (
 )
 
 
-def _enum(data: Mapping[str, Any], key: str, allowed: Sequence[str]) -> str | None:
+def _enum(data: Mapping[str, Any], key: str, allowed: Sequence[str], where: str = "") -> str | None:
     value = data.get(key)
     if value is None:
         return None
     if value not in allowed:
-        raise InputError(key, f"must be null (unknown) or one of: {', '.join(allowed)}")
+        raise InputError(
+            f"{where}.{key}" if where else key,
+            f"must be null (unknown) or one of: {', '.join(allowed)}",
+        )
     return str(value)
 
 
@@ -559,8 +562,8 @@ def facts_from_dict(data: Mapping[str, Any]) -> EligibilityFacts:
             where = f"prior_treatments[{i}]"
             if not isinstance(entry, Mapping):
                 raise InputError(where, 'must be an object {"treatment": ..., "outcome": ...}')
-            t = _enum(entry, "treatment", [c.value for c in TreatmentClass])
-            o = _enum(entry, "outcome", [c.value for c in TreatmentOutcome])
+            t = _enum(entry, "treatment", [c.value for c in TreatmentClass], where)
+            o = _enum(entry, "outcome", [c.value for c in TreatmentOutcome], where)
             if t is None or o is None:
                 missing = "treatment" if t is None else "outcome"
                 raise InputError(f"{where}.{missing}", "is required")
