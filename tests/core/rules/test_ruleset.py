@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -146,3 +147,9 @@ def test_the_indices_used_above_point_at_the_expected_rules():
     assert doc["rules"][5]["id"] == "safety.hypertension_uncontrolled"
     assert doc["rules"][6]["id"] == "safety.bp_reading_severe"
     assert doc["rules"][21]["check"] == "medication_class"
+
+
+def test_docs_list_every_default_rule():
+    text = (Path(__file__).parents[3] / "docs" / "screening.md").read_text(encoding="utf-8")
+    for rule in default_rule_set().rules:
+        assert f"`{rule.id}`" in text, rule.id
