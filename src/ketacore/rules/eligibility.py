@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -211,6 +211,7 @@ class EligibilityDecision:
         rule_set_id: The rule set used.
         rule_set_version: Its version (store it with the decision).
         rule_set_approved_by: Who approved the rule set, or None.
+        evidence_grades: Evidence grades of the diagnosed conditions (also in findings).
     """
 
     decision: Decision
@@ -219,7 +220,7 @@ class EligibilityDecision:
     rule_set_id: str
     rule_set_version: str
     rule_set_approved_by: str | None = None
-    evidence_grades: tuple[str, ...] = field(default=())
+    evidence_grades: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
