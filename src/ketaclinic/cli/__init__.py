@@ -26,7 +26,7 @@ from ketacore.errors import InputError
 __all__ = ["CliError", "main", "read_json_input", "setup_django", "write_json"]
 
 #: Modules that contribute sub-commands, in the order they appear in --help.
-COMMAND_MODULES: tuple[str, ...] = ("ketaclinic.cli.clinic",)
+COMMAND_MODULES: tuple[str, ...] = ("ketaclinic.cli.clinic", "ketaclinic.cli.screening")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -69,7 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            # A command whose module is built on another branch is simply absent,
+            # so the commands that exist still work (e.g. `score` without `clinic`).
+            if exc.name != name:
+                raise
+            continue
+        module.register(subparsers)
     return parser
 
 

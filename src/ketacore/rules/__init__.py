@@ -1,0 +1,56 @@
+"""Eligibility rules for IV ketamine: a versioned rule set (data) and its evaluation.
+
+Use :func:`default_rule_set` (or :func:`load_rule_set` for a clinic's edited
+document), build :class:`EligibilityFacts` (or :func:`facts_from_dict` from
+JSON) and call :func:`evaluate`. See docs/screening.md for the rules table, the
+decision logic and the JSON formats.
+
+References:
+    shared/reference/clinical-facts.md §1.1, §1.2, §6, §7.4.
+"""
+
+from __future__ import annotations
+
+from ketacore.rules._ruleset import (
+    DrugClass,
+    EvidenceGrade,
+    Rule,
+    RuleSet,
+    Severity,
+    default_rule_set,
+    load_rule_set,
+)
+from ketacore.rules.eligibility import (
+    BloodPressureReading,
+    Decision,
+    EligibilityDecision,
+    EligibilityFacts,
+    Finding,
+    PriorTreatment,
+    TreatmentClass,
+    TreatmentOutcome,
+    decision_to_dict,
+    evaluate,
+    facts_from_dict,
+)
+
+__all__ = [
+    "BloodPressureReading",
+    "Decision",
+    "DrugClass",
+    "EligibilityDecision",
+    "EligibilityFacts",
+    "EvidenceGrade",
+    "Finding",
+    "PriorTreatment",
+    "Rule",
+    "RuleSet",
+    "Severity",
+    "TreatmentClass",
+    "TreatmentOutcome",
+    "decision_to_dict",
+    "default_rule_set",
+    "evaluate",
+    "facts_from_dict",
+    "load_rule_set",
+]
