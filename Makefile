@@ -36,7 +36,7 @@ lint:
 	$(BIN)/ruff check src tests benchmarks
 
 typecheck:
-	KETACLINIC_DEV=1 $(BIN)/mypy src tests conftest.py
+	KETACLINIC_DEV=1 $(BIN)/mypy src tests benchmarks conftest.py
 
 imports:
 	$(BIN)/lint-imports
