@@ -17,6 +17,7 @@ from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.accounts.services import create_user
 from ketaclinic.audit.services import Action, record
+from ketaclinic.lib.db import refresh_planner_statistics
 from ketaclinic.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -185,6 +186,7 @@ def load_demo(
             clinic_id=clinic.pk,
             summary=f"Demo clinic loaded with {patients} synthetic patients",
         )
+    refresh_planner_statistics()
     return clinic
 
 

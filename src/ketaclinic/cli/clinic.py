@@ -86,6 +86,9 @@ def _run(args: argparse.Namespace) -> int:
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
+    from ketaclinic.lib.db import refresh_planner_statistics
+
+    refresh_planner_statistics()
     from ketaclinic.demo import clinic_is_empty
 
     if clinic_is_empty():
