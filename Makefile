@@ -42,7 +42,7 @@ imports:
 	$(BIN)/lint-imports
 
 pytest:
-	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup
+	KETACLINIC_DEV=1 HTTPS=False $(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup
 
 ## core-only: the scientific core's tests in a venv without Django (proves the core stands alone)
 core-only:
