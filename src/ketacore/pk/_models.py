@@ -136,9 +136,7 @@ class IivCv:
 #: Default IIV where no model-specific variability is published: 30 % CV on every
 #: volume and clearance. A documented project default (the brief's suggestion),
 #: flagged ``is_default`` so that results can say so.
-DEFAULT_IIV = IivCv(
-    0.3, 0.3, 0.3, 0.3, 0.3, 0.3, "project default 30 % CV (not published)", True
-)
+DEFAULT_IIV = IivCv(0.3, 0.3, 0.3, 0.3, 0.3, 0.3, "project default 30 % CV (not published)", True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +262,12 @@ def _effect_bolus_slope(params: PkParameters, t_min: float) -> float:
     for c, lam_i in zip(coef, lam, strict=True):
         if c == 0.0:
             continue
-        total += c * ke0 / (ke0 - lam_i) * (-lam_i * math.exp(-lam_i * t_min) + ke0 * math.exp(-ke0 * t_min))
+        total += (
+            c
+            * ke0
+            / (ke0 - lam_i)
+            * (-lam_i * math.exp(-lam_i * t_min) + ke0 * math.exp(-ke0 * t_min))
+        )
     return total
 
 

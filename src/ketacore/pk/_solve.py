@@ -211,7 +211,9 @@ class PkParameterArrays:
         )
 
 
-def as_arrays(parameters: PkParameters | Sequence[PkParameters] | PkParameterArrays) -> PkParameterArrays:
+def as_arrays(
+    parameters: PkParameters | Sequence[PkParameters] | PkParameterArrays,
+) -> PkParameterArrays:
     """Normalise any parameter input to :class:`PkParameterArrays`."""
     if isinstance(parameters, PkParameterArrays):
         return parameters
@@ -240,6 +242,8 @@ class Modes:
         ke0_per_min: Effect-site rate constants, shape (P,).
         amount_weight_l: a_i with amount in body = Σ a_i·s_i, shape (P, n).
         cl_l_per_min: Elimination clearance, shape (P,).
+        basis: Orthonormal eigenvectors U of the symmetrised matrix, shape (P, n, n).
+        sqrt_v_l: sqrt(V_j) in sqrt(L), shape (P, n) (0 for an absent compartment).
     """
 
     lam_per_min: FloatArray
@@ -247,6 +251,8 @@ class Modes:
     ke0_per_min: FloatArray
     amount_weight_l: FloatArray
     cl_l_per_min: FloatArray
+    basis: FloatArray
+    sqrt_v_l: FloatArray
 
     @classmethod
     def of(cls, p: PkParameterArrays) -> Modes:
@@ -270,9 +276,28 @@ class Modes:
         coef = w * w
         col = np.einsum("pj,pji->pi", sqrt_v_ratio, u) * sqrt_v1[:, None]
         amount_weight = np.divide(col, w, out=np.zeros_like(w), where=np.abs(w) > 1e-300)
-        return cls(lam, coef, p.ke0_per_min.copy(), amount_weight, p.cl_l_per_min)
+        return cls(
+            lam,
+            coef,
+            p.ke0_per_min.copy(),
+            amount_weight,
+            p.cl_l_per_min,
+            u,
+            sqrt_v_ratio * sqrt_v1[:, None],
+        )
 
-    def step(self, dt_min: float) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    def plasma_states_from_amounts(self, amounts_mg: FloatArray) -> FloatArray:
+        """Partial states s (P, n) for compartment amounts A (P, n) in mg (derivation 2)."""
+        y = np.divide(
+            amounts_mg, self.sqrt_v_l, out=np.zeros_like(self.sqrt_v_l), where=self.sqrt_v_l > 0
+        )
+        z = np.einsum("pji,pj->pi", self.basis, y)
+        w = self.basis[:, 0, :] / self.sqrt_v_l[:, :1]
+        return w * z
+
+    def step(
+        self, dt_min: float
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
         """Exact one-interval coefficients for a step of ``dt_min`` (derivation steps 3-4).
 
         Returns:
@@ -289,15 +314,15 @@ class Modes:
         low = np.minimum(lam, ke0)
         phi = np.exp(-low * dt_min) * dt_min * _h(np.abs(ke0 - lam) * dt_min)
         alpha = ke0 * phi
-        c_over_lam = np.divide(
-            self.coef_per_l, lam, out=np.zeros_like(lam), where=lam > 0
-        )
+        c_over_lam = np.divide(self.coef_per_l, lam, out=np.zeros_like(lam), where=lam > 0)
         beta = np.sum(c_over_lam * ((1.0 - ke_decay)[:, None] - ke0 * phi), axis=1)
         return decay, gain, ke_decay, alpha, beta
 
     def bolus_response_mg_per_l(self, t_min: FloatArray) -> FloatArray:
         """Plasma concentration per mg of bolus at times ``t_min`` (P, T), in mg/L per mg."""
-        return np.einsum("pi,pit->pt", self.coef_per_l, np.exp(-self.lam_per_min[:, :, None] * t_min))
+        return np.einsum(
+            "pi,pit->pt", self.coef_per_l, np.exp(-self.lam_per_min[:, :, None] * t_min)
+        )
 
 
 # ----------------------------------------------------------------- schedules
@@ -312,12 +337,14 @@ class Schedule:
         rate_after: Total infusion rate from each event to the next, (R, E) mg/min.
         bolus_at: Bolus amount at each event, (R, E) mg. R is 1 or P.
         regimens: The source regimens (length R).
+        dose_scale: Per-patient multipliers applied to a single regimen (P,), or None.
     """
 
     event_min: FloatArray
     rate_after: FloatArray
     bolus_at: FloatArray
     regimens: tuple[Regimen, ...]
+    dose_scale: FloatArray | None = None
 
     @classmethod
     def of(cls, regimens: Sequence[Regimen]) -> Schedule:
@@ -343,7 +370,26 @@ class Schedule:
 
     def dose_by_mg(self, t_min: float) -> FloatArray:
         """Cumulative dose given up to and including ``t_min`` per regimen, (R,) mg."""
-        return np.array([reg.dose_given_by_mg(t_min) for reg in self.regimens])
+        dose = np.array([reg.dose_given_by_mg(t_min) for reg in self.regimens])
+        return dose if self.dose_scale is None else dose * self.dose_scale
+
+    def scaled(self, factor: FloatArray) -> Schedule:
+        """One regimen given to P patients with per-patient dose multipliers (P,).
+
+        Used for weight-based dosing: a regimen written per kg scaled by each weight.
+        """
+        if len(self.regimens) != 1:
+            raise InputError("dose_scale", "needs a single shared regimen")
+        f = np.asarray(factor, dtype=np.float64)
+        if f.ndim != 1 or not np.all(np.isfinite(f)) or np.any(f < 0):
+            raise InputError("dose_scale", "must be a 1-D array of finite numbers >= 0")
+        return Schedule(
+            self.event_min,
+            self.rate_after * f[:, None],
+            self.bolus_at * f[:, None],
+            self.regimens,
+            f,
+        )
 
 
 def as_regimens(regimens: Regimen | Sequence[Regimen], count: int) -> tuple[Regimen, ...]:
@@ -368,62 +414,88 @@ def march(
     """Advance the exact state through events and requested times.
 
     Yields, for every requested time index k (in order), ``(k, cp, ce, s)``: Cp and
-    Ce in mg/L of shape (P,), and the partial states s of shape (P, n) (a live
-    buffer: copy it to keep it). A value at a bolus instant includes the bolus.
+    Ce in mg/L of shape (P,), and the partial states s of shape (P, n). These are
+    live buffers, overwritten by the next step: copy what you keep. A value at a
+    bolus instant includes the bolus.
+
+    Internally the state is stored as (n, P) so that every per-step operation runs
+    over contiguous rows of length P (fast even for n = 3).
     """
     count, n = modes.lam_per_min.shape
     merged = np.union1d(schedule.event_min, times_min)
     starts = np.concatenate(([0.0], merged[:-1]))
     dts = np.round(merged - starts, 12)
     unique_dts, dt_index = np.unique(dts, return_inverse=True)
+
+    def transposed_step(dt: float) -> tuple[FloatArray, ...]:
+        decay, gain, ke_decay, alpha, beta = modes.step(dt)
+        return (
+            np.ascontiguousarray(decay.T),
+            np.ascontiguousarray(gain.T),
+            ke_decay,
+            np.ascontiguousarray(alpha.T),
+            beta,
+        )
+
     cached = (
-        [modes.step(float(dt)) for dt in unique_dts] if unique_dts.size <= _MAX_CACHED_STEPS else None
+        [transposed_step(float(dt)) for dt in unique_dts]
+        if unique_dts.size <= _MAX_CACHED_STEPS
+        else None
     )
-    # Segment that is active during (starts[k], merged[k]): the last event <= starts[k].
+    # Segment that is active during (starts[m], merged[m]): the last event <= starts[m].
     seg = np.searchsorted(schedule.event_min, starts, side="right") - 1
     event_at = np.searchsorted(schedule.event_min, merged)
     is_event = (event_at < schedule.event_min.size) & (
         schedule.event_min[np.minimum(event_at, schedule.event_min.size - 1)] == merged
     )
     out_first = np.searchsorted(merged, times_min, side="left")
-    # Requested times may repeat; yield every index that maps to merged point m.
+    # Requested times may repeat; output indices out_slices[m]:out_slices[m+1] map to m.
     out_slices = np.searchsorted(out_first, np.arange(merged.size + 1), side="left")
 
     s = (
-        np.zeros((count, n))
+        np.zeros((n, count))
         if initial_plasma_states is None
-        else np.array(initial_plasma_states, dtype=np.float64)
+        else np.array(initial_plasma_states, dtype=np.float64).T.copy()
     )
     ce = np.zeros(count)
-    rate_cols = schedule.rate_after.T[:, :, None]  # (E, R, 1)
+    cp = np.zeros(count)
+    rate_rows = schedule.rate_after.T[:, None, :]  # (E, 1, R): broadcasts over (n, P)
     has_rate = np.any(schedule.rate_after != 0, axis=0)
-    bolus_cols = schedule.bolus_at.T[:, :, None]
-    coef = modes.coef_per_l
+    coef = np.ascontiguousarray(modes.coef_per_l.T)
+    # rate × gain is reused for every step of a segment with the same Δ.
+    forced: dict[tuple[int, int], FloatArray] = {}
     for m in range(merged.size):
         if dts[m] > 0:
+            u = int(dt_index[m])
             if cached is not None:
-                decay, gain, ke_decay, alpha, beta = cached[dt_index[m]]
+                decay, gain, ke_decay, alpha, beta = cached[u]
             else:
-                decay, gain, ke_decay, alpha, beta = modes.step(float(dts[m]))
-            j = seg[m]
-            active = j >= 0 and has_rate[j]
+                decay, gain, ke_decay, alpha, beta = transposed_step(float(dts[m]))
+            j = int(seg[m])
+            active = j >= 0 and bool(has_rate[j])
             if effect_site:
                 ce *= ke_decay
-                ce += np.einsum("pi,pi->p", s, alpha)
+                ce += np.einsum("ip,ip->p", s, alpha)
                 if active:
-                    ce += rate_cols[j, :, 0] * beta
+                    ce += rate_rows[j, 0] * beta
             s *= decay
             if active:
-                s += rate_cols[j] * gain
+                key = (j, u)
+                term = forced.get(key) if cached is not None else None
+                if term is None:
+                    term = rate_rows[j] * gain
+                    if cached is not None:
+                        forced[key] = term
+                s += term
         if is_event[m]:
             e = event_at[m]
             if np.any(schedule.bolus_at[:, e] != 0):
-                s += bolus_cols[e] * coef
+                s += schedule.bolus_at[:, e][None, :] * coef
         lo, hi = out_slices[m], out_slices[m + 1]
         if hi > lo:
-            cp = s.sum(axis=1)
+            np.sum(s, axis=0, out=cp)
             for k in range(lo, hi):
-                yield k, cp, (ce if effect_site else None), s
+                yield k, cp, (ce if effect_site else None), s.T
 
 
 # ----------------------------------------------------------------- results
