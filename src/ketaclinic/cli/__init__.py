@@ -26,7 +26,7 @@ from ketacore.errors import InputError
 __all__ = ["CliError", "main", "read_json_input", "setup_django", "write_json"]
 
 #: Modules that contribute sub-commands, in the order they appear in --help.
-COMMAND_MODULES: tuple[str, ...] = ("ketaclinic.cli.clinic",)
+COMMAND_MODULES: tuple[str, ...] = ("ketaclinic.cli.clinic", "ketaclinic.cli.pk")
 
 Handler = Callable[[argparse.Namespace], int]
 

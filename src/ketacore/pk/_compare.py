@@ -112,7 +112,7 @@ class CeilingSolution:
 
 
 def same_dose_options(dose_mg: float, durations_min: Sequence[float]) -> tuple[PlanOption, ...]:
-    """Plans giving ``dose_mg`` at a constant rate over each duration (e.g. 40, 60, 120, 240 min)."""
+    """Plans giving ``dose_mg`` at a constant rate over each duration (e.g. 40-240 min)."""
     return tuple(
         PlanOption(f"{dose_mg:g} mg over {d:g} min", Regimen.constant_infusion(dose_mg, d))
         for d in durations_min

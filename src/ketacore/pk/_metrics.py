@@ -276,7 +276,9 @@ def plan_metrics(
         pk-models.md §2.1 (bands), §5 (exact solution).
     """
     end = regimen.end_of_dosing_min
-    horizon = end + 240.0 if horizon_min is None else finite_positive(horizon_min, "horizon_min")
+    horizon = (
+        end + 240.0 if horizon_min is None else finite_non_negative(horizon_min, "horizon_min")
+    )
     finite_positive(discharge_ng_per_ml, "discharge_ng_per_ml")
     finite_positive(dense_step_min, "dense_step_min")
     grid = _dense_grid(regimen, horizon, dense_step_min)

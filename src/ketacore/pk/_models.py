@@ -535,7 +535,9 @@ _CLEMENTS = PkModel(
 _HORNIK = PkModel(
     name="hornik",
     title="Hornik 2018 (children, IV part; unverified)",
-    citation="Hornik CP et al., J Clin Pharmacol 2018, doi 10.1002/jcph.1116; values from opentiva [I]",
+    citation=(
+        "Hornik CP et al., J Clin Pharmacol 2018, doi 10.1002/jcph.1116; values from opentiva [I]"
+    ),
     structure="2-compartment",
     covariates="weight: volumes (WT/70)^1, clearances (WT/70)^0.75 [P]",
     v1_l=32.8,

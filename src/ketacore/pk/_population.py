@@ -39,7 +39,7 @@ from ketacore.pk._solve import (
     final_auc_and_amount,
     march,
 )
-from ketacore.units import ng_per_ml_from_mg_per_l
+from ketacore.units import ng_per_ml_array_from_mg_per_l
 
 __all__ = [
     "PeakSummary",
@@ -224,10 +224,10 @@ def summarize_peaks(
         sl = slice(lo, lo + len(part))
         cmax[sl], tmax[sl], auc[sl], final[sl] = best, best_t, part_auc, cp
     return PeakSummary(
-        ng_per_ml_from_mg_per_l(np.maximum(cmax, 0.0)),
+        ng_per_ml_array_from_mg_per_l(np.maximum(cmax, 0.0)),
         tmax,
-        ng_per_ml_from_mg_per_l(np.maximum(auc, 0.0)),
-        ng_per_ml_from_mg_per_l(np.maximum(final, 0.0)),
+        ng_per_ml_array_from_mg_per_l(np.maximum(auc, 0.0)),
+        ng_per_ml_array_from_mg_per_l(np.maximum(final, 0.0)),
     )
 
 
@@ -327,14 +327,14 @@ def simulate_population(
         lo, hi = first[k], first[k + 1]
         if hi > lo:
             bands[:, lo:hi] = np.percentile(cp, percentiles)[:, None]
-    cmax = ng_per_ml_from_mg_per_l(np.maximum(best, 0.0))
+    cmax = ng_per_ml_array_from_mg_per_l(np.maximum(best, 0.0))
     probability = (
         None if threshold_ng_per_ml is None else float(np.mean(cmax > threshold_ng_per_ml))
     )
     return PopulationResult(
         times_min=times,
         percentiles=tuple(float(q) for q in percentiles),
-        plasma_percentiles_ng_per_ml=ng_per_ml_from_mg_per_l(np.maximum(bands, 0.0)),
+        plasma_percentiles_ng_per_ml=ng_per_ml_array_from_mg_per_l(np.maximum(bands, 0.0)),
         cmax_ng_per_ml=cmax,
         weights_kg=weights,
         threshold_ng_per_ml=threshold_ng_per_ml,

@@ -79,7 +79,7 @@ from numpy.typing import ArrayLike, NDArray
 from ketacore.errors import InputError
 from ketacore.pk._parameters import PkParameters
 from ketacore.pk._regimen import Regimen
-from ketacore.units import ng_per_ml_from_mg_per_l
+from ketacore.units import ng_per_ml_array_from_mg_per_l
 
 __all__ = [
     "BatchSimulation",
@@ -152,7 +152,7 @@ class PkParameterArrays:
     warnings: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        names = ("v1_l", "k10_per_min", "k12_per_min", "k13_per_min")
+        names: tuple[str, ...] = ("v1_l", "k10_per_min", "k12_per_min", "k13_per_min")
         names += ("k21_per_min", "k31_per_min", "ke0_per_min")
         arrays = [np.atleast_1d(np.asarray(getattr(self, n), dtype=np.float64)) for n in names]
         size = arrays[0].shape
@@ -291,8 +291,8 @@ class Modes:
         y = np.divide(
             amounts_mg, self.sqrt_v_l, out=np.zeros_like(self.sqrt_v_l), where=self.sqrt_v_l > 0
         )
-        z = np.einsum("pji,pj->pi", self.basis, y)
-        w = self.basis[:, 0, :] / self.sqrt_v_l[:, :1]
+        z: FloatArray = np.einsum("pji,pj->pi", self.basis, y)
+        w: FloatArray = self.basis[:, 0, :] / self.sqrt_v_l[:, :1]
         return w * z
 
     def step(
@@ -317,12 +317,6 @@ class Modes:
         c_over_lam = np.divide(self.coef_per_l, lam, out=np.zeros_like(lam), where=lam > 0)
         beta = np.sum(c_over_lam * ((1.0 - ke_decay)[:, None] - ke0 * phi), axis=1)
         return decay, gain, ke_decay, alpha, beta
-
-    def bolus_response_mg_per_l(self, t_min: FloatArray) -> FloatArray:
-        """Plasma concentration per mg of bolus at times ``t_min`` (P, T), in mg/L per mg."""
-        return np.einsum(
-            "pi,pit->pt", self.coef_per_l, np.exp(-self.lam_per_min[:, :, None] * t_min)
-        )
 
 
 # ----------------------------------------------------------------- schedules
@@ -604,11 +598,11 @@ def simulate_many(
     # non-negative by construction (C_i >= 0, s_i >= 0), so clip the noise.
     return BatchSimulation(
         times_min=times,
-        plasma_ng_per_ml=ng_per_ml_from_mg_per_l(np.maximum(cp_out.T, 0.0)),
+        plasma_ng_per_ml=ng_per_ml_array_from_mg_per_l(np.maximum(cp_out.T, 0.0)),
         effect_site_ng_per_ml=(
-            None if ce_out is None else ng_per_ml_from_mg_per_l(np.maximum(ce_out.T, 0.0))
+            None if ce_out is None else ng_per_ml_array_from_mg_per_l(np.maximum(ce_out.T, 0.0))
         ),
-        auc_ng_min_per_ml=ng_per_ml_from_mg_per_l(np.maximum(auc, 0.0)),
+        auc_ng_min_per_ml=ng_per_ml_array_from_mg_per_l(np.maximum(auc, 0.0)),
         amount_in_body_mg=amount,
         warnings=arrays.warnings,
     )

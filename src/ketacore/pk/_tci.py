@@ -233,7 +233,7 @@ def plan_tci(
         ce = float(ke_decay) * ce + float(np.dot(alpha, s)) + rate * float(beta)
         s = s * decay + rate * gain
 
-    period_start = np.arange(count) * period
+    period_start = np.arange(count, dtype=np.float64) * period
     step = (
         (1.0 / 60.0)
         if output_step_min is None
