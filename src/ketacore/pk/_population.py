@@ -219,7 +219,7 @@ def summarize_peaks(
             better = np.greater(cp, best)
             np.maximum(best, cp, out=best)
             np.copyto(best_t, times[k], where=better)
-            s_last = s
+            s_last = s.copy()
         part_auc, _ = final_auc_and_amount(modes, schedule, float(times[-1]), s_last)
         sl = slice(lo, lo + len(part))
         cmax[sl], tmax[sl], auc[sl], final[sl] = best, best_t, part_auc, cp

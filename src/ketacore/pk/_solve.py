@@ -416,7 +416,9 @@ def march(
     over contiguous rows of length P (fast even for n = 3).
     """
     count, n = modes.lam_per_min.shape
-    merged = np.union1d(schedule.event_min, times_min)
+    # Nothing after the last requested time matters: stop there, so the final state
+    # handed out is the state at times_min[-1].
+    merged = np.union1d(schedule.event_min[schedule.event_min <= times_min[-1]], times_min)
     starts = np.concatenate(([0.0], merged[:-1]))
     dts = np.round(merged - starts, 12)
     unique_dts, dt_index = np.unique(dts, return_inverse=True)
@@ -592,7 +594,7 @@ def simulate_many(
         cp_out[k] = cp
         if ce_out is not None and ce is not None:
             ce_out[k] = ce
-        s_last = s
+        s_last = s.copy()
     auc, amount = final_auc_and_amount(modes, schedule, float(times[-1]), s_last)
     # Round-off can leave -1e-19 mg/L where the exact value is 0; concentrations are
     # non-negative by construction (C_i >= 0, s_i >= 0), so clip the noise.
