@@ -15,7 +15,9 @@ REQUIRED = ("domino", "kamp", "hijazi", "herd", "sherwin", "elkomy", "clements")
 @pytest.mark.parametrize("name", REQUIRED)
 def test_every_required_model_is_documented(name: str) -> None:
     model = pk.get_model(name)
-    assert model.citation and model.ke0_source and model.covariates
+    assert model.citation
+    assert model.ke0_source
+    assert model.covariates
     assert model.validity.source
     assert model.iiv.source
     v = model.validity

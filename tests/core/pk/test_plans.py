@@ -204,10 +204,11 @@ def test_population_is_reproducible_and_ordered() -> None:
     b = pk.simulate_population(model, reg, t, **args)
     np.testing.assert_array_equal(a.plasma_percentiles_ng_per_ml, b.plasma_percentiles_ng_per_ml)
     low, mid, high = a.plasma_percentiles_ng_per_ml
-    assert np.all(low <= mid) and np.all(mid <= high)
+    assert np.all(low <= mid)
+    assert np.all(mid <= high)
     assert a.probability_cmax_above == pytest.approx(np.mean(a.cmax_ng_per_ml > 250))
     assert any("project default" in w for w in a.warnings)
-    params, weights = pk.draw_population(
+    params, _weights = pk.draw_population(
         model, n_patients=500, weights_kg=(50.0, 120.0), age_years=45, seed=7
     )
     summary = pk.summarize_peaks(params, reg, np.union1d(t, [40]), chunk_size=64)
