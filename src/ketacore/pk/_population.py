@@ -22,6 +22,7 @@ is ever held.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,6 +174,7 @@ def summarize_peaks(
     *,
     chunk_size: int = 16384,
     dose_scale: ArrayLike | None = None,
+    workers: int = 1,
 ) -> PeakSummary:
     """Cmax, Tmax, exact AUC and final Cp per patient without storing P×T values.
 
@@ -188,6 +190,7 @@ def summarize_peaks(
         chunk_size: Patients per chunk.
         dose_scale: Per-patient multipliers of every dose and rate, shape (P,)
             (e.g. weights in kg for a regimen written per kg), or None.
+        workers: Threads to run chunks on (NumPy releases the GIL in its loops).
 
     Returns:
         Per-patient summaries.
@@ -203,26 +206,40 @@ def summarize_peaks(
     scale = None if dose_scale is None else np.asarray(dose_scale, dtype=np.float64)
     if scale is not None and scale.shape != (count,):
         raise InputError("dose_scale", f"must have shape ({count},)")
+    if workers < 1:
+        raise InputError("workers", "must be >= 1")
     cmax = np.empty(count)
     tmax = np.empty(count)
     auc = np.empty(count)
     final = np.empty(count)
-    for lo in range(0, count, chunk_size):
+
+    def run_chunk(lo: int) -> None:
         part = parameters.take(slice(lo, lo + chunk_size))
         modes = Modes.of(part)
         schedule = shared if scale is None else shared.scaled(scale[lo : lo + chunk_size])
         best = np.full(len(part), -1.0)
         best_t = np.zeros(len(part))
+        better = np.zeros(len(part), dtype=bool)
         s_last = np.zeros_like(modes.coef_per_l)
         cp = best
         for k, cp, _, s in march(modes, schedule, times, effect_site=False):
-            better = np.greater(cp, best)
+            np.greater(cp, best, out=better)
             np.maximum(best, cp, out=best)
             np.copyto(best_t, times[k], where=better)
-            s_last = s.copy()
+            s_last = s
+        s_last = s_last.copy()
         part_auc, _ = final_auc_and_amount(modes, schedule, float(times[-1]), s_last)
         sl = slice(lo, lo + len(part))
         cmax[sl], tmax[sl], auc[sl], final[sl] = best, best_t, part_auc, cp
+
+    starts = range(0, count, chunk_size)
+    if workers == 1:
+        for lo in starts:
+            run_chunk(lo)
+    else:
+        # NumPy releases the GIL inside its array loops, so chunks on threads overlap.
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run_chunk, starts))
     return PeakSummary(
         ng_per_ml_array_from_mg_per_l(np.maximum(cmax, 0.0)),
         tmax,

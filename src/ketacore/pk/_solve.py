@@ -561,6 +561,7 @@ def simulate_many(
     times_min: ArrayLike,
     *,
     effect_site: bool = True,
+    dose_scale: ArrayLike | None = None,
 ) -> BatchSimulation:
     """Exact Cp (and Ce) for P patients on a shared time grid.
 
@@ -572,6 +573,8 @@ def simulate_many(
         regimens: One regimen for everyone, or one per patient (P,).
         times_min: Sorted output times, min, shape (T,).
         effect_site: Also compute Ce.
+        dose_scale: Per-patient multipliers of every dose and rate of a single shared
+            regimen, shape (P,) (e.g. weights for a regimen written per kg).
 
     Returns:
         Concentrations of shape (P, T) in ng/mL, exact AUC and amounts.
@@ -587,6 +590,11 @@ def simulate_many(
     regs = as_regimens(regimens, len(arrays))
     modes = Modes.of(arrays)
     schedule = Schedule.of(regs)
+    if dose_scale is not None:
+        scale = np.asarray(dose_scale, dtype=np.float64)
+        if scale.shape != (len(arrays),):
+            raise InputError("dose_scale", f"must have shape ({len(arrays)},)")
+        schedule = schedule.scaled(scale)
     cp_out = np.empty((times.size, len(arrays)))
     ce_out = np.empty((times.size, len(arrays))) if effect_site else None
     s_last = np.zeros_like(modes.coef_per_l)
