@@ -17,12 +17,16 @@ References:
 
 from __future__ import annotations
 
+import numpy as np
+from numpy.typing import NDArray
+
 __all__ = [
     "KETAMINE_MOLAR_MASS_G_PER_MOL",
     "cm_from_in",
     "kg_from_lb",
     "l_per_min_from_l_per_h",
     "mg_per_l_from_ng_per_ml",
+    "ng_per_ml_array_from_mg_per_l",
     "ng_per_ml_from_mg_per_l",
     "ng_per_ml_from_umol_per_l",
     "per_min_from_per_h",
@@ -39,6 +43,11 @@ _IN_IN_CM = 2.54  # exact, by definition of the international inch
 def ng_per_ml_from_mg_per_l(conc_mg_per_l: float) -> float:
     """Return a concentration in ng/mL from mg/L (1 mg/L = 1000 ng/mL)."""
     return conc_mg_per_l * 1000.0
+
+
+def ng_per_ml_array_from_mg_per_l(conc_mg_per_l: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Return concentrations in ng/mL from an array in mg/L (element-wise × 1000)."""
+    return np.asarray(conc_mg_per_l, dtype=np.float64) * 1000.0
 
 
 def mg_per_l_from_ng_per_ml(conc_ng_per_ml: float) -> float:

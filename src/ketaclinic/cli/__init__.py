@@ -26,7 +26,11 @@ from ketacore.errors import InputError
 __all__ = ["CliError", "main", "read_json_input", "setup_django", "write_json"]
 
 #: Modules that contribute sub-commands, in the order they appear in --help.
-COMMAND_MODULES: tuple[str, ...] = ("ketaclinic.cli.clinic", "ketaclinic.cli.screening")
+COMMAND_MODULES: tuple[str, ...] = (
+    "ketaclinic.cli.clinic",
+    "ketaclinic.cli.pk",
+    "ketaclinic.cli.screening",
+)
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -1,0 +1,78 @@
+"""``ketaclinic pk ...``: the PK engine on the command line (JSON in, JSON out).
+
+Sub-commands ``simulate``, ``compare``, ``tci`` and ``population`` each read a JSON
+document from ``--input FILE`` (``-`` for stdin), print a JSON document, and with
+``--plot out.png`` also write a chart. The contracts live in
+:mod:`ketacore.pk._io` and docs/pk-engine.md; this module only wires them up.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ketaclinic.cli import read_json_input, write_json
+from ketacore.pk import _io
+
+__all__ = ["register"]
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    out, sim = _io.run_simulate(read_json_input(args.input))
+    if args.plot:
+        from ketaclinic import charts
+
+        charts.write_png(charts.simulation_figure(sim), Path(args.plot))
+    write_json(out)
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    out, comparison, params = _io.run_compare(read_json_input(args.input))
+    if args.plot:
+        from ketaclinic import charts
+
+        charts.write_png(charts.comparison_figure(comparison, params), Path(args.plot))
+    write_json(out)
+    return 0
+
+
+def _tci(args: argparse.Namespace) -> int:
+    out, plan = _io.run_tci(read_json_input(args.input))
+    if args.plot:
+        from ketaclinic import charts
+
+        charts.write_png(charts.tci_figure(plan), Path(args.plot))
+    write_json(out)
+    return 0
+
+
+def _population(args: argparse.Namespace) -> int:
+    out, result = _io.run_population(read_json_input(args.input))
+    if args.plot:
+        from ketaclinic import charts
+
+        charts.write_png(charts.population_figure(result), Path(args.plot))
+    write_json(out)
+    return 0
+
+
+_COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "simulate": (_simulate, "exact plasma and effect-site concentrations for one plan"),
+    "compare": (_compare, "compare plans (e.g. one dose over 40 min to 4 h); ceiling solves"),
+    "tci": (_tci, "target-controlled infusion rates (plasma or effect-site target)"),
+    "population": (_population, "virtual population: percentile bands and P(Cmax > threshold)"),
+}
+
+
+def register(subparsers: Any) -> None:
+    """Add ``pk`` and its sub-commands to the top-level parser."""
+    pk = subparsers.add_parser("pk", help="ketamine pharmacokinetics (JSON in, JSON out)")
+    sub = pk.add_subparsers(dest="pk_command", metavar="SUBCOMMAND", required=True)
+    for name, (handler, help_text) in _COMMANDS.items():
+        parser = sub.add_parser(name, help=help_text, description=help_text)
+        parser.add_argument("--input", required=True, help="JSON input file, or - for stdin")
+        parser.add_argument("--plot", metavar="OUT.png", help="also write a PNG chart here")
+        parser.set_defaults(handler=handler)

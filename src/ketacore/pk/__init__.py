@@ -1,0 +1,111 @@
+"""Ketamine pharmacokinetics: exact plasma and effect-site prediction, plans, TCI, populations.
+
+Quick start::
+
+    from ketacore import pk
+
+    params = pk.get_model("domino").parameters(pk.Patient(weight_kg=70, age_years=45))
+    plan = pk.Regimen.constant_infusion(dose_mg=35.0, duration_min=40.0)
+    sim = pk.simulate(params, plan, times_min=[5, 10, 40, 60])
+    sim.plasma_ng_per_ml, sim.effect_site_ng_per_ml
+    pk.plan_metrics(params, plan).cmax_ng_per_ml
+
+Internal units are mg, L, min and mg/L; results are reported in ng/mL. Every
+name carries its unit. The maths and the sources of every number are in
+docs/pk-engine.md and in the docstrings of the private modules.
+"""
+
+from __future__ import annotations
+
+from ketacore.pk._compare import (
+    CeilingSolution,
+    Comparison,
+    PlanOption,
+    compare_plans,
+    largest_dose_under_ceiling,
+    same_dose_options,
+    same_duration_options,
+    shortest_duration_under_ceiling,
+)
+from ketacore.pk._metrics import (
+    ANALGESIA_BAND,
+    DEFAULT_BANDS,
+    DEFAULT_DISCHARGE_NG_PER_ML,
+    DISSOCIATION_BAND,
+    BandTime,
+    ConcentrationBand,
+    PlanMetrics,
+    decrement_time_min,
+    plan_metrics,
+)
+from ketacore.pk._models import (
+    MODELS,
+    IivCv,
+    Patient,
+    PkModel,
+    ValidityRange,
+    get_model,
+    ke0_for_peak_time,
+)
+from ketacore.pk._parameters import PkParameters
+from ketacore.pk._population import (
+    PeakSummary,
+    PopulationResult,
+    draw_population,
+    simulate_population,
+    summarize_peaks,
+)
+from ketacore.pk._regimen import Bolus, Infusion, Regimen
+from ketacore.pk._solve import (
+    BatchSimulation,
+    PkParameterArrays,
+    Simulation,
+    simulate,
+    simulate_many,
+)
+from ketacore.pk._tci import TciPlan, TciSettings, TciTarget, plan_tci
+
+__all__ = [
+    "ANALGESIA_BAND",
+    "DEFAULT_BANDS",
+    "DEFAULT_DISCHARGE_NG_PER_ML",
+    "DISSOCIATION_BAND",
+    "MODELS",
+    "BandTime",
+    "BatchSimulation",
+    "Bolus",
+    "CeilingSolution",
+    "Comparison",
+    "ConcentrationBand",
+    "IivCv",
+    "Infusion",
+    "Patient",
+    "PeakSummary",
+    "PkModel",
+    "PkParameterArrays",
+    "PkParameters",
+    "PlanMetrics",
+    "PlanOption",
+    "PopulationResult",
+    "Regimen",
+    "Simulation",
+    "TciPlan",
+    "TciSettings",
+    "TciTarget",
+    "ValidityRange",
+    "compare_plans",
+    "decrement_time_min",
+    "draw_population",
+    "get_model",
+    "ke0_for_peak_time",
+    "largest_dose_under_ceiling",
+    "plan_metrics",
+    "plan_tci",
+    "same_dose_options",
+    "same_duration_options",
+    "shortest_duration_under_ceiling",
+    "simulate",
+    "simulate_many",
+    "simulate_population",
+    "summarize_peaks",
+]
