@@ -48,7 +48,7 @@ pytest:
 core-only:
 	test -x .venv-core/bin/python || $(PYTHON) -m venv .venv-core
 	.venv-core/bin/python -m pip install --quiet numpy scipy pytest hypothesis
-	cd tests/core && PYTHONPATH=$(CURDIR)/src ../../.venv-core/bin/pytest -p no:cacheprovider -q -c /dev/null --rootdir=. .
+	cd tests/core && PYTHONPATH=$(CURDIR)/src ../../.venv-core/bin/pytest -p no:cacheprovider -q -c /dev/null --rootdir=. --confcutdir=. .
 
 ## browser: install Debian's Chromium for the Playwright tests when it is missing
 browser:
