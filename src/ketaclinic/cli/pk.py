@@ -18,52 +18,46 @@ from ketacore.pk import _io
 
 __all__ = ["register"]
 
-
-def _simulate(args: argparse.Namespace) -> int:
-    out, sim = _io.run_simulate(read_json_input(args.input))
-    if args.plot:
-        from ketaclinic import charts
-
-        charts.write_png(charts.simulation_figure(sim), Path(args.plot))
-    write_json(out)
-    return 0
+Handler = Callable[[argparse.Namespace], int]
 
 
-def _compare(args: argparse.Namespace) -> int:
-    out, comparison, params = _io.run_compare(read_json_input(args.input))
-    if args.plot:
-        from ketaclinic import charts
+def _command(run: Callable[[Any], tuple[Any, ...]], figure: str) -> Handler:
+    """A sub-command: run the JSON contract, print its output, chart it on ``--plot``.
 
-        charts.write_png(charts.comparison_figure(comparison, params), Path(args.plot))
-    write_json(out)
-    return 0
+    ``run`` returns ``(output document, *payload)``; the chart function named
+    ``figure`` in :mod:`ketaclinic.charts` takes the payload. matplotlib is only
+    imported when a chart is asked for.
+    """
 
+    def handler(args: argparse.Namespace) -> int:
+        out, *payload = run(read_json_input(args.input))
+        if args.plot:
+            from ketaclinic import charts
 
-def _tci(args: argparse.Namespace) -> int:
-    out, plan = _io.run_tci(read_json_input(args.input))
-    if args.plot:
-        from ketaclinic import charts
+            charts.write_png(getattr(charts, figure)(*payload), Path(args.plot))
+        write_json(out)
+        return 0
 
-        charts.write_png(charts.tci_figure(plan), Path(args.plot))
-    write_json(out)
-    return 0
-
-
-def _population(args: argparse.Namespace) -> int:
-    out, result = _io.run_population(read_json_input(args.input))
-    if args.plot:
-        from ketaclinic import charts
-
-        charts.write_png(charts.population_figure(result), Path(args.plot))
-    write_json(out)
-    return 0
+    return handler
 
 
-_COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
-    "simulate": (_simulate, "exact plasma and effect-site concentrations for one plan"),
-    "compare": (_compare, "compare plans (e.g. one dose over 40 min to 4 h); ceiling solves"),
-    "tci": (_tci, "target-controlled infusion rates (plasma or effect-site target)"),
-    "population": (_population, "virtual population: percentile bands and P(Cmax > threshold)"),
+_COMMANDS: dict[str, tuple[Handler, str]] = {
+    "simulate": (
+        _command(_io.run_simulate, "simulation_figure"),
+        "exact plasma and effect-site concentrations for one plan",
+    ),
+    "compare": (
+        _command(_io.run_compare, "comparison_figure"),
+        "compare plans (e.g. one dose over 40 min to 4 h); ceiling solves",
+    ),
+    "tci": (
+        _command(_io.run_tci, "tci_figure"),
+        "target-controlled infusion rates (plasma or effect-site target)",
+    ),
+    "population": (
+        _command(_io.run_population, "population_figure"),
+        "virtual population: percentile bands and P(Cmax > threshold)",
+    ),
 }
 
 

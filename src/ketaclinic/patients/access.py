@@ -27,6 +27,8 @@ from ketaclinic.patients.models import (
 from ketaclinic.patients.validation import phone_digits, search_key
 
 SEARCH_LIMIT = 50
+#: The columns a patient list shows; lists load only these.
+LIST_FIELDS = ("code", "chart_number", "given_name", "family_name", "date_of_birth", "phone", "sex")
 ENTRY_MODELS: dict[str, type[BodyMeasurement | Allergy | Medication | Condition]] = {
     "measurement": BodyMeasurement,
     "allergy": Allergy,
@@ -93,9 +95,7 @@ def search_patients(user: Any, query: str) -> list[Patient]:
     * ``smi`` / ``smith, jo`` / ``jo smith``: name prefixes, in either order
     """
     query = query.strip()
-    base = patients_for(user).only(
-        "code", "chart_number", "given_name", "family_name", "date_of_birth", "phone", "sex"
-    )
+    base = patients_for(user).only(*LIST_FIELDS)
     if not query:
         return []
     birth_date = _parse_date(query)

@@ -41,9 +41,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         if request.htmx:  # type: ignore[attr-defined]  # reason: set by django-htmx middleware
             return render(request, "patients/_results.html", {"results": results, "searched": True})
     else:
-        qs = access.patients_for(request.user).only(
-            "code", "chart_number", "given_name", "family_name", "date_of_birth", "phone", "sex"
-        )
+        qs = access.patients_for(request.user).only(*access.LIST_FIELDS)
         page = Paginator(qs.order_by("search_family", "search_given", "pk"), 25).get_page(
             request.GET.get("page")
         )

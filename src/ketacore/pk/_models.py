@@ -305,6 +305,38 @@ def ke0_for_peak_time(params: PkParameters, peak_time_min: float) -> float:
     raise InputError("peak_time_min", f"no ke0 gives an effect-site peak at {peak_time_min} min")
 
 
+def _from_micro(
+    v1_l: float,
+    k10: float,
+    k12: float,
+    k21: float,
+    k13: float = 0.0,
+    k31: float = 0.0,
+) -> dict[str, float]:
+    """Volumes and clearances of a set published as V1 and micro-constants (1/min).
+
+    Uses :class:`PkParameters`' own conversions (V2 = k12·V1/k21, CL = k10·V1, ...),
+    so each published constant is written once, as printed.
+    """
+    p = PkParameters(
+        v1_l=v1_l,
+        k10_per_min=k10,
+        k12_per_min=k12,
+        k13_per_min=k13,
+        k21_per_min=k21,
+        k31_per_min=k31,
+        ke0_per_min=1.0,  # not used here
+    )
+    return {
+        "v1_l": p.v1_l,
+        "v2_l": p.v2_l,
+        "v3_l": p.v3_l,
+        "cl_l_per_min": p.cl_l_per_min,
+        "q2_l_per_min": p.q2_l_per_min,
+        "q3_l_per_min": p.q3_l_per_min,
+    }
+
+
 def _per_min(l_per_h: float) -> float:
     return l_per_min_from_l_per_h(l_per_h)
 
@@ -324,12 +356,7 @@ _DOMINO = PkModel(
     ),
     structure="3-compartment",
     covariates="weight: all volumes and clearances proportional to weight",
-    v1_l=_DOMINO_V1_L,
-    v2_l=0.592 * _DOMINO_V1_L / 0.247,
-    v3_l=0.590 * _DOMINO_V1_L / 0.0146,
-    cl_l_per_min=0.438 * _DOMINO_V1_L,
-    q2_l_per_min=0.592 * _DOMINO_V1_L,
-    q3_l_per_min=0.590 * _DOMINO_V1_L,
+    **_from_micro(_DOMINO_V1_L, k10=0.438, k12=0.592, k21=0.247, k13=0.590, k31=0.0146),
     volume_exponent=1.0,
     clearance_exponent=1.0,
     ke0_per_min=0.238,  # pk-models.md §1.3, Navarrete 2025, 95 % CI 0.20-0.28 [P]
@@ -408,12 +435,7 @@ _HIJAZI = PkModel(
     citation="Hijazi Y et al., Br J Anaesth 2003;90:155-160; micro-constants from opentiva [I]",
     structure="2-compartment",
     covariates="weight: all volumes and clearances proportional to weight",
-    v1_l=_HIJAZI_V1_L,
-    v2_l=0.0088 * _HIJAZI_V1_L / 0.0030,
-    v3_l=0.0,
-    cl_l_per_min=0.0333 * _HIJAZI_V1_L,
-    q2_l_per_min=0.0088 * _HIJAZI_V1_L,
-    q3_l_per_min=0.0,
+    **_from_micro(_HIJAZI_V1_L, k10=0.0333, k12=0.0088, k21=0.0030),
     volume_exponent=1.0,
     clearance_exponent=1.0,
     ke0_per_min=4.773,
@@ -510,12 +532,7 @@ _CLEMENTS = PkModel(
     citation="Clements JA, Nimmo WS, Br J Anaesth 1981;53:27; values from opentiva [I]",
     structure="2-compartment",
     covariates="weight: all volumes and clearances proportional to weight",
-    v1_l=_CLEMENTS_V1_L,
-    v2_l=0.0186 * _CLEMENTS_V1_L / 0.0137,
-    v3_l=0.0,
-    cl_l_per_min=0.0109 * _CLEMENTS_V1_L,
-    q2_l_per_min=0.0186 * _CLEMENTS_V1_L,
-    q3_l_per_min=0.0,
+    **_from_micro(_CLEMENTS_V1_L, k10=0.0109, k12=0.0186, k21=0.0137),
     volume_exponent=1.0,
     clearance_exponent=1.0,
     ke0_per_min=5.2,
