@@ -2,6 +2,7 @@ from django.urls import path
 
 from ketaclinic.accounts import api as accounts_api
 from ketaclinic.patients import api as patients_api
+from ketaclinic.screening import api as screening_api
 
 app_name = "api"
 urlpatterns = [
@@ -31,4 +32,42 @@ urlpatterns = [
         name="patient-measurements",
     ),
     path("portal/me/", patients_api.PortalMe.as_view(), name="portal-me"),
+    path("instruments/", screening_api.InstrumentList.as_view(), name="instrument-list"),
+    path(
+        "instruments/<slug:instrument>/",
+        screening_api.InstrumentDetail.as_view(),
+        name="instrument-detail",
+    ),
+    path(
+        "patients/<uuid:code>/screening/",
+        screening_api.ScreeningDetail.as_view(),
+        name="patient-screening",
+    ),
+    path(
+        "patients/<uuid:code>/screening/intake/<slug:section>/",
+        screening_api.ScreeningIntakePart.as_view(),
+        name="patient-screening-intake",
+    ),
+    path(
+        "patients/<uuid:code>/screening/facts/",
+        screening_api.ScreeningFacts.as_view(),
+        name="patient-screening-facts",
+    ),
+    path(
+        "patients/<uuid:code>/screening/decisions/",
+        screening_api.ScreeningDecisions.as_view(),
+        name="patient-screening-decisions",
+    ),
+    path("screening/rule-sets/", screening_api.RuleSetList.as_view(), name="rule-sets"),
+    path("portal/intake/", screening_api.PortalIntake.as_view(), name="portal-intake"),
+    path(
+        "portal/intake/submit/",
+        screening_api.PortalIntakeSubmit.as_view(),
+        name="portal-intake-submit",
+    ),
+    path(
+        "portal/intake/<slug:section>/",
+        screening_api.PortalIntakePart.as_view(),
+        name="portal-intake-part",
+    ),
 ]

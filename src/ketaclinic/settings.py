@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "ketaclinic.audit",
     "ketaclinic.patients",
     "ketaclinic.portal",
+    "ketaclinic.screening",
 ]
 
 MIDDLEWARE = [

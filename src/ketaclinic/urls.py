@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("ketaclinic.accounts.urls")),
     path("patients/", include("ketaclinic.patients.urls")),
+    path("", include("ketaclinic.screening.urls")),
     path("audit/", include("ketaclinic.audit.urls")),
     path("portal/", include("ketaclinic.portal.urls")),
     path("api/", include("ketaclinic.api_urls")),

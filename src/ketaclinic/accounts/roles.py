@@ -28,6 +28,9 @@ class Capability(StrEnum):
     PATIENT_EDIT_DEMOGRAPHICS = "patient.edit_demographics"
     PATIENT_VIEW_CLINICAL = "patient.view_clinical"
     PATIENT_EDIT_CLINICAL = "patient.edit_clinical"
+    SCREENING_DECIDE = "screening.decide"
+    SCREENING_RULES_VIEW = "screening.rules_view"
+    SCREENING_RULES_MANAGE = "screening.rules_manage"
     AUDIT_VIEW = "audit.view"
     USERS_MANAGE = "users.manage"
     PORTAL_OWN_RECORD = "portal.own_record"
@@ -45,6 +48,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.PATIENT_CREATE,
             _C.PATIENT_VIEW_DEMOGRAPHICS,
             _C.PATIENT_EDIT_DEMOGRAPHICS,
+            _C.SCREENING_RULES_VIEW,
             _C.AUDIT_VIEW,
             _C.USERS_MANAGE,
         }
@@ -57,6 +61,11 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.PATIENT_EDIT_DEMOGRAPHICS,
             _C.PATIENT_VIEW_CLINICAL,
             _C.PATIENT_EDIT_CLINICAL,
+            # Signing screening decisions and changing the eligibility rules are
+            # prescriber decisions.
+            _C.SCREENING_DECIDE,
+            _C.SCREENING_RULES_VIEW,
+            _C.SCREENING_RULES_MANAGE,
         }
     ),
     Role.NURSE: frozenset(
@@ -67,6 +76,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.PATIENT_EDIT_DEMOGRAPHICS,
             _C.PATIENT_VIEW_CLINICAL,
             _C.PATIENT_EDIT_CLINICAL,
+            _C.SCREENING_RULES_VIEW,
         }
     ),
     # Front desk registers and finds patients and keeps contact details right.

@@ -14,6 +14,8 @@ class Action(models.TextChoices):
     LOGOUT = "logout", "Sign-out"
     TWO_FACTOR = "two_factor", "Two-factor change"
     BULK_LOAD = "bulk_load", "Bulk load"
+    SIGN = "sign", "Signature"
+    SIGN_FAILED = "sign_failed", "Failed signature"
 
 
 class AuditEvent(models.Model):

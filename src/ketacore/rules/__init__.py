@@ -12,11 +12,13 @@ References:
 from __future__ import annotations
 
 from ketacore.rules._ruleset import (
+    FACT_VALUES,
     DrugClass,
     EvidenceGrade,
     Rule,
     RuleSet,
     Severity,
+    default_rule_document,
     default_rule_set,
     load_rule_set,
 )
@@ -35,6 +37,7 @@ from ketacore.rules.eligibility import (
 )
 
 __all__ = [
+    "FACT_VALUES",
     "BloodPressureReading",
     "Decision",
     "DrugClass",
@@ -49,6 +52,7 @@ __all__ = [
     "TreatmentClass",
     "TreatmentOutcome",
     "decision_to_dict",
+    "default_rule_document",
     "default_rule_set",
     "evaluate",
     "facts_from_dict",

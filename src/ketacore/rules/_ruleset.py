@@ -34,6 +34,7 @@ __all__ = [
     "Rule",
     "RuleSet",
     "Severity",
+    "default_rule_document",
     "default_rule_set",
     "load_rule_set",
 ]
@@ -445,6 +446,20 @@ def load_rule_set(document: Mapping[str, Any]) -> RuleSet:
     )
 
 
+def default_rule_document() -> dict[str, Any]:
+    """Return the default rule-set document (JSON data) shipped as package data.
+
+    A clinic edits a copy of this and publishes it as a new version.
+    """
+    text = (
+        resources.files("ketacore.rules")
+        .joinpath("data/default_eligibility.json")
+        .read_text(encoding="utf-8")
+    )
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
 def default_rule_set() -> RuleSet:
     """Return the default rule set shipped as package data.
 
@@ -454,9 +469,4 @@ def default_rule_set() -> RuleSet:
     References:
         Every rule's ``source`` field (clinical-facts.md S-numbers).
     """
-    text = (
-        resources.files("ketacore.rules")
-        .joinpath("data/default_eligibility.json")
-        .read_text(encoding="utf-8")
-    )
-    return load_rule_set(json.loads(text))
+    return load_rule_set(default_rule_document())

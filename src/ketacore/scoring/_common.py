@@ -297,18 +297,22 @@ class Instrument:
         resolved = self.resolve_options(options)
         return self.items_for(resolved) if self.items_for is not None else self.items
 
-    def validate(
+    def check_answers(
         self, answers: Mapping[str, object], options: Mapping[str, str]
-    ) -> Mapping[str, int]:
-        """Check ``answers`` against the items and return them as whole numbers.
+    ) -> tuple[Mapping[str, int], tuple[str, ...]]:
+        """Check the answers given so far; return them as whole numbers, and what is missing.
 
-        ``None`` (JSON ``null``) counts as not answered. Yes/no items also accept
-        ``true``/``false``.
+        This is :meth:`validate` without the completeness rule, for forms that
+        save answers as they arrive. ``None`` (JSON ``null``) counts as not
+        answered. Yes/no items also accept ``true``/``false``.
+
+        Returns:
+            The validated answers keyed by item id, and the ids of the required
+            items not yet answered, in item order.
 
         Raises:
-            InputError: For an unknown item id, a value that is not a whole number,
-                a value outside the item's range (naming the item and its range),
-                or missing required answers (listing all of them).
+            InputError: For an unknown item id, a value that is not a whole number
+                or a value outside the item's range (naming the item and its range).
         """
         if not isinstance(answers, Mapping):
             raise InputError("answers", "must be an object keyed by item id")
@@ -340,13 +344,29 @@ class Instrument:
             if value not in {c.value for c in item.choices}:
                 raise InputError(field_name, f"is {value}; it must be {allowed}")
             clean[item.id] = value
-        missing = [item.id for item in items if item.required and item.id not in clean]
+        missing = tuple(item.id for item in items if item.required and item.id not in clean)
+        return frozen_mapping(clean), missing
+
+    def validate(
+        self, answers: Mapping[str, object], options: Mapping[str, str]
+    ) -> Mapping[str, int]:
+        """Check ``answers`` against the items and return them as whole numbers.
+
+        ``None`` (JSON ``null``) counts as not answered. Yes/no items also accept
+        ``true``/``false``.
+
+        Raises:
+            InputError: For an unknown item id, a value that is not a whole number,
+                a value outside the item's range (naming the item and its range),
+                or missing required answers (listing all of them).
+        """
+        clean, missing = self.check_answers(answers, options)
         if missing:
             raise InputError(
                 "answers",
                 f"missing required answers for {self.id} ({len(missing)}): {', '.join(missing)}",
             )
-        return frozen_mapping(clean)
+        return clean
 
     def score(
         self, answers: Mapping[str, object], options: Mapping[str, object] | None = None

@@ -12,9 +12,11 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Role
-from ketaclinic.conftest import login
+from ketaclinic.conftest import PASSWORD, login
 from ketaclinic.patients.models import Patient
+from ketaclinic.screening import services
 from ketaclinic.security import ROUTE_ACCESS, allowed, render_markdown
 
 
@@ -44,7 +46,27 @@ def test_it_keeps_docs_security_md_true() -> None:
 
 def _url(name: str, ada: Patient) -> str:
     condition = ada.conditions.get()
+    screening = services.current_screening(ada)
+    decision = screening.decisions.first()
+    if decision is None:
+        decision = services.sign_decision(
+            User.objects.get(username="rivera"),
+            screening,
+            decision="not_a_candidate",
+            note="",
+            password=PASSWORD,
+        )
+    rule_set = services.active_rule_set(ada.clinic)
+    screening_routes = ("summary", "facts", "intake_submit", "sign")
     per_route: dict[str, dict[str, object]] = {
+        **{f"screening:{r}": {"code": ada.code} for r in screening_routes},
+        "screening:intake_section": {"code": ada.code, "section": "pain"},
+        "screening:revise": {"code": ada.code, "decision_code": decision.code},
+        "screening:rule_set": {"version_code": rule_set.code},
+        "portal:intake_section": {"section": "pain"},
+        "api:instrument-detail": {"instrument": "dn4"},
+        "api:portal-intake-part": {"section": "pain"},
+        "api:patient-screening-intake": {"code": ada.code, "section": "pain"},
         "patients:chart": {"code": ada.code},
         "patients:edit": {"code": ada.code},
         "patients:entry_create": {"code": ada.code, "kind": "condition"},
@@ -56,7 +78,7 @@ def _url(name: str, ada: Patient) -> str:
     }
     kwargs = per_route.get(name)
     if name.startswith("api:patient-") and name not in ("api:patient-list", "api:patient-search"):
-        kwargs = {"code": ada.code}
+        kwargs = kwargs or {"code": ada.code}
     return reverse(name, kwargs=kwargs)
 
 
@@ -85,9 +107,17 @@ def test_it_enforces_the_matrix_for_every_route(role, staff, ada) -> None:
 
 
 @pytest.mark.django_db
-def test_it_hides_another_clinics_patient(charlie, ada) -> None:
+def test_it_hides_another_clinics_patient(charlie, rivera, ada) -> None:
     client = login(Client(), charlie)
-    for name in ("patients:chart", "patients:edit", "api:patient-detail", "api:patient-conditions"):
+    for name in (
+        "patients:chart",
+        "patients:edit",
+        "api:patient-detail",
+        "api:patient-conditions",
+        "screening:summary",
+        "api:patient-screening",
+        "api:patient-screening-decisions",
+    ):
         response = client.get(_url(name, ada))
         assert response.status_code == 404, name
     search = client.post(reverse("api:patient-search"), {"q": "lovelace"})

@@ -1,0 +1,1 @@
+"""Screening: intake questionnaire, scores, eligibility evaluation and signed decisions."""

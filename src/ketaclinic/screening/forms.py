@@ -1,0 +1,196 @@
+"""Forms built from the intake sections and the instruments' own item data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from ketaclinic.screening import intake
+from ketaclinic.screening.models import DECISION_LABELS, SIGNABLE
+from ketacore.rules import FACT_VALUES
+from ketacore.scoring import Instrument
+
+
+def section_form(section: intake.Section, data: Any = None, initial: Any = None) -> forms.Form:
+    """A form for one question section; every question may be left for later."""
+    form = forms.Form(data, initial=initial or {})
+    for q in section.questions:
+        field: forms.Field
+        if q.kind == "choice" and len(q.choices) == 1:
+            field = forms.BooleanField(label=q.choices[0].label, required=False)
+        elif q.kind == "choice":
+            field = forms.ChoiceField(
+                label=q.text,
+                choices=[(c.key, c.label) for c in q.choices],
+                widget=forms.RadioSelect,
+                required=False,
+            )
+        elif q.kind == "months":
+            field = forms.IntegerField(
+                label=q.text, min_value=0, max_value=intake.MAX_PAIN_MONTHS, required=False
+            )
+        elif q.kind == "text":
+            field = forms.CharField(label=q.text, max_length=intake.MAX_TEXT, required=False)
+        else:
+            field = forms.CharField(
+                label=q.text, widget=forms.Textarea(attrs={"rows": 5}), required=False
+            )
+        field.help_text = q.help
+        form.fields[q.id] = field
+    return form
+
+
+def section_raw(section: intake.Section, form: forms.Form) -> dict[str, Any]:
+    """The cleaned form data in the shape ``intake.clean_section`` takes."""
+    raw: dict[str, Any] = {}
+    for q in section.questions:
+        value = form.cleaned_data.get(q.id)
+        if q.kind == "choice" and len(q.choices) == 1:
+            raw[q.id] = q.choices[0].key if value else None
+        else:
+            raw[q.id] = value
+    return raw
+
+
+def section_initial(section: intake.Section, answers: dict[str, Any]) -> dict[str, Any]:
+    initial: dict[str, Any] = {}
+    for q in section.questions:
+        if q.id not in answers:
+            continue
+        value = answers[q.id]
+        if q.kind == "lines":
+            initial[q.id] = "\n".join(value)
+        elif q.kind == "choice" and len(q.choices) == 1:
+            initial[q.id] = True
+        else:
+            initial[q.id] = value
+    return initial
+
+
+def instrument_form(
+    instrument: Instrument, options: dict[str, str], data: Any = None, initial: Any = None
+) -> forms.Form:
+    """One radio group per item, in the instrument's order (answers may come one by one)."""
+    form = forms.Form(data, initial=initial or {})
+    for item in instrument.items_with(options):
+        choices = [
+            (
+                c.value,
+                f"{c.value} – {c.label}"
+                if c.label and not item.is_yes_no
+                else (c.label or str(c.value)),
+            )
+            for c in item.choices
+        ]
+        form.fields[item.id] = forms.TypedChoiceField(
+            label=item.text,
+            choices=choices,
+            coerce=int,
+            empty_value=None,
+            widget=forms.RadioSelect(attrs={"class": "scale" if len(choices) > 5 else ""}),
+            required=False,
+        )
+    return form
+
+
+#: Plain names of the facts, as the screening page shows them.
+FACT_LABELS = {
+    "diagnoses": "Diagnoses (ICD-10)",
+    "pain_duration_months": "Pain duration (months)",
+    "instruments": "Instruments completed",
+    "prior_treatments": "Treatments tried",
+    "bp_readings": "Blood-pressure readings",
+    "hypertension": "High blood pressure",
+    "cardiac": "Heart disease",
+    "sex": "Recorded sex",
+    "pregnant": "Pregnant",
+    "breastfeeding": "Breast-feeding",
+    "psychosis": "Psychosis",
+    "active_substance_use": "Active substance use",
+    "liver_function": "Liver impairment",
+    "raised_icp": "Raised intracranial pressure",
+    "raised_iop": "Raised intraocular pressure",
+    "medications": "Current medications",
+}
+
+
+def fact_key(value: object) -> str:
+    """A fact value as a form value: ``True`` -> ``"yes"``, ``False`` -> ``"no"``."""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return str(value)
+
+
+def fact_value(key: str) -> object:
+    """The inverse of :func:`fact_key`."""
+    return {"yes": True, "no": False}.get(key, key)
+
+
+class ClinicianFactsForm(forms.Form):
+    """Facts a nurse or physician establishes; blank keeps the patient's answer."""
+
+    pain_duration_months = forms.IntegerField(
+        label="Pain duration (months)",
+        min_value=0,
+        max_value=intake.MAX_PAIN_MONTHS,
+        required=False,
+    )
+    systolic_mmhg = forms.IntegerField(label="Blood pressure: systolic (mmHg)", required=False)
+    diastolic_mmhg = forms.IntegerField(label="Blood pressure: diastolic (mmHg)", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for fact, values in FACT_VALUES.items():
+            if fact == "sex":  # the chart's recorded sex is the source
+                continue
+            self.fields[fact] = forms.ChoiceField(
+                label=FACT_LABELS[fact],
+                choices=[("", "— not recorded by a clinician —")]
+                + [(fact_key(v), fact_key(v).replace("_", " ")) for v in values],
+                required=False,
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        sys_, dia = data.get("systolic_mmhg"), data.get("diastolic_mmhg")
+        if (sys_ is None) != (dia is None):
+            raise forms.ValidationError("Enter both blood-pressure values, or neither.")
+        return data
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[(d.value, DECISION_LABELS[d]) for d in SIGNABLE], widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Required when your decision is less restrictive than the rules' result.",
+    )
+    password = forms.CharField(
+        label="Your password (to sign)",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class RevisionForm(DecisionForm):
+    reason = forms.CharField(label="Why is the decision revised?", max_length=500)
+
+    field_order = ("decision", "reason", "note", "password")
+
+
+class RuleSetForm(forms.Form):
+    document = forms.CharField(
+        label="Rule-set document (JSON)",
+        widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false", "class": "code"}),
+        help_text="Change the version for every edit. The format is in docs/screening.md §1.",
+    )
+    change_note = forms.CharField(label="What changed and why", max_length=500)
+    approve = forms.BooleanField(
+        label="I have reviewed these rules and approve them for use with patients in this clinic",
+        required=False,
+    )

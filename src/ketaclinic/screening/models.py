@@ -1,0 +1,183 @@
+"""Screening records: rule-set versions, screenings, instrument answers, signed decisions.
+
+A decision is never edited or deleted: a revision is a new row that names the
+one it replaces and why. The database refuses UPDATE (and DELETE on
+PostgreSQL) of decisions and rule-set versions; see migration 0002.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from ketaclinic.accounts.models import Clinic
+from ketaclinic.patients.models import Patient
+from ketacore.rules import Decision
+
+
+class RuleSetVersion(models.Model):
+    """One published version of a clinic's eligibility rule set (never changed).
+
+    ``document`` is the rule-set JSON of docs/screening.md §1, validated by
+    ``ketacore.rules.load_rule_set`` before it is stored. The newest version of
+    a clinic is the one in force.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="rule_sets")
+    rule_set_id = models.CharField(max_length=100)
+    version = models.CharField(max_length=50)
+    document = models.JSONField()
+    change_note = models.CharField(max_length=500)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-published_at", "-pk")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("clinic", "rule_set_id", "version"), name="ruleset_version_uniq"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.rule_set_id} {self.version}"
+
+    @property
+    def approved_by(self) -> str | None:
+        value = self.document.get("approved_by")
+        return value if isinstance(value, str) else None
+
+
+class Screening(models.Model):
+    """A patient's screening for IV ketamine: the intake and the clinicians' facts.
+
+    ``intake`` holds the patient's answers by section (see ``intake.py``);
+    ``clinician_facts`` holds facts recorded by a nurse or physician in the
+    facts format of docs/screening.md §4.3.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
+    intake = models.JSONField(default=dict, blank=True)
+    clinician_facts = models.JSONField(default=dict, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        indexes = (models.Index(fields=("patient", "created_at"), name="screening_patient_idx"),)
+
+    def __str__(self) -> str:
+        return f"Screening {self.code}"
+
+
+class EnteredVia(models.TextChoices):
+    PORTAL = "portal", "Patient, in the portal"
+    STAFF = "staff", "Staff, for the patient"
+    API = "api", "API"
+
+
+class InstrumentResponse(models.Model):
+    """The answers to one instrument within a screening, saved as they arrive.
+
+    ``result`` is the scored result (``score_result_to_dict``) once every
+    required answer is in; ``missing`` lists the required items still open.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="responses")
+    instrument = models.CharField(max_length=32)
+    answers = models.JSONField(default=dict)
+    options = models.JSONField(default=dict, blank=True)
+    missing = models.JSONField(default=list, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_via = models.CharField(max_length=8, choices=EnteredVia.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("pk",)
+        constraints = (
+            models.UniqueConstraint(
+                fields=("screening", "instrument"), name="response_instrument_uniq"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.instrument} ({'complete' if self.result else 'in progress'})"
+
+    @property
+    def complete(self) -> bool:
+        return self.result is not None
+
+
+#: What a physician may sign: every engine outcome except "incomplete".
+SIGNABLE = (
+    Decision.CANDIDATE,
+    Decision.CANDIDATE_WITH_PRECAUTIONS,
+    Decision.NEEDS_SPECIALIST_CLEARANCE,
+    Decision.NOT_A_CANDIDATE,
+)
+DECISION_LABELS = {
+    Decision.CANDIDATE: "Candidate",
+    Decision.CANDIDATE_WITH_PRECAUTIONS: "Candidate with precautions",
+    Decision.NEEDS_SPECIALIST_CLEARANCE: "Needs specialist clearance",
+    Decision.NOT_A_CANDIDATE: "Not a candidate",
+    Decision.INCOMPLETE: "Incomplete: facts missing or to review",
+}
+
+
+class ScreeningDecision(models.Model):
+    """A physician's signed decision (never edited or deleted; revised by a new row).
+
+    It keeps what the physician saw: the facts evaluated, the engine's
+    evaluation (``decision_to_dict``) and the rule-set version that produced it.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="decisions")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(
+        max_length=32, choices=[(d.value, DECISION_LABELS[d]) for d in SIGNABLE]
+    )
+    engine_decision = models.CharField(max_length=32)
+    note = models.TextField(blank=True)
+    facts = models.JSONField()
+    evaluation = models.JSONField()
+    rule_set = models.ForeignKey(RuleSetVersion, on_delete=models.PROTECT, related_name="+")
+    rule_set_version = models.CharField(max_length=50)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    revision_reason = models.CharField(max_length=500, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_by_name = models.CharField(max_length=200)
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-signed_at", "-pk")
+        indexes = (models.Index(fields=("patient", "signed_at"), name="decision_patient_idx"),)
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} ({self.signed_at:%Y-%m-%d})"
+
+    @property
+    def engine_decision_label(self) -> str:
+        return DECISION_LABELS.get(Decision(self.engine_decision), self.engine_decision)
+
+    @property
+    def is_current(self) -> bool:
+        return not hasattr(self, "superseded_by")

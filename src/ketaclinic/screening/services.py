@@ -1,0 +1,570 @@
+"""Screening workflow: intake answers, clinicians' facts, evaluation, signed decisions.
+
+The UI, the portal and the API all call these functions. Each write validates
+first (with ``ketacore``'s rules, so every error names the field and the rule),
+then saves and writes its audit record in one transaction: nothing is
+half-saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ketaclinic.accounts.models import Clinic, User
+from ketaclinic.accounts.roles import Capability
+from ketaclinic.audit.services import Action, record
+from ketaclinic.patients.models import Condition, EntryStatus, Medication, Patient
+from ketaclinic.screening import intake
+from ketaclinic.screening.models import (
+    SIGNABLE,
+    EnteredVia,
+    InstrumentResponse,
+    RuleSetVersion,
+    Screening,
+    ScreeningDecision,
+)
+from ketacore.errors import InputError
+from ketacore.rules import (
+    Decision,
+    EligibilityDecision,
+    RuleSet,
+    decision_to_dict,
+    default_rule_document,
+    evaluate,
+    facts_from_dict,
+    load_rule_set,
+)
+from ketacore.scoring import get_instrument, score_result_to_dict
+
+#: Instruments the patient completes in the intake (self-report), in order.
+#: BPI-SF carries the pain-intensity ratings, so the separate NRS is not asked.
+DEFAULT_INTAKE_INSTRUMENTS = ("s-lanss", "bpi-sf", "phq9", "gad7")
+#: Further instruments clinicians may enter on the screening page (they need an
+#: examination or a clinician's interview).
+DEFAULT_CLINICIAN_INSTRUMENTS = ("dn4", "dn4-interview", "lanss", "id-pain")
+
+#: Facts a clinician may record on the screening page (docs/screening.md §4.3).
+CLINICIAN_FACTS = (
+    "pain_duration_months",
+    "prior_treatments",
+    "bp_readings",
+    "hypertension",
+    "cardiac",
+    "pregnant",
+    "breastfeeding",
+    "psychosis",
+    "active_substance_use",
+    "liver_function",
+    "raised_icp",
+    "raised_iop",
+)
+
+#: Decision order, most restrictive first (ketacore.rules.Decision's order).
+_RESTRICTIVENESS = {d: i for i, d in enumerate(Decision)}
+
+
+def intake_instruments() -> tuple[str, ...]:
+    names = tuple(getattr(settings, "KETACLINIC_INTAKE_INSTRUMENTS", DEFAULT_INTAKE_INSTRUMENTS))
+    return tuple(get_instrument(n).id for n in names)
+
+
+def clinician_instruments() -> tuple[str, ...]:
+    names = getattr(settings, "KETACLINIC_CLINICIAN_INSTRUMENTS", DEFAULT_CLINICIAN_INSTRUMENTS)
+    return tuple(dict.fromkeys((*intake_instruments(), *(get_instrument(n).id for n in names))))
+
+
+def _error(exc: InputError) -> ValidationError:
+    return ValidationError({exc.field: f"{exc.field}: {exc.rule}"})
+
+
+# ------------------------------------------------------------------ rule sets
+
+
+def active_rule_set(clinic: Clinic) -> RuleSetVersion:
+    """The clinic's rule set in force: its newest published version.
+
+    A clinic that has published none gets the default rule set, stored as its
+    first version (so that every decision can point at the exact document).
+    """
+    latest = RuleSetVersion.objects.filter(clinic=clinic).order_by("-published_at", "-pk").first()
+    if latest is not None:
+        return latest
+    document = default_rule_document()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                version = RuleSetVersion.objects.create(
+                    clinic=clinic,
+                    rule_set_id=document["id"],
+                    version=document["version"],
+                    document=document,
+                    change_note="The default rule set shipped with ketaclinic.",
+                    published_by=None,
+                )
+        except IntegrityError:  # another request stored it first
+            return RuleSetVersion.objects.get(
+                clinic=clinic, rule_set_id=document["id"], version=document["version"]
+            )
+        record(
+            None,
+            Action.CREATE,
+            obj=version,
+            summary="Default eligibility rule set stored",
+            changes={"rule_set_id": version.rule_set_id, "version": version.version},
+            clinic_id=clinic.pk,
+        )
+    return version
+
+
+def loaded(version: RuleSetVersion) -> RuleSet:
+    """The validated ``ketacore`` rule set of a stored version."""
+    return load_rule_set(version.document)
+
+
+@transaction.atomic
+def publish_rule_set(
+    actor: User, document_text: str, *, change_note: str, approve: bool
+) -> RuleSetVersion:
+    """Validate a rule-set document and store it as the clinic's new version.
+
+    Args:
+        actor: The physician publishing it.
+        document_text: The rule-set JSON (docs/screening.md §1).
+        change_note: What changed and why (required).
+        approve: The physician approves it for clinical use: ``approved_by`` is
+            set to their name and the date.
+
+    Raises:
+        ValidationError: Bad JSON, a rule-set error (naming the field and the
+            rule), a version already used, or no change note.
+    """
+    if not change_note.strip():
+        raise ValidationError({"change_note": "change_note: say what changed and why"})
+    try:
+        document = json.loads(document_text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            {"document": f"document: not valid JSON (line {exc.lineno}, column {exc.colno})"}
+        ) from None
+    if not isinstance(document, dict):
+        raise ValidationError({"document": "document: must be a JSON object"})
+    if approve:
+        today = timezone.localdate().isoformat()
+        document["approved_by"] = f"{actor.get_full_name() or actor.username}, {today}"
+    try:
+        rule_set = load_rule_set(document)
+    except InputError as exc:
+        raise ValidationError({"document": f"document.{exc.field}: {exc.rule}"}) from None
+    if RuleSetVersion.objects.filter(
+        clinic_id=actor.clinic_id, rule_set_id=rule_set.id, version=rule_set.version
+    ).exists():
+        raise ValidationError(
+            {
+                "document": f"document.version: {rule_set.version!r} is already published; "
+                "give every edit a new version"
+            }
+        )
+    version = RuleSetVersion.objects.create(
+        clinic_id=actor.clinic_id,
+        rule_set_id=rule_set.id,
+        version=rule_set.version,
+        document=document,
+        change_note=change_note.strip()[:500],
+        published_by=actor,
+    )
+    record(
+        actor,
+        Action.CREATE,
+        obj=version,
+        summary="Eligibility rule set published",
+        changes={
+            "rule_set_id": rule_set.id,
+            "version": rule_set.version,
+            "approved_by": rule_set.approved_by,
+            "change_note": version.change_note,
+        },
+    )
+    return version
+
+
+# ------------------------------------------------------------------ screenings
+
+
+def current_screening(patient: Patient) -> Screening:
+    """The patient's newest screening, started on first use."""
+    screening = patient.screenings.order_by("-created_at", "-pk").first()
+    if screening is None:
+        screening = Screening.objects.create(patient=patient)
+    return screening
+
+
+def _check_portal_open(screening: Screening, via: str) -> None:
+    if via == EnteredVia.PORTAL and screening.submitted_at is not None:
+        raise ValidationError(
+            {"intake": "intake: the questionnaire was already sent; tell the clinic what to change"}
+        )
+
+
+@transaction.atomic
+def save_intake_section(
+    actor: User, screening: Screening, section_id: str, raw: Mapping[str, Any], *, via: str
+) -> Screening:
+    """Validate and store one question section of the intake (replacing its answers)."""
+    screening = Screening.objects.select_for_update().get(pk=screening.pk)
+    _check_portal_open(screening, via)
+    section = intake.FACT_SECTIONS.get(section_id)
+    if section is None:
+        raise ValidationError({"section": f"section: unknown section {section_id!r}"})
+    try:
+        clean = intake.clean_section(section, raw)
+    except InputError as exc:
+        raise _error(exc) from None
+    before = screening.intake.get(section_id)
+    screening.intake = {**screening.intake, section_id: clean}
+    screening.save(update_fields=("intake", "updated_at"))
+    record(
+        actor,
+        Action.UPDATE,
+        obj=screening,
+        patient_code=str(screening.patient.code),
+        summary=f"Intake section '{section_id}' saved ({via})",
+        changes={section_id: [before, clean]},
+    )
+    return screening
+
+
+@transaction.atomic
+def save_instrument_answers(
+    actor: User,
+    screening: Screening,
+    instrument_id: str,
+    answers: Mapping[str, Any],
+    *,
+    via: str,
+    options: Mapping[str, Any] | None = None,
+    merge: bool = True,
+) -> InstrumentResponse:
+    """Store answers to an instrument as they arrive and score it once complete.
+
+    Args:
+        actor: Who entered them (the patient in the portal, or staff).
+        screening: The screening.
+        instrument_id: The instrument; the portal may only use intake instruments.
+        answers: Item id -> value; ``None`` clears an answer.
+        via: :class:`EnteredVia`.
+        options: The instrument's options (defaults when None).
+        merge: Add to the answers already saved (True) or replace them.
+
+    Raises:
+        ValidationError: An instrument not offered here, an unknown item or an
+            out-of-range value (naming the item and its range).
+    """
+    screening = Screening.objects.select_for_update().get(pk=screening.pk)
+    _check_portal_open(screening, via)
+    try:
+        instrument = get_instrument(instrument_id)
+    except InputError as exc:
+        raise _error(exc) from None
+    allowed = intake_instruments() if via == EnteredVia.PORTAL else clinician_instruments()
+    if instrument.id not in allowed:
+        offered = ", ".join(allowed)
+        raise ValidationError(
+            {"instrument": f"instrument: {instrument.id} is not offered here ({offered})"}
+        )
+    response = InstrumentResponse.objects.filter(
+        screening=screening, instrument=instrument.id
+    ).first()
+    before = dict(response.answers) if response else {}
+    merged = {**before, **answers} if merge else dict(answers)
+    merged = {k: v for k, v in merged.items() if v is not None}
+    try:
+        resolved = instrument.resolve_options(
+            options if options is not None else (response.options if response else None)
+        )
+        clean, missing = instrument.check_answers(merged, resolved)
+        result = None if missing else score_result_to_dict(instrument.score(clean, resolved))
+    except InputError as exc:
+        raise _error(exc) from None
+    if response is None:
+        response = InstrumentResponse(screening=screening, instrument=instrument.id)
+    response.answers = dict(clean)
+    response.options = dict(resolved)
+    response.missing = list(missing)
+    response.result = result
+    response.entered_by = actor
+    response.entered_via = via
+    response.save()
+    changed = {
+        k: [before.get(k), clean.get(k)] for k in {*before, *clean} if before.get(k) != clean.get(k)
+    }
+    record(
+        actor,
+        Action.UPDATE,
+        obj=response,
+        patient_code=str(screening.patient.code),
+        summary=f"{instrument.id} answers saved ({via}, {'complete' if result else 'in progress'})",
+        changes=changed,
+    )
+    return response
+
+
+@transaction.atomic
+def submit_intake(actor: User, screening: Screening) -> Screening:
+    """The patient (or staff for them) sends the questionnaire to the clinic."""
+    screening = Screening.objects.select_for_update().get(pk=screening.pk)
+    if screening.submitted_at is not None:
+        raise ValidationError({"intake": "intake: the questionnaire was already sent"})
+    screening.submitted_at = timezone.now()
+    screening.submitted_by = actor
+    screening.save(update_fields=("submitted_at", "submitted_by", "updated_at"))
+    record(
+        actor,
+        Action.UPDATE,
+        obj=screening,
+        patient_code=str(screening.patient.code),
+        summary="Intake questionnaire submitted",
+        changes={"submitted_at": screening.submitted_at.isoformat()},
+    )
+    return screening
+
+
+@transaction.atomic
+def record_clinician_facts(actor: User, screening: Screening, data: Mapping[str, Any]) -> Screening:
+    """Record facts a clinician established; ``None`` removes the clinician's value.
+
+    Values use the facts format of docs/screening.md §4.3 and are validated by
+    ``ketacore.rules.facts_from_dict`` (errors name the fact and the rule).
+    """
+    screening = Screening.objects.select_for_update().get(pk=screening.pk)
+    for key in data:
+        if key not in CLINICIAN_FACTS:
+            raise ValidationError(
+                {key: f"{key}: not a fact recorded here ({', '.join(CLINICIAN_FACTS)})"}
+            )
+    updated = {**screening.clinician_facts, **data}
+    updated = {k: v for k, v in updated.items() if v is not None}
+    try:
+        facts_from_dict(updated)
+    except InputError as exc:
+        raise _error(exc) from None
+    before = screening.clinician_facts
+    screening.clinician_facts = updated
+    screening.save(update_fields=("clinician_facts", "updated_at"))
+    changes = {k: [before.get(k), updated.get(k)] for k in data if before.get(k) != updated.get(k)}
+    record(
+        actor,
+        Action.UPDATE,
+        obj=screening,
+        patient_code=str(screening.patient.code),
+        summary="Screening facts recorded by clinician",
+        changes=changes,
+    )
+    return screening
+
+
+def add_bp_reading(actor: User, screening: Screening, systolic: int, diastolic: int) -> Screening:
+    """Add one blood-pressure reading to the clinician's facts."""
+    readings = list(screening.clinician_facts.get("bp_readings") or [])
+    readings.append({"systolic_mmhg": systolic, "diastolic_mmhg": diastolic})
+    return record_clinician_facts(actor, screening, {"bp_readings": readings})
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return max(0, months - (1 if end.day < start.day else 0))
+
+
+def chart_facts(patient: Patient) -> dict[str, Any]:
+    """Facts the chart already holds: diagnoses, recorded sex, medications, pain onset."""
+    facts: dict[str, Any] = {}
+    codes = list(
+        Condition.objects.filter(patient=patient, status=EntryStatus.ACTIVE)
+        .exclude(icd10_code="")
+        .order_by("pk")
+        .values_list("icd10_code", flat=True)
+    )
+    if codes:
+        facts["diagnoses"] = codes
+    if patient.sex in ("female", "male", "other"):
+        facts["sex"] = patient.sex
+    meds = list(
+        Medication.objects.filter(patient=patient, status=EntryStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("name", flat=True)
+    )
+    if meds:
+        facts["medications"] = meds
+    if patient.pain_onset_date is not None:
+        facts["pain_duration_months"] = _months_between(
+            patient.pain_onset_date, timezone.localdate()
+        )
+    return facts
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What the screening page shows: facts with their sources and the rules' result."""
+
+    facts: dict[str, Any]
+    sources: dict[str, str]
+    rule_set: RuleSetVersion
+    result: EligibilityDecision | None
+    error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return decision_to_dict(self.result) if self.result else {}
+
+
+def evaluate_screening(screening: Screening, rule_set: RuleSetVersion | None = None) -> Evaluation:
+    """Gather the facts from chart, patient and clinicians and run the rule set."""
+    patient = screening.patient
+    rule_set = rule_set or active_rule_set(patient.clinic)
+    facts, sources = intake.merge_facts(
+        chart_facts(patient),
+        intake.reported_facts(screening.intake),
+        screening.clinician_facts,
+    )
+    done = [r for r in screening.responses.all() if r.result is not None]
+    if done:
+        facts["instruments"] = [
+            {"instrument": r.instrument, "answers": r.answers, "options": r.options} for r in done
+        ]
+        sources["instruments"] = ", ".join(sorted({r.get_entered_via_display() for r in done}))
+    try:
+        result = evaluate(facts_from_dict(facts), loaded(rule_set))
+    except InputError as exc:
+        return Evaluation(facts, sources, rule_set, None, f"{exc.field}: {exc.rule}")
+    return Evaluation(facts, sources, rule_set, result)
+
+
+def current_decision(screening: Screening) -> ScreeningDecision | None:
+    return (
+        screening.decisions.filter(superseded_by__isnull=True)
+        .select_related("signed_by", "rule_set")
+        .first()
+    )
+
+
+def sign_decision(
+    actor: User,
+    screening: Screening,
+    *,
+    decision: str,
+    note: str,
+    password: str,
+    revises: ScreeningDecision | None = None,
+    reason: str = "",
+) -> ScreeningDecision:
+    """Sign a screening decision, re-entering the password; or revise one.
+
+    Rules (docs/screening.md §5): the password must be the signer's; a
+    *candidate* decision needs a complete evaluation (no unknown fact, nothing to
+    review); a decision less restrictive than the rules' result needs a note
+    saying why; a revision names the current decision and gives a reason. The
+    signed record keeps the facts, the evaluation and the rule-set version.
+
+    Raises:
+        PermissionDenied: The actor may not sign.
+        ValidationError: Naming the field and the rule.
+    """
+    if not actor.can(Capability.SCREENING_DECIDE):
+        raise PermissionDenied("Only a physician signs screening decisions.")
+    if not password or not actor.check_password(password):
+        # Recorded in its own transaction: the attempt is kept though nothing is signed.
+        record(
+            actor,
+            Action.SIGN_FAILED,
+            obj=screening,
+            patient_code=str(screening.patient.code),
+            summary="Screening decision not signed: wrong password",
+        )
+        raise ValidationError({"password": "password: is not your password; nothing was signed"})
+    with transaction.atomic():
+        return _sign(actor, screening, decision, note, revises, reason)
+
+
+def _sign(
+    actor: User,
+    screening: Screening,
+    decision: str,
+    note: str,
+    revises: ScreeningDecision | None,
+    reason: str,
+) -> ScreeningDecision:
+    screening = Screening.objects.select_for_update().get(pk=screening.pk)
+    if decision not in {d.value for d in SIGNABLE}:
+        raise ValidationError(
+            {"decision": f"decision: must be one of {', '.join(d.value for d in SIGNABLE)}"}
+        )
+    current = current_decision(screening)
+    if revises is None and current is not None:
+        raise ValidationError(
+            {"decision": "decision: already signed for this screening; revise it instead"}
+        )
+    if revises is not None:
+        if current is None or revises.pk != current.pk:
+            raise ValidationError({"revises": "revises: only the current decision can be revised"})
+        if not reason.strip():
+            raise ValidationError({"reason": "reason: say why the decision is revised"})
+    evaluation = evaluate_screening(screening)
+    if evaluation.result is None:
+        raise ValidationError({"facts": f"facts: {evaluation.error}"})
+    engine = evaluation.result.decision
+    chosen = Decision(decision)
+    if chosen in (Decision.CANDIDATE, Decision.CANDIDATE_WITH_PRECAUTIONS) and not (
+        evaluation.result.complete
+    ):
+        missing = ", ".join(evaluation.result.unknowns) or "findings awaiting review"
+        raise ValidationError(
+            {
+                "decision": f"decision: cannot be '{chosen.value}' while facts are unknown "
+                f"or contradictory ({missing})"
+            }
+        )
+    if _RESTRICTIVENESS[chosen] > _RESTRICTIVENESS[engine] and not note.strip():
+        raise ValidationError(
+            {"note": f"note: the rules give '{engine.value}'; say why you decide '{chosen.value}'"}
+        )
+    signed = ScreeningDecision.objects.create(
+        screening=screening,
+        patient=screening.patient,
+        decision=chosen.value,
+        engine_decision=engine.value,
+        note=note.strip(),
+        facts=evaluation.facts,
+        evaluation=evaluation.as_dict(),
+        rule_set=evaluation.rule_set,
+        rule_set_version=evaluation.rule_set.version,
+        supersedes=revises,
+        revision_reason=reason.strip()[:500],
+        signed_by=actor,
+        signed_by_name=actor.get_full_name() or actor.username,
+        signed_at=timezone.now(),
+    )
+    record(
+        actor,
+        Action.SIGN,
+        obj=signed,
+        patient_code=str(screening.patient.code),
+        summary="Screening decision revised" if revises else "Screening decision signed",
+        changes={
+            "decision": signed.decision,
+            "engine_decision": signed.engine_decision,
+            "rule_set": f"{evaluation.rule_set.rule_set_id} {signed.rule_set_version}",
+            "supersedes": str(revises.code) if revises else None,
+            "reason": signed.revision_reason,
+        },
+    )
+    return signed

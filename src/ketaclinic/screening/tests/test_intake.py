@@ -1,0 +1,110 @@
+"""The intake questions and how answers become facts (no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketaclinic.screening import intake
+from ketacore.errors import InputError
+from ketacore.rules import facts_from_dict
+
+ALL_TRIED = {
+    "gabapentinoid": "inadequate_relief",
+    "tca_snri": "not_tolerated",
+    "opioid": "not_tried",
+    "nsaid": "helped",
+    "topical": "not_tried",
+    "physical_therapy": "inadequate_relief",
+    "interventional": "not_tried",
+}
+
+
+def test_it_names_the_question_and_the_rule_for_a_bad_answer() -> None:
+    with pytest.raises(InputError) as exc:
+        intake.clean_section(intake.HEALTH, {"hypertension": "sometimes"})
+    assert exc.value.field == "health.hypertension"
+    assert "none, controlled, uncontrolled, unsure" in exc.value.rule
+
+    with pytest.raises(InputError) as exc:
+        intake.clean_section(intake.PAIN, {"pain_duration_months": 1201})
+    assert exc.value.field == "pain.pain_duration_months"
+
+    with pytest.raises(InputError) as exc:
+        intake.clean_section(intake.PAIN, {"favourite_colour": "blue"})
+    assert exc.value.field == "pain.favourite_colour"
+
+    with pytest.raises(InputError) as exc:
+        intake.clean_section(
+            intake.MEDICINES, {"medications": "pregabalin", "no_medications": "yes"}
+        )
+    assert exc.value.field == "medicines.no_medications"
+
+
+def test_unanswered_and_unsure_leave_facts_unknown() -> None:
+    answers = {
+        "health": intake.clean_section(
+            intake.HEALTH,
+            {
+                "hypertension": "unsure",
+                "cardiac": "stable",
+                "pregnant": "no",
+                "liver_function": "yes",
+            },
+        )
+    }
+    facts = intake.reported_facts(answers)
+    assert facts == {"cardiac": "stable", "pregnant": False}
+    assert not intake.section_done(intake.HEALTH, answers["health"])
+
+
+def test_prior_treatments_are_known_only_when_every_class_is_answered() -> None:
+    done = intake.clean_section(intake.TREATMENTS, ALL_TRIED)
+    facts = intake.reported_facts({"treatments": done})
+    assert facts["prior_treatments"] == [
+        {"treatment": "gabapentinoid", "outcome": "inadequate_relief"},
+        {"treatment": "tca_snri", "outcome": "not_tolerated"},
+        {"treatment": "nsaid", "outcome": "helped"},
+        {"treatment": "physical_therapy", "outcome": "inadequate_relief"},
+    ]
+    facts_from_dict(facts)  # the format ketacore reads
+
+    partial = intake.clean_section(intake.TREATMENTS, {"gabapentinoid": "helped"})
+    assert "prior_treatments" not in intake.reported_facts({"treatments": partial})
+    unsure = intake.clean_section(intake.TREATMENTS, {**ALL_TRIED, "opioid": "unsure"})
+    assert "prior_treatments" not in intake.reported_facts({"treatments": unsure})
+
+    nothing = intake.clean_section(intake.TREATMENTS, dict.fromkeys(ALL_TRIED, "not_tried"))
+    assert intake.reported_facts({"treatments": nothing})["prior_treatments"] == []
+
+
+def test_medicines_none_is_a_known_empty_list_and_a_list_is_split_by_line() -> None:
+    none = intake.clean_section(intake.MEDICINES, {"no_medications": "yes"})
+    assert intake.reported_facts({"medicines": none}) == {"medications": []}
+    listed = intake.clean_section(
+        intake.MEDICINES, {"medications": "pregabalin 150 mg\n\n  sertraline 50 mg "}
+    )
+    assert listed == {"medications": ["pregabalin 150 mg", "sertraline 50 mg"]}
+    assert intake.section_done(intake.MEDICINES, listed)
+    assert not intake.section_done(intake.MEDICINES, {})
+
+
+def test_a_clinician_overrides_the_patient_and_the_source_is_kept() -> None:
+    facts, sources = intake.merge_facts(
+        {"diagnoses": ["G90.521"], "sex": "female", "medications": ["Pregabalin"]},
+        {
+            "hypertension": "none",
+            "medications": ["pregabalin", "Sertraline"],
+            "bp_readings": [{"systolic_mmhg": 200, "diastolic_mmhg": 90}],
+        },
+        {
+            "hypertension": "controlled",
+            "bp_readings": [{"systolic_mmhg": 130, "diastolic_mmhg": 80}],
+        },
+    )
+    assert facts["hypertension"] == "controlled"
+    assert sources["hypertension"] == "clinician"
+    assert facts["medications"] == ["Pregabalin", "Sertraline"]  # union, case-insensitive
+    assert sources["medications"] == "chart + patient"
+    # Only clinicians record blood pressure.
+    assert facts["bp_readings"] == [{"systolic_mmhg": 130, "diastolic_mmhg": 80}]
+    assert sources["diagnoses"] == "chart"

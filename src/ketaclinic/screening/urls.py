@@ -1,0 +1,24 @@
+from django.urls import path
+
+from ketaclinic.screening import views
+
+app_name = "screening"
+urlpatterns = [
+    path("patients/<uuid:code>/screening/", views.summary, name="summary"),
+    path("patients/<uuid:code>/screening/facts/", views.clinician_facts, name="facts"),
+    path(
+        "patients/<uuid:code>/screening/intake/<slug:section>/",
+        views.desk_intake_section,
+        name="intake_section",
+    ),
+    path("patients/<uuid:code>/screening/submit/", views.desk_intake_submit, name="intake_submit"),
+    path("patients/<uuid:code>/screening/sign/", views.sign, name="sign"),
+    path(
+        "patients/<uuid:code>/screening/decisions/<uuid:decision_code>/revise/",
+        views.revise,
+        name="revise",
+    ),
+    path("screening/rules/", views.rule_sets, name="rules"),
+    path("screening/rules/new/", views.rule_set_publish, name="rules_publish"),
+    path("screening/rules/<uuid:version_code>/", views.rule_set_version, name="rule_set"),
+]

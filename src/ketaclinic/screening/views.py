@@ -1,0 +1,463 @@
+"""Screening pages: the intake (portal and desk), the physician's summary, signing, rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from ketaclinic.accounts.roles import Capability
+from ketaclinic.lib.access import acting_user, capability_required
+from ketaclinic.patients import services as patient_services
+from ketaclinic.patients.models import Patient
+from ketaclinic.screening import access, intake, services
+from ketaclinic.screening import forms as sforms
+from ketaclinic.screening.models import (
+    DECISION_LABELS,
+    EnteredVia,
+    InstrumentResponse,
+    Screening,
+    ScreeningDecision,
+)
+from ketacore.rules.eligibility import QUESTIONS
+from ketacore.scoring import get_instrument
+
+_C = Capability
+
+
+# ------------------------------------------------------------------ the intake
+
+
+def _sections(screening: Screening, instruments: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every part of the intake with its progress, in order."""
+    responses = {r.instrument: r for r in screening.responses.all()}
+    parts: list[dict[str, Any]] = []
+    for section in intake.FACT_SECTIONS.values():
+        answers = screening.intake.get(section.id)
+        parts.append(
+            {
+                "id": section.id,
+                "title": section.title,
+                "done": intake.section_done(section, answers),
+                "started": answers is not None,
+            }
+        )
+    for name in instruments:
+        instrument = get_instrument(name)
+        response = responses.get(name)
+        parts.append(
+            {
+                "id": name,
+                "title": instrument.name,
+                "done": bool(response and response.complete),
+                "started": response is not None,
+                "response": response,
+            }
+        )
+    return parts
+
+
+def _intake_page(
+    request: HttpRequest,
+    *,
+    screening: Screening,
+    patient: Patient,
+    section_id: str,
+    via: str,
+    instruments: tuple[str, ...],
+    base: str,
+    back_url: str,
+    section_url: Callable[[str], str],
+) -> HttpResponse:
+    """One intake page (a question section or an instrument), for portal or desk.
+
+    A change to any answer is saved at once (htmx posts the form and the page
+    shows the saving status and, for staff, the running score); the button
+    saves the page and goes back to the overview.
+    """
+    actor = acting_user(request)
+    read_only = via == EnteredVia.PORTAL and screening.submitted_at is not None
+    section = intake.FACT_SECTIONS.get(section_id)
+    response: InstrumentResponse | None = None
+    if section is not None:
+        stored = screening.intake.get(section.id, {})
+        form = sforms.section_form(
+            section,
+            request.POST if request.method == "POST" else None,
+            initial=sforms.section_initial(section, stored),
+        )
+        title, intro = section.title, section.intro
+    elif section_id in instruments:
+        instrument = get_instrument(section_id)
+        response = screening.responses.filter(instrument=instrument.id).first()
+        options = dict(response.options) if response else dict(instrument.resolve_options())
+        form = sforms.instrument_form(
+            instrument,
+            options,
+            request.POST if request.method == "POST" else None,
+            initial=dict(response.answers) if response else None,
+        )
+        title, intro = instrument.name, instrument.summary
+        if instrument.recall:
+            intro = f"{intro} Think about: {instrument.recall}."
+    else:
+        raise Http404("No such part of the questionnaire")
+
+    error = ""
+    if request.method == "POST":
+        if read_only:
+            error = "The questionnaire was already sent. Tell the clinic what to change."
+        elif form.is_valid():
+            try:
+                if section is not None:
+                    raw = sforms.section_raw(section, form)
+                    services.save_intake_section(actor, screening, section.id, raw, via=via)
+                else:
+                    # Merged: a radio cannot be un-chosen, so nothing is lost
+                    # if a slow request arrives after a newer one.
+                    response = services.save_instrument_answers(
+                        actor, screening, section_id, dict(form.cleaned_data), via=via
+                    )
+            except ValidationError as exc:
+                error = "; ".join(exc.messages)
+            else:
+                if "save" in request.POST:
+                    messages.success(request, f"Saved: {title}.")
+                    if request.htmx:  # type: ignore[attr-defined]  # reason: django-htmx
+                        return HttpResponseClientRedirect(back_url)
+                    return redirect(back_url)
+        else:
+            error = "; ".join(
+                f"{form.fields[k].label}: {' '.join(str(e) for e in v)}"
+                for k, v in form.errors.items()
+            )
+        if request.htmx:  # type: ignore[attr-defined]  # reason: django-htmx
+            # Every change is posted (queued in order by hx-sync) and answered
+            # with the saving status; 200 even for an error, so htmx shows it.
+            status = {"error": error, "response": response, "staff": via != EnteredVia.PORTAL}
+            return render(request, "screening/_save_status.html", status)
+    parts = _sections(screening, instruments)
+    ids = [p["id"] for p in parts]
+    position = ids.index(section_id)
+    context: dict[str, Any] = {
+        "base": base,
+        "patient": patient,
+        "screening": screening,
+        "form": form,
+        "title": title,
+        "intro": intro,
+        "error": error,
+        "read_only": read_only,
+        "response": response,
+        "staff": via != EnteredVia.PORTAL,
+        "back_url": back_url,
+        "action": section_url(section_id),
+        "next_url": section_url(ids[position + 1]) if position + 1 < len(ids) else back_url,
+        "step": position + 1,
+        "steps": len(ids),
+    }
+    return render(request, "screening/section.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(_C.PORTAL_OWN_RECORD)
+def portal_intake(request: HttpRequest) -> HttpResponse:
+    """The patient's questionnaire overview; POST sends it to the clinic."""
+    patient, screening = access.own_screening(request.user)
+    if request.method == "POST":
+        try:
+            services.submit_intake(acting_user(request), screening)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        else:
+            messages.success(request, "Thank you. Your answers were sent to the clinic.")
+        return redirect("portal:intake")
+    parts = _sections(screening, services.intake_instruments())
+    phq9 = next((p["response"] for p in parts if p["id"] == "phq9" and p.get("response")), None)
+    context = {
+        "patient": patient,
+        "screening": screening,
+        "parts": parts,
+        "all_done": all(p["done"] for p in parts),
+        "phq9_item9": bool(phq9 and (phq9.answers.get("q9_self_harm_thoughts") or 0) > 0),
+    }
+    return render(request, "portal/intake.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(_C.PORTAL_OWN_RECORD)
+def portal_intake_section(request: HttpRequest, section: str) -> HttpResponse:
+    patient, screening = access.own_screening(request.user)
+    return _intake_page(
+        request,
+        screening=screening,
+        patient=patient,
+        section_id=section,
+        via=EnteredVia.PORTAL,
+        instruments=services.intake_instruments(),
+        base="base.html",
+        back_url=reverse("portal:intake"),
+        section_url=lambda s: reverse("portal:intake_section", args=[s]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(_C.PATIENT_EDIT_CLINICAL)
+def desk_intake_section(request: HttpRequest, code: UUID, section: str) -> HttpResponse:
+    """Staff enter the questionnaire for the patient (at the desk, or from paper)."""
+    patient, screening = access.screening_for_staff(request.user, code, _C.PATIENT_EDIT_CLINICAL)
+    return _intake_page(
+        request,
+        screening=screening,
+        patient=patient,
+        section_id=section,
+        via=EnteredVia.STAFF,
+        instruments=services.clinician_instruments(),
+        base="base.html",
+        back_url=reverse("screening:summary", args=[patient.code]),
+        section_url=lambda s: reverse("screening:intake_section", args=[patient.code, s]),
+    )
+
+
+@require_POST
+@capability_required(_C.PATIENT_EDIT_CLINICAL)
+def desk_intake_submit(request: HttpRequest, code: UUID) -> HttpResponse:
+    patient, screening = access.screening_for_staff(request.user, code, _C.PATIENT_EDIT_CLINICAL)
+    try:
+        services.submit_intake(acting_user(request), screening)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, "Questionnaire marked as sent.")
+    return redirect("screening:summary", patient.code)
+
+
+# ------------------------------------------------------------------ the physician's page
+
+
+def _fact_rows(evaluation: services.Evaluation) -> list[dict[str, Any]]:
+    rows = []
+    for key, label in sforms.FACT_LABELS.items():
+        value = evaluation.facts.get(key)
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "value": _show_fact(key, value),
+                "known": value is not None,
+                "source": evaluation.sources.get(key, ""),
+            }
+        )
+    return rows
+
+
+def _show_fact(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if key == "instruments":
+        return ", ".join(v["instrument"] for v in value)
+    if key == "prior_treatments":
+        return "; ".join(f"{t['treatment']}: {t['outcome']}".replace("_", " ") for t in value) or (
+            "none tried"
+        )
+    if key == "bp_readings":
+        return ", ".join(f"{r['systolic_mmhg']}/{r['diastolic_mmhg']} mmHg" for r in value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    return sforms.fact_key(value).replace("_", " ")
+
+
+@capability_required(_C.PATIENT_VIEW_CLINICAL)
+def summary(request: HttpRequest, code: UUID) -> HttpResponse:
+    """Scores with bands, the rules' findings with sources, unknowns, and decisions."""
+    user = acting_user(request)
+    patient, screening = access.screening_for_staff(user, code, _C.PATIENT_VIEW_CLINICAL)
+    patient_services.record_chart_view(user, patient, part="screening")
+    evaluation = services.evaluate_screening(screening)
+    decisions = list(
+        screening.decisions.select_related("signed_by", "supersedes").order_by("-signed_at", "-pk")
+    )
+    superseded = {d.supersedes_id for d in decisions if d.supersedes_id}
+    current = next((d for d in decisions if d.pk not in superseded), None)
+    result = evaluation.result
+    context = {
+        "patient": patient,
+        "screening": screening,
+        "evaluation": evaluation,
+        "result": result,
+        "decision_label": DECISION_LABELS[result.decision] if result else "",
+        "unknown_questions": [(u, QUESTIONS.get(u, u)) for u in result.unknowns] if result else [],
+        "facts": _fact_rows(evaluation),
+        "parts": _sections(screening, services.clinician_instruments()),
+        "decisions": [(d, d.pk not in superseded) for d in decisions],
+        "current": current,
+        "can_edit": user.can(_C.PATIENT_EDIT_CLINICAL),
+        "can_sign": user.can(_C.SCREENING_DECIDE),
+        "sign_form": sforms.DecisionForm() if current is None else None,
+        "diagnosis_link": reverse("patients:entry_create", args=[patient.code, "condition"]),
+    }
+    return render(request, "screening/summary.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(_C.PATIENT_EDIT_CLINICAL)
+def clinician_facts(request: HttpRequest, code: UUID) -> HttpResponse:
+    """A nurse or physician records facts (blood pressure, confirmed history)."""
+    patient, screening = access.screening_for_staff(request.user, code, _C.PATIENT_EDIT_CLINICAL)
+    stored = screening.clinician_facts
+    initial = {
+        k: sforms.fact_key(v)
+        for k, v in stored.items()
+        if k not in ("bp_readings", "prior_treatments")
+    }
+    form = sforms.ClinicianFactsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data: dict[str, Any] = {}
+        for name in form.fields:
+            if name in ("systolic_mmhg", "diastolic_mmhg"):
+                continue
+            value = form.cleaned_data.get(name)
+            data[name] = (
+                None
+                if value in ("", None)
+                else (value if name == "pain_duration_months" else sforms.fact_value(value))
+            )
+        sys_, dia = form.cleaned_data.get("systolic_mmhg"), form.cleaned_data.get("diastolic_mmhg")
+        if sys_ is not None and dia is not None:
+            readings = list(stored.get("bp_readings") or [])
+            data["bp_readings"] = [*readings, {"systolic_mmhg": sys_, "diastolic_mmhg": dia}]
+        try:
+            services.record_clinician_facts(acting_user(request), screening, data)
+        except ValidationError as exc:
+            form.add_error(None, "; ".join(exc.messages))
+        else:
+            messages.success(request, "Facts recorded.")
+            return redirect("screening:summary", patient.code)
+    context = {
+        "form": form,
+        "patient": patient,
+        "title": f"Screening facts: {patient.display_name}",
+        "readings": stored.get("bp_readings") or [],
+    }
+    return render(request, "screening/facts.html", context)
+
+
+def _sign(
+    request: HttpRequest,
+    patient: Patient,
+    screening: Screening,
+    form: forms.Form,
+    revises: ScreeningDecision | None,
+) -> HttpResponse | None:
+    if request.method != "POST" or not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        services.sign_decision(
+            acting_user(request),
+            screening,
+            decision=data["decision"],
+            note=data.get("note", ""),
+            password=data["password"],
+            revises=revises,
+            reason=data.get("reason", ""),
+        )
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None
+    messages.success(request, "Decision signed.")
+    return redirect("screening:summary", patient.code)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(_C.SCREENING_DECIDE)
+def sign(request: HttpRequest, code: UUID) -> HttpResponse:
+    patient, screening = access.screening_for_staff(request.user, code, _C.SCREENING_DECIDE)
+    form = sforms.DecisionForm(request.POST or None)
+    done = _sign(request, patient, screening, form, None)
+    if done is not None:
+        return done
+    evaluation = services.evaluate_screening(screening)
+    context = {"form": form, "patient": patient, "evaluation": evaluation, "revises": None}
+    return render(request, "screening/sign.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(_C.SCREENING_DECIDE)
+def revise(request: HttpRequest, code: UUID, decision_code: UUID) -> HttpResponse:
+    decision = access.decision_for_staff(request.user, code, decision_code, _C.SCREENING_DECIDE)
+    form = sforms.RevisionForm(request.POST or None, initial={"decision": decision.decision})
+    done = _sign(request, decision.patient, decision.screening, form, decision)
+    if done is not None:
+        return done
+    evaluation = services.evaluate_screening(decision.screening)
+    context = {
+        "form": form,
+        "patient": decision.patient,
+        "evaluation": evaluation,
+        "revises": decision,
+    }
+    return render(request, "screening/sign.html", context)
+
+
+# ------------------------------------------------------------------ rule sets
+
+
+@capability_required(_C.SCREENING_RULES_VIEW)
+def rule_sets(request: HttpRequest) -> HttpResponse:
+    versions = access.rule_sets_for(request.user)
+    active = versions[0]
+    context = {
+        "versions": versions,
+        "active": active,
+        "rules": services.loaded(active),
+        "can_publish": acting_user(request).can(_C.SCREENING_RULES_MANAGE),
+    }
+    return render(request, "screening/rules.html", context)
+
+
+@capability_required(_C.SCREENING_RULES_VIEW)
+def rule_set_version(request: HttpRequest, version_code: UUID) -> HttpResponse:
+    version = access.rule_set_for_user(request.user, version_code)
+    context = {
+        "version": version,
+        "rules": services.loaded(version),
+        "document": json.dumps(version.document, indent=2, ensure_ascii=False),
+    }
+    return render(request, "screening/rule_set.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(_C.SCREENING_RULES_MANAGE)
+def rule_set_publish(request: HttpRequest) -> HttpResponse:
+    """Edit the rules as JSON and publish them as a new version."""
+    user = acting_user(request)
+    active = services.active_rule_set(user.clinic)
+    initial = {"document": json.dumps(active.document, indent=2, ensure_ascii=False)}
+    form = sforms.RuleSetForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.publish_rule_set(
+                user,
+                form.cleaned_data["document"],
+                change_note=form.cleaned_data["change_note"],
+                approve=form.cleaned_data["approve"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Rule set published. New screenings use it from now on.")
+            return redirect("screening:rules")
+    return render(request, "screening/rules_publish.html", {"form": form, "active": active})
