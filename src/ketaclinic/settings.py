@@ -211,6 +211,8 @@ USE_TZ = True
 # ------------------------------------------------------------------ static files
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# The project's own assets (the package is not an app, so the app finder misses them).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -219,7 +221,7 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = _DEV  # serve from the source tree without collectstatic
 WHITENOISE_AUTOREFRESH = _DEV  # no collectstatic needed in development and tests
 
 # ------------------------------------------------------------------ API
