@@ -34,6 +34,7 @@ from ketaclinic.screening.models import (
 )
 from ketacore.errors import InputError
 from ketacore.rules import (
+    FACT_KEYS,
     Decision,
     EligibilityDecision,
     RuleSet,
@@ -52,20 +53,11 @@ DEFAULT_INTAKE_INSTRUMENTS = ("s-lanss", "bpi-sf", "phq9", "gad7")
 #: examination or a clinician's interview).
 DEFAULT_CLINICIAN_INSTRUMENTS = ("dn4", "dn4-interview", "lanss", "id-pain")
 
-#: Facts a clinician may record on the screening page (docs/screening.md §4.3).
-CLINICIAN_FACTS = (
-    "pain_duration_months",
-    "prior_treatments",
-    "bp_readings",
-    "hypertension",
-    "cardiac",
-    "pregnant",
-    "breastfeeding",
-    "psychosis",
-    "active_substance_use",
-    "liver_function",
-    "raised_icp",
-    "raised_iop",
+#: Facts a clinician may record on the screening page (docs/screening.md §4.3):
+#: all but those the chart holds (diagnoses, sex, medications) and the scored
+#: instruments.
+CLINICIAN_FACTS = tuple(
+    k for k in FACT_KEYS if k not in ("diagnoses", "instruments", "sex", "medications")
 )
 
 #: Decision order, most restrictive first (ketacore.rules.Decision's order).
@@ -231,13 +223,12 @@ def save_intake_section(
     before = screening.intake.get(section_id)
     screening.intake = {**screening.intake, section_id: clean}
     screening.save(update_fields=("intake", "updated_at"))
-    record(
+    _record_change(
         actor,
-        Action.UPDATE,
-        obj=screening,
-        patient_code=str(screening.patient.code),
-        summary=f"Intake section '{section_id}' saved ({via})",
-        changes={section_id: [before, clean]},
+        screening,
+        screening,
+        f"Intake section '{section_id}' saved ({via})",
+        {section_id: [before, clean]},
     )
     return screening
 
@@ -306,13 +297,12 @@ def save_instrument_answers(
     changed = {
         k: [before.get(k), clean.get(k)] for k in {*before, *clean} if before.get(k) != clean.get(k)
     }
-    record(
+    _record_change(
         actor,
-        Action.UPDATE,
-        obj=response,
-        patient_code=str(screening.patient.code),
-        summary=f"{instrument.id} answers saved ({via}, {'complete' if result else 'in progress'})",
-        changes=changed,
+        response,
+        screening,
+        f"{instrument.id} answers saved ({via}, {'complete' if result else 'in progress'})",
+        changed,
     )
     return response
 
@@ -326,13 +316,12 @@ def submit_intake(actor: User, screening: Screening) -> Screening:
     screening.submitted_at = timezone.now()
     screening.submitted_by = actor
     screening.save(update_fields=("submitted_at", "submitted_by", "updated_at"))
-    record(
+    _record_change(
         actor,
-        Action.UPDATE,
-        obj=screening,
-        patient_code=str(screening.patient.code),
-        summary="Intake questionnaire submitted",
-        changes={"submitted_at": screening.submitted_at.isoformat()},
+        screening,
+        screening,
+        "Intake questionnaire submitted",
+        {"submitted_at": screening.submitted_at.isoformat()},
     )
     return screening
 
@@ -360,14 +349,7 @@ def record_clinician_facts(actor: User, screening: Screening, data: Mapping[str,
     screening.clinician_facts = updated
     screening.save(update_fields=("clinician_facts", "updated_at"))
     changes = {k: [before.get(k), updated.get(k)] for k in data if before.get(k) != updated.get(k)}
-    record(
-        actor,
-        Action.UPDATE,
-        obj=screening,
-        patient_code=str(screening.patient.code),
-        summary="Screening facts recorded by clinician",
-        changes=changes,
-    )
+    _record_change(actor, screening, screening, "Screening facts recorded by clinician", changes)
     return screening
 
 
@@ -376,6 +358,20 @@ def add_bp_reading(actor: User, screening: Screening, systolic: int, diastolic: 
     readings = list(screening.clinician_facts.get("bp_readings") or [])
     readings.append({"systolic_mmhg": systolic, "diastolic_mmhg": diastolic})
     return record_clinician_facts(actor, screening, {"bp_readings": readings})
+
+
+def _record_change(
+    actor: User, obj: Any, screening: Screening, summary: str, changes: dict[str, Any]
+) -> None:
+    """Audit an update to a screening or its answers, in the caller's transaction."""
+    record(
+        actor,
+        Action.UPDATE,
+        obj=obj,
+        patient_code=str(screening.patient.code),
+        summary=summary,
+        changes=changes,
+    )
 
 
 # ------------------------------------------------------------------ evaluation

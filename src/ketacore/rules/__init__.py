@@ -23,6 +23,7 @@ from ketacore.rules._ruleset import (
     load_rule_set,
 )
 from ketacore.rules.eligibility import (
+    FACT_KEYS,
     BloodPressureReading,
     Decision,
     EligibilityDecision,
@@ -37,6 +38,7 @@ from ketacore.rules.eligibility import (
 )
 
 __all__ = [
+    "FACT_KEYS",
     "FACT_VALUES",
     "BloodPressureReading",
     "Decision",

@@ -41,6 +41,7 @@ from ketacore.rules._ruleset import Rule, RuleSet, Severity
 from ketacore.scoring import ScoreResult, get_instrument
 
 __all__ = [
+    "FACT_KEYS",
     "BloodPressureReading",
     "Decision",
     "EligibilityDecision",
@@ -436,7 +437,8 @@ def evaluate(facts: EligibilityFacts, rule_set: RuleSet) -> EligibilityDecision:
 
 # ----------------------------------------------------------------- JSON
 
-_FACT_KEYS = (
+#: The keys of the facts JSON (docs/screening.md §4.3), in documented order.
+FACT_KEYS = (
     "diagnoses",
     "pain_duration_months",
     "instruments",
@@ -512,8 +514,8 @@ def facts_from_dict(data: Mapping[str, Any]) -> EligibilityFacts:
     if not isinstance(data, Mapping):
         raise InputError("facts", "must be a JSON object")
     for key in data:
-        if key not in _FACT_KEYS:
-            raise InputError(key, f"is not a known fact; known facts: {', '.join(_FACT_KEYS)}")
+        if key not in FACT_KEYS:
+            raise InputError(key, f"is not a known fact; known facts: {', '.join(FACT_KEYS)}")
 
     diagnoses: tuple[str, ...] | None = None
     raw_dx = _list(data, "diagnoses")

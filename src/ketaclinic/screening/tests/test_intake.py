@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from ketaclinic.demo import DEMO_INTAKE
 from ketaclinic.screening import intake
 from ketacore.errors import InputError
 from ketacore.rules import facts_from_dict
 
-ALL_TRIED = {
-    "gabapentinoid": "inadequate_relief",
-    "tca_snri": "not_tolerated",
-    "opioid": "not_tried",
-    "nsaid": "helped",
-    "topical": "not_tried",
-    "physical_therapy": "inadequate_relief",
-    "interventional": "not_tried",
-}
+ALL_TRIED = DEMO_INTAKE["treatments"]
 
 
 def test_it_names_the_question_and_the_rule_for_a_bad_answer() -> None:
