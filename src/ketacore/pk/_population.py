@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ketacore.errors import InputError, OutOfValidatedRangeError
-from ketacore.pk._blocks import GridPlan, sweep
+from ketacore.pk._blocks import GridPlan, Run, sweep
 from ketacore.pk._checks import finite_non_negative, finite_positive
 from ketacore.pk._models import IivCv, Patient, PkModel
 from ketacore.pk._regimen import Regimen
@@ -192,8 +192,11 @@ def _peaks_by_blocks(
 
     Each block holds every Cp of its patients at one run's times; its argmax along
     time (the first one on ties, like the march's strict ``>``) and the value there
-    replace the patients' running peak where strictly larger. Each patient's runs
-    come in time order, so the peak is the first maximum over the whole grid.
+    are kept, and once the run is done for a range of patients they replace those
+    patients' running peak where strictly larger. Each patient's runs come in time
+    order, so the peak is the first maximum over the whole grid. (Settling a run per
+    range rather than per block keeps few small operations per block: they hold the
+    GIL, which other threads then wait for.)
     """
     count = modes.lam_per_min.shape[0]
     best = np.full(count, -1.0)
@@ -204,15 +207,24 @@ def _peaks_by_blocks(
     last = np.empty(count)
     final_states = np.empty_like(modes.coef_per_l)
     block_rows = np.arange(count)
+
+    def settle(run: Run, rows: slice) -> None:
+        up = np.greater(peak[rows], best[rows], out=better[rows])
+        np.copyto(best[rows], peak[rows], where=up)
+        np.copyto(best_t[rows], plan.grid_min[run.first + where[rows]], where=up)
+
+    pending: tuple[Run, slice] | None = None
     for run, rows, cp in sweep(modes, schedule, plan, final_states):
+        if pending is not None and (run is not pending[0] or rows.start != pending[1].stop):
+            settle(*pending)
+            pending = None
         index = np.argmax(cp, axis=1, out=where[rows])
-        value = peak[rows]
-        value[...] = cp[block_rows[: cp.shape[0]], index]
-        up = np.greater(value, best[rows], out=better[rows])
-        np.copyto(best[rows], value, where=up)
-        np.copyto(best_t[rows], plan.grid_min[run.first + index], where=up)
+        peak[rows] = cp[block_rows[: cp.shape[0]], index]
         if run is plan.runs[-1]:
             last[rows] = cp[:, run.count - 1]
+        pending = (run, rows if pending is None else slice(pending[1].start, rows.stop))
+    if pending is not None:
+        settle(*pending)
     return best, best_t, last, final_states
 
 
