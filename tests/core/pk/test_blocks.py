@@ -265,3 +265,49 @@ def test_doubling_matches_the_closed_form(lam: float, step: float, v0: float, co
     gain_k = -np.expm1(-lam * step * k) / lam if lam > 0 else step * k
     expected = v0 * np.exp(-lam * step * k) + gain_k
     np.testing.assert_allclose(values[:, 0], expected, rtol=1e-13, atol=1e-13 * (1 + abs(v0)))
+
+
+def test_long_runs_cut_into_pieces_and_bolus_instants_match_the_march() -> None:
+    ps = [pk.get_model("domino").parameters(pk.Patient(w, 45)) for w in (55, 95)]
+    arrays = _population(ps)
+    # 18001 times every second: the last segment (210-300 min) is longer than _MAX_RUN
+    # and is cut; boluses land on grid times (a value at a bolus instant includes the
+    # bolus) and between them.
+    reg = pk.Regimen.build(
+        boluses=[(0, 20), (50, 10), (77.77, 5)], infusions=[(10, 100, 0.5), (150, 60, 1.2)]
+    )
+    t = np.arange(18001) / 60.0
+    schedule = Schedule.of((reg,))
+    plan = GridPlan.for_blocks(schedule, t)
+    assert plan is not None
+    assert max(r.count for r in plan.runs) == _MAX_RUN
+    blocks, s_blocks = _by_blocks(arrays, schedule, t)
+    steps, s_steps = _by_steps(arrays, schedule, t)
+    np.testing.assert_allclose(blocks, steps, rtol=1e-9)
+    # (The march rounds each 1/60-min step to 1e-12 min: over 18,000 steps its clock
+    # drifts by ~6e-9 min, visible only in modes that have decayed to ~1e-69.)
+    np.testing.assert_allclose(s_blocks, s_steps, rtol=1e-9, atol=1e-12 * s_steps.max())
+    at_50 = np.flatnonzero(t == 50.0)[0]
+    jump = blocks[:, at_50] - blocks[:, at_50 - 1]
+    np.testing.assert_allclose(jump, 10 / arrays.v1_l, rtol=1e-2)  # the bolus, plus 1 s
+
+
+def test_fast_modes_that_underflow_stay_exact() -> None:
+    # Rates far above any ketamine model: e^(-λ·t) underflows to 0 within the grid.
+    p = pk.PkParameters(
+        v1_l=2.0,
+        k10_per_min=40.0,
+        k12_per_min=25.0,
+        k13_per_min=3.0,
+        k21_per_min=30.0,
+        k31_per_min=0.002,
+        ke0_per_min=1.0,
+    )
+    reg = pk.Regimen.build(boluses=[(0, 5)], infusions=[(200, 100, 1.0)])
+    t = np.arange(0, 1000, 1.0)
+    arrays = _population([p])
+    schedule = Schedule.of((reg,))
+    blocks, _ = _by_blocks(arrays, schedule, t)
+    steps, _ = _by_steps(arrays, schedule, t)
+    assert np.all(np.isfinite(blocks))
+    np.testing.assert_allclose(blocks, steps, rtol=1e-9, atol=1e-300)
