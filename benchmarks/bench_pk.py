@@ -183,3 +183,7 @@ def main() -> None:
     print(f"process max RSS: {rss:.0f} MiB")
     if rel > 1e-4:
         raise SystemExit("opentiva agreement outside 0.01 %")
+
+
+if __name__ == "__main__":
+    main()

@@ -45,9 +45,20 @@ def ng_per_ml_from_mg_per_l(conc_mg_per_l: float) -> float:
     return conc_mg_per_l * 1000.0
 
 
-def ng_per_ml_array_from_mg_per_l(conc_mg_per_l: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Return concentrations in ng/mL from an array in mg/L (element-wise × 1000)."""
-    return np.asarray(conc_mg_per_l, dtype=np.float64) * 1000.0
+def ng_per_ml_array_from_mg_per_l(
+    conc_mg_per_l: NDArray[np.float64], out: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
+    """Return concentrations in ng/mL from an array in mg/L (element-wise × 1000).
+
+    Args:
+        conc_mg_per_l: Concentrations, mg/L.
+        out: Array to write the result into (e.g. a slice of a larger result), or None
+            for a new array.
+    """
+    result: NDArray[np.float64] = np.multiply(
+        np.asarray(conc_mg_per_l, dtype=np.float64), 1000.0, out=out
+    )
+    return result
 
 
 def mg_per_l_from_ng_per_ml(conc_ng_per_ml: float) -> float:

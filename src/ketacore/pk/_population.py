@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ketacore.errors import InputError, OutOfValidatedRangeError
+from ketacore.pk._blocks import GridPlan, Run, sweep
 from ketacore.pk._checks import finite_non_negative, finite_positive
 from ketacore.pk._models import IivCv, Patient, PkModel
 from ketacore.pk._regimen import Regimen
@@ -167,6 +168,66 @@ class PeakSummary:
     final_ng_per_ml: FloatArray
 
 
+def _peaks_by_steps(
+    modes: Modes, schedule: Schedule, times: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Cmax, Tmax, last Cp (mg/L, min) and final states by the step-by-step march."""
+    best = np.full(modes.lam_per_min.shape[0], -1.0)
+    best_t = np.zeros_like(best)
+    better = np.zeros(best.shape, dtype=bool)
+    s_last = np.zeros_like(modes.coef_per_l)
+    cp = best
+    for k, cp, _, s in march(modes, schedule, times, effect_site=False):
+        np.greater(cp, best, out=better)
+        np.maximum(best, cp, out=best)
+        np.copyto(best_t, times[k], where=better)
+        s_last = s
+    return best, best_t, cp.copy(), s_last.copy()
+
+
+def _peaks_by_blocks(
+    modes: Modes, schedule: Schedule, plan: GridPlan
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Cmax, Tmax, last Cp (mg/L, min) and final states from whole runs of Cp values.
+
+    Each block holds every Cp of its patients at one run's times; its argmax along
+    time (the first one on ties, like the march's strict ``>``) and the value there
+    are kept, and once the run is done for a range of patients they replace those
+    patients' running peak where strictly larger. Each patient's runs come in time
+    order, so the peak is the first maximum over the whole grid. (Settling a run per
+    range rather than per block keeps few small operations per block: they hold the
+    GIL, which other threads then wait for.)
+    """
+    count = modes.lam_per_min.shape[0]
+    best = np.full(count, -1.0)
+    best_t = np.zeros(count)
+    better = np.empty(count, dtype=bool)
+    peak = np.empty(count)
+    where = np.empty(count, dtype=np.intp)
+    last = np.empty(count)
+    final_states = np.empty_like(modes.coef_per_l)
+    block_rows = np.arange(count)
+
+    def settle(run: Run, rows: slice) -> None:
+        up = np.greater(peak[rows], best[rows], out=better[rows])
+        np.copyto(best[rows], peak[rows], where=up)
+        np.copyto(best_t[rows], plan.grid_min[run.first + where[rows]], where=up)
+
+    pending: tuple[Run, slice] | None = None
+    for run, rows, cp in sweep(modes, schedule, plan, final_states):
+        if pending is not None and (run is not pending[0] or rows.start != pending[1].stop):
+            settle(*pending)
+            pending = None
+        index = np.argmax(cp, axis=1, out=where[rows])
+        peak[rows] = cp[block_rows[: cp.shape[0]], index]
+        if run is plan.runs[-1]:
+            last[rows] = cp[:, run.count - 1]
+        pending = (run, rows if pending is None else slice(pending[1].start, rows.stop))
+    if pending is not None:
+        settle(*pending)
+    return best, best_t, last, final_states
+
+
 def summarize_peaks(
     parameters: PkParameterArrays,
     regimen: Regimen,
@@ -178,9 +239,12 @@ def summarize_peaks(
 ) -> PeakSummary:
     """Cmax, Tmax, exact AUC and final Cp per patient without storing P×T values.
 
-    Patients are processed in chunks of ``chunk_size`` (the state stays in cache),
-    and each chunk is marched through time keeping only running maxima. Peak
-    memory is O(chunk_size·n + P), independent of T.
+    Patients are processed in chunks of ``chunk_size``. When the grid is made of long
+    evenly spaced runs (the usual case: a grid every few seconds), every Cp of a run is
+    evaluated in closed form a block at a time by a matrix product and reduced at once
+    (``ketacore.pk._blocks``); otherwise each chunk is marched through time keeping
+    only running maxima. Either way every grid time is evaluated exactly, and peak
+    memory is O(chunk_size·n·sqrt(T) + P), never O(P·T).
 
     Args:
         parameters: P patients.
@@ -190,7 +254,7 @@ def summarize_peaks(
         chunk_size: Patients per chunk.
         dose_scale: Per-patient multipliers of every dose and rate, shape (P,)
             (e.g. weights in kg for a regimen written per kg), or None.
-        workers: Threads to run chunks on (NumPy releases the GIL in its loops).
+        workers: Threads to run chunks on (NumPy and BLAS release the GIL in their loops).
 
     Returns:
         Per-patient summaries.
@@ -208,6 +272,7 @@ def summarize_peaks(
         raise InputError("dose_scale", f"must have shape ({count},)")
     if workers < 1:
         raise InputError("workers", "must be >= 1")
+    plan = GridPlan.for_blocks(shared, np.unique(times))
     cmax = np.empty(count)
     tmax = np.empty(count)
     auc = np.empty(count)
@@ -217,20 +282,13 @@ def summarize_peaks(
         part = parameters.take(slice(lo, lo + chunk_size))
         modes = Modes.of(part)
         schedule = shared if scale is None else shared.scaled(scale[lo : lo + chunk_size])
-        best = np.full(len(part), -1.0)
-        best_t = np.zeros(len(part))
-        better = np.zeros(len(part), dtype=bool)
-        s_last = np.zeros_like(modes.coef_per_l)
-        cp = best
-        for k, cp, _, s in march(modes, schedule, times, effect_site=False):
-            np.greater(cp, best, out=better)
-            np.maximum(best, cp, out=best)
-            np.copyto(best_t, times[k], where=better)
-            s_last = s
-        s_last = s_last.copy()
+        if plan is not None:
+            best, best_t, last, s_last = _peaks_by_blocks(modes, schedule, plan)
+        else:
+            best, best_t, last, s_last = _peaks_by_steps(modes, schedule, times)
         part_auc, _ = final_auc_and_amount(modes, schedule, float(times[-1]), s_last)
         sl = slice(lo, lo + len(part))
-        cmax[sl], tmax[sl], auc[sl], final[sl] = best, best_t, part_auc, cp
+        cmax[sl], tmax[sl], auc[sl], final[sl] = best, best_t, part_auc, last
 
     starts = range(0, count, chunk_size)
     if workers == 1:

@@ -286,6 +286,18 @@ class Modes:
             sqrt_v_ratio * sqrt_v1[:, None],
         )
 
+    def take(self, index: slice) -> Modes:
+        """Return the patients selected by ``index`` (views of every array)."""
+        return Modes(
+            self.lam_per_min[index],
+            self.coef_per_l[index],
+            self.ke0_per_min[index],
+            self.amount_weight_l[index],
+            self.cl_l_per_min[index],
+            self.basis[index],
+            self.sqrt_v_l[index],
+        )
+
     def plasma_states_from_amounts(self, amounts_mg: FloatArray) -> FloatArray:
         """Partial states s (P, n) for compartment amounts A (P, n) in mg (derivation 2)."""
         y = np.divide(
@@ -366,6 +378,17 @@ class Schedule:
         """Cumulative dose given up to and including ``t_min`` per regimen, (R,) mg."""
         dose = np.array([reg.dose_given_by_mg(t_min) for reg in self.regimens])
         return dose if self.dose_scale is None else dose * self.dose_scale
+
+    def take(self, index: slice) -> Schedule:
+        """Return the rows of patients ``index`` of a per-patient schedule (itself if shared)."""
+        many_rows = self.rate_after.shape[0] > 1
+        return Schedule(
+            self.event_min,
+            self.rate_after[index] if many_rows else self.rate_after,
+            self.bolus_at[index] if many_rows else self.bolus_at,
+            self.regimens[index] if len(self.regimens) > 1 else self.regimens,
+            None if self.dose_scale is None else self.dose_scale[index],
+        )
 
     def scaled(self, factor: FloatArray) -> Schedule:
         """One regimen given to P patients with per-patient dose multipliers (P,).
@@ -555,6 +578,33 @@ def final_auc_and_amount(
     return auc, amount
 
 
+def _plasma_by_blocks(
+    modes: Modes, schedule: Schedule, times: FloatArray
+) -> tuple[FloatArray, FloatArray] | None:
+    """Cp (P, T) in ng/mL and the final states by whole evenly spaced runs, or None.
+
+    None when the grid is too irregular for blocks to pay (``GridPlan.for_blocks``);
+    the caller then marches. The values are written straight into a (P, T) result,
+    converted on the way; they need no clipping at 0, being sums of non-negative
+    terms (``_blocks`` derivation step 3).
+    """
+    # Imported here: ketacore.pk._blocks builds on this module's Modes and Schedule.
+    from ketacore.pk._blocks import GridPlan, sweep
+
+    grid, which = np.unique(times, return_inverse=True)
+    plan = GridPlan.for_blocks(schedule, grid)
+    if plan is None:
+        return None
+    count = modes.lam_per_min.shape[0]
+    cp = np.empty((count, grid.size))
+    s_end = np.empty_like(modes.coef_per_l)
+    for run, rows, values in sweep(modes, schedule, plan, s_end):
+        ng_per_ml_array_from_mg_per_l(
+            values[:, : run.count], out=cp[rows, run.first : run.first + run.count]
+        )
+    return (cp if grid.size == times.size else cp[:, which]), s_end
+
+
 def simulate_many(
     parameters: PkParameters | Sequence[PkParameters] | PkParameterArrays,
     regimens: Regimen | Sequence[Regimen],
@@ -566,7 +616,10 @@ def simulate_many(
     """Exact Cp (and Ce) for P patients on a shared time grid.
 
     The same code path serves one patient or 100,000: parameters are stacked as
-    arrays of shape (P,), and every step is a vectorised multiply-add.
+    arrays of shape (P,), and every step is a vectorised multiply-add. Plasma alone
+    (``effect_site=False``) on a grid of long evenly spaced runs is instead evaluated
+    a whole run at a time in closed form by matrix products (``ketacore.pk._blocks``),
+    written straight into the (P, T) result.
 
     Args:
         parameters: One patient, a sequence, or stacked :class:`PkParameterArrays` (P,).
@@ -595,6 +648,19 @@ def simulate_many(
         if scale.shape != (len(arrays),):
             raise InputError("dose_scale", f"must have shape ({len(arrays)},)")
         schedule = schedule.scaled(scale)
+    if not effect_site:
+        plasma = _plasma_by_blocks(modes, schedule, times)
+        if plasma is not None:
+            cp_ng_per_ml, s_end = plasma
+            auc, amount = final_auc_and_amount(modes, schedule, float(times[-1]), s_end)
+            return BatchSimulation(
+                times_min=times,
+                plasma_ng_per_ml=cp_ng_per_ml,
+                effect_site_ng_per_ml=None,
+                auc_ng_min_per_ml=ng_per_ml_array_from_mg_per_l(np.maximum(auc, 0.0)),
+                amount_in_body_mg=amount,
+                warnings=arrays.warnings,
+            )
     cp_out = np.empty((times.size, len(arrays)))
     ce_out = np.empty((times.size, len(arrays))) if effect_site else None
     s_last = np.zeros_like(modes.coef_per_l)
