@@ -4,28 +4,12 @@ clinic admin then finds the record of that view in the audit trail."""
 from __future__ import annotations
 
 import pytest
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketaclinic.accounts.roles import Role
-from ketaclinic.conftest import PASSWORD, make_patient, make_user
+from ketaclinic.conftest import make_patient, make_user
+from tests.browser.helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _code(username: str) -> str:
-    device = TOTPDevice.objects.get(user__username=username)
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
-
-
-def _sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/accounts/two-factor/**")
-    page.get_by_label("6-digit code from your authenticator app").fill(_code(username))
-    page.get_by_role("button", name="Verify").click()
 
 
 def test_nurse_finds_a_patient_and_the_view_is_audited(live_server, browser) -> None:
@@ -39,7 +23,7 @@ def test_nurse_finds_a_patient_and_the_view_is_audited(live_server, browser) -> 
 
     nurse = browser.new_context()
     page = nurse.new_page()
-    _sign_in(page, live_server.url, "nina")
+    sign_in(page, live_server.url, "nina")
     page.wait_for_url("**/patients/")
     page.get_by_label("Find a patient").fill("lovel")
     page.get_by_role("link", name="Lovelace, Ada").click()  # results arrive by HTMX
@@ -50,7 +34,7 @@ def test_nurse_finds_a_patient_and_the_view_is_audited(live_server, browser) -> 
 
     admin = browser.new_context()
     page = admin.new_page()
-    _sign_in(page, live_server.url, "alice")
+    sign_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/audit/?patient={patient.code}&action=view")
     row = page.locator("table.audit tbody tr").first
     assert "nina" in row.inner_text()

@@ -11,17 +11,9 @@ import pytest
 from ketaclinic.accounts.roles import Role
 from ketaclinic.conftest import PASSWORD, make_patient, make_user
 from ketaclinic.screening.tests.helpers import INSTRUMENT_ANSWERS, SECTIONS
-from tests.browser.test_nurse_chart_flow import _sign_in
+from tests.browser.helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _patient_sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/portal/")
 
 
 #: Generous, for a loaded 2-core CI machine (Playwright's default is 30 s).
@@ -53,7 +45,8 @@ def test_intake_in_the_portal_then_a_signed_decision(live_server, browser) -> No
 
     # The patient answers, part by part.
     context, page = _new_page(browser)
-    _patient_sign_in(page, base, "ada")
+    sign_in(page, base, "ada", two_factor=False)
+    page.wait_for_url("**/portal/")
     page.get_by_role("link", name="Your questionnaire before the consultation").click()
     page.get_by_role("link", name="About your pain").click()
     page.get_by_label("How many months have you had this pain?").fill("14")
@@ -89,7 +82,7 @@ def test_intake_in_the_portal_then_a_signed_decision(live_server, browser) -> No
 
     # The physician reads the summary, records blood pressure, signs.
     context, page = _new_page(browser)
-    _sign_in(page, base, "rivera")
+    sign_in(page, base, "rivera")
     page.goto(f"{base}/patients/{patient.code}/screening/")
     summary = page.locator("main").inner_text()
     assert "Incomplete" in summary
@@ -114,7 +107,7 @@ def test_intake_in_the_portal_then_a_signed_decision(live_server, browser) -> No
 
     # The clinic admin finds both in the audit trail.
     context, page = _new_page(browser)
-    _sign_in(page, base, "alice")
+    sign_in(page, base, "alice")
     page.goto(f"{base}/audit/?patient={patient.code}")
     trail = page.locator("table.audit").inner_text()
     assert "Intake questionnaire submitted" in trail

@@ -51,7 +51,7 @@ def _response_dict(r: InstrumentResponse, *, with_score: bool) -> dict[str, Any]
     return data
 
 
-def _decision_dict(d: ScreeningDecision) -> dict[str, Any]:
+def _decision_dict(d: ScreeningDecision, *, current: bool) -> dict[str, Any]:
     return {
         "code": str(d.code),
         "decision": d.decision,
@@ -62,7 +62,7 @@ def _decision_dict(d: ScreeningDecision) -> dict[str, Any]:
         "signed_at": d.signed_at.isoformat(),
         "supersedes": str(d.supersedes.code) if d.supersedes else None,
         "revision_reason": d.revision_reason,
-        "current": d.is_current,
+        "current": current,
         "facts": d.facts,
         "evaluation": d.evaluation,
     }
@@ -170,7 +170,7 @@ class ScreeningDetail(APIView):
             "facts": evaluation.facts,
             "fact_sources": evaluation.sources,
             "evaluation": evaluation.as_dict() or {"error": evaluation.error},
-            "current_decision": _decision_dict(current) if current else None,
+            "current_decision": _decision_dict(current, current=True) if current else None,
         }
         return Response(data)
 
@@ -216,10 +216,8 @@ class ScreeningDecisions(APIView):
 
     def get(self, request: Request, code: UUID) -> Response:
         _, screening = access.screening_for_staff(request.user, code, _C.PATIENT_VIEW_CLINICAL)
-        decisions = screening.decisions.select_related("rule_set", "supersedes").order_by(
-            "-signed_at", "-pk"
-        )
-        return Response([_decision_dict(d) for d in decisions])
+        history = services.decision_history(screening)
+        return Response([_decision_dict(d, current=c) for d, c in history])
 
     def post(self, request: Request, code: UUID) -> Response:
         patient, screening = access.screening_for_staff(request.user, code, _C.SCREENING_DECIDE)
@@ -240,7 +238,7 @@ class ScreeningDecisions(APIView):
             revises=revises,
             reason=data["reason"],
         )
-        return Response(_decision_dict(signed), status=status.HTTP_201_CREATED)
+        return Response(_decision_dict(signed, current=True), status=status.HTTP_201_CREATED)
 
 
 def _rule_set_dict(v: RuleSetVersion, *, document: bool) -> dict[str, Any]:

@@ -448,9 +448,23 @@ def evaluate_screening(screening: Screening, rule_set: RuleSetVersion | None = N
 def current_decision(screening: Screening) -> ScreeningDecision | None:
     return (
         screening.decisions.filter(superseded_by__isnull=True)
-        .select_related("signed_by", "rule_set")
+        .select_related("signed_by", "rule_set", "supersedes")
         .first()
     )
+
+
+def decision_history(screening: Screening) -> list[tuple[ScreeningDecision, bool]]:
+    """Every signed decision, newest first, each with whether it is the current one.
+
+    One query: a decision is current when no other decision supersedes it.
+    """
+    decisions = list(
+        screening.decisions.select_related("signed_by", "rule_set", "supersedes").order_by(
+            "-signed_at", "-pk"
+        )
+    )
+    superseded = {d.supersedes_id for d in decisions if d.supersedes_id}
+    return [(d, d.pk not in superseded) for d in decisions]
 
 
 def sign_decision(

@@ -284,11 +284,8 @@ def summary(request: HttpRequest, code: UUID) -> HttpResponse:
     patient, screening = access.screening_for_staff(user, code, _C.PATIENT_VIEW_CLINICAL)
     patient_services.record_chart_view(user, patient, part="screening")
     evaluation = services.evaluate_screening(screening)
-    decisions = list(
-        screening.decisions.select_related("signed_by", "supersedes").order_by("-signed_at", "-pk")
-    )
-    superseded = {d.supersedes_id for d in decisions if d.supersedes_id}
-    current = next((d for d in decisions if d.pk not in superseded), None)
+    decisions = services.decision_history(screening)
+    current = next((d for d, is_current in decisions if is_current), None)
     result = evaluation.result
     context = {
         "patient": patient,
@@ -299,7 +296,7 @@ def summary(request: HttpRequest, code: UUID) -> HttpResponse:
         "unknown_questions": [(u, QUESTIONS.get(u, u)) for u in result.unknowns] if result else [],
         "facts": _fact_rows(evaluation),
         "parts": _sections(screening, services.clinician_instruments()),
-        "decisions": [(d, d.pk not in superseded) for d in decisions],
+        "decisions": decisions,
         "current": current,
         "can_edit": user.can(_C.PATIENT_EDIT_CLINICAL),
         "can_sign": user.can(_C.SCREENING_DECIDE),

@@ -1,0 +1,29 @@
+"""Shared steps of the browser tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ketaclinic.conftest import PASSWORD
+
+
+def current_code(username: str) -> str:
+    """The user's current TOTP code, as their authenticator app would show it."""
+    device = TOTPDevice.objects.get(user__username=username)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def sign_in(page: Any, base: str, username: str, *, two_factor: bool = True) -> None:
+    """Sign in through the login page; staff then give their TOTP code."""
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if not two_factor:
+        return
+    page.wait_for_url("**/accounts/two-factor/**")
+    page.get_by_label("6-digit code from your authenticator app").fill(current_code(username))
+    page.get_by_role("button", name="Verify").click()
