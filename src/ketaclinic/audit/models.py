@@ -16,6 +16,12 @@ class Action(models.TextChoices):
     BULK_LOAD = "bulk_load", "Bulk load"
     SIGN = "sign", "Signature"
     SIGN_FAILED = "sign_failed", "Failed signature"
+    LIST = "list", "List of patients"
+    OTP_OK = "otp_ok", "Second factor passed"
+    OTP_FAILED = "otp_failed", "Failed second factor"
+    TOKEN_ISSUE = "token_issue", "API token issued"
+    TOKEN_REVOKE = "token_revoke", "API token revoked"
+    PASSWORD_CHANGE = "password_change", "Password changed"
 
 
 class AuditEvent(models.Model):
