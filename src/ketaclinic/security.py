@@ -77,6 +77,18 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
 }
 
 
+#: Routes a staff member who has given only a password may reach: signing in and
+#: out, the two-factor step itself, and the load balancer's health check.
+TWO_FACTOR_EXEMPT: Final = frozenset(
+    {"accounts:login", "accounts:logout", "accounts:two_factor", "healthz"}
+)
+
+
+def is_api_route(name: str) -> bool:
+    """Whether a route (by resolved name) is served by the REST API."""
+    return name.startswith("api:") or name == "api-schema"
+
+
 def allowed(role: str | None, requirement: Requirement) -> bool:
     """Whether a user of ``role`` (None: anonymous) meets ``requirement``."""
     if requirement == PUBLIC:

@@ -70,6 +70,9 @@ AUDIT_HMAC_KEY = env_secret("AUDIT_HMAC_KEY", "dev-only-audit-key" if _DEV else 
 ALLOWED_HOSTS = [h for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 SITE_NAME = env_str("SITE_NAME", "ketaclinic")
+# The URL prefix ketaclinic is served under ("" = the root). Fixed here, so a
+# SCRIPT_NAME sent by a client or a proxy never moves the application (issue 8).
+FORCE_SCRIPT_NAME = env_str("URL_PREFIX", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -101,7 +104,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "ketaclinic.accounts.middleware.RequireTwoFactorMiddleware",
+    "ketaclinic.accounts.middleware.RouteAccessMiddleware",
     "ketaclinic.lib.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -19,14 +20,16 @@ from ketaclinic.accounts.models import User
 
 
 class LoginView(auth_views.LoginView):
+    http_method_names = ["get", "post"]  # noqa: RUF012 (Django's own attribute)
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    http_method_names = ["post"]  # noqa: RUF012 (Django's own attribute)
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Ask for the TOTP code; enrol an authenticator first if the user has none."""

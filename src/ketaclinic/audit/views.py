@@ -4,6 +4,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.audit.models import Action, AuditEvent
@@ -19,6 +20,7 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
+@require_GET
 @capability_required(Capability.AUDIT_VIEW)
 def audit_list(request: HttpRequest) -> HttpResponse:
     """Browse and filter the clinic's audit trail (newest first)."""

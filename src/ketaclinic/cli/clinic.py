@@ -80,7 +80,7 @@ def prepare_local_environment() -> Path:
 
 
 def _run(args: argparse.Namespace) -> int:
-    prepare_local_environment()
+    var = prepare_local_environment()
     setup_django()
     from django.core.management import call_command
 
@@ -102,20 +102,41 @@ def _run(args: argparse.Namespace) -> int:
     beside = Path(sys.executable).with_name("gunicorn")
     gunicorn = str(beside) if beside.exists() else (shutil.which("gunicorn") or "gunicorn")
     os.execv(  # noqa: S606 (fixed argument list, no shell)
-        gunicorn,
-        [
-            gunicorn,
-            "ketaclinic.wsgi",
-            "--bind",
-            args.bind,
-            "--workers",
-            str(args.workers),
-            "--access-logfile",
-            "-",
-            "--access-logformat",
-            '%(t)s "%(m)s %(U)s" %(s)s',
-        ],
+        gunicorn, [gunicorn, *gunicorn_arguments(args.bind, args.workers, var)]
     )
+
+
+def gunicorn_arguments(bind: str, workers: int, var: Path) -> list[str]:
+    """gunicorn's command line, with its proxy trust set for this application.
+
+    * ``--forwarder-headers ''``: gunicorn would otherwise take ``SCRIPT_NAME``
+      and ``PATH_INFO`` *headers* from any address in ``--forwarded-allow-ips``
+      (127.0.0.1 by default, so any local reverse proxy passes them through).
+      ketaclinic is always served at the root, so no client may move it.
+    * ``--forwarded-allow-ips``: only the proxies named in
+      ``TRUSTED_PROXY_IPS`` may set the scheme headers (``X-Forwarded-Proto``);
+      by default the local machine, where docs/deploy.md puts the proxy.
+    * ``--control-socket`` under var/: gunicorn's default is one socket per
+      user in the home directory, so two instances on one machine would talk
+      to each other's arbiter.
+    """
+    return [
+        "ketaclinic.wsgi",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--forwarder-headers",
+        "",
+        "--forwarded-allow-ips",
+        os.environ.get("TRUSTED_PROXY_IPS", "127.0.0.1,::1"),
+        "--control-socket",
+        str(var / "gunicorn.ctl"),
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        '%(t)s "%(m)s %(U)s" %(s)s',
+    ]
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -3,11 +3,13 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.views.decorators.http import require_GET
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user
 
 
+@require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each role to where its work starts."""
@@ -17,6 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("patients:list")
 
 
+@require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
     """For load balancers: the process is up (no database, no PHI)."""
     return HttpResponse("ok", content_type="text/plain")

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user, capability_required
@@ -62,6 +62,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
 
 
+@require_GET
 @capability_required(_C.PATIENT_VIEW_DEMOGRAPHICS)
 def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
     patient = access.get_patient_for_user(request.user, code)

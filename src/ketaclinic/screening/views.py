@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from ketaclinic.accounts.roles import Capability
@@ -277,6 +277,7 @@ def _show_fact(key: str, value: Any) -> str:
     return sforms.fact_key(value).replace("_", " ")
 
 
+@require_GET
 @capability_required(_C.PATIENT_VIEW_CLINICAL)
 def summary(request: HttpRequest, code: UUID) -> HttpResponse:
     """Scores with bands, the rules' findings with sources, unknowns, and decisions."""
@@ -411,6 +412,7 @@ def revise(request: HttpRequest, code: UUID, decision_code: UUID) -> HttpRespons
 # ------------------------------------------------------------------ rule sets
 
 
+@require_GET
 @capability_required(_C.SCREENING_RULES_VIEW)
 def rule_sets(request: HttpRequest) -> HttpResponse:
     versions = access.rule_sets_for(request.user)
@@ -424,6 +426,7 @@ def rule_sets(request: HttpRequest) -> HttpResponse:
     return render(request, "screening/rules.html", context)
 
 
+@require_GET
 @capability_required(_C.SCREENING_RULES_VIEW)
 def rule_set_version(request: HttpRequest, version_code: UUID) -> HttpResponse:
     version = access.rule_set_for_user(request.user, version_code)

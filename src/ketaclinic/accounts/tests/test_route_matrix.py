@@ -7,6 +7,7 @@ page or endpoint cannot ship without an access decision.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -14,10 +15,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Role
+from ketaclinic.audit.models import AuditEvent
 from ketaclinic.conftest import PASSWORD, login
 from ketaclinic.patients.models import Patient
 from ketaclinic.screening import services
-from ketaclinic.security import ROUTE_ACCESS, allowed, render_markdown
+from ketaclinic.security import PUBLIC, ROUTE_ACCESS, TWO_FACTOR_EXEMPT, allowed, render_markdown
 
 
 def _route_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> set[str]:
@@ -122,3 +124,97 @@ def test_it_hides_another_clinics_patient(charlie, rivera, ada) -> None:
         assert response.status_code == 404, name
     search = client.post(reverse("api:patient-search"), {"q": "lovelace"})
     assert search.json() == []
+
+
+ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [None, *Role])
+def test_it_refuses_every_undeclared_method(role, staff, ada) -> None:
+    """Deny by default: a method a route does not declare is refused and writes nothing."""
+    client = Client()
+    user = ada.portal_user if role == Role.PATIENT else staff.get(role)
+    if user is not None:
+        login(client, user)
+    urls = {name: _url(name, ada) for name in ROUTE_ACCESS}
+    records = AuditEvent.objects.count()
+    for name, methods in ROUTE_ACCESS.items():
+        url = urls[name]
+        for method in ALL_METHODS:
+            if method in methods:
+                continue
+            response = client.generic(method, url, data="{}", content_type="application/json")
+            assert response.status_code == 405, f"{role} {method} {name}"
+            assert set(response.headers["Allow"].split(", ")) == set(methods)
+    assert AuditEvent.objects.count() == records, "a refused request wrote an audit record"
+
+
+# ------------------------------------------------------------------ two-factor
+
+
+#: Ways a proxy, or a client talking to one, can make the request path differ
+#: from the path Django routes on. Each is (path transformation, extra environ).
+HEADER_TRICKS = [
+    *[
+        pytest.param(lambda p: p, {"SCRIPT_NAME": prefix}, id=f"SCRIPT_NAME {prefix}")
+        for prefix in ("/api", "/accounts", "/static", "/healthz", "/accounts/login")
+    ],
+    pytest.param(lambda p: p, {"HTTP_X_FORWARDED_PREFIX": "/api"}, id="X-Forwarded-Prefix"),
+    pytest.param(lambda p: p, {"HTTP_X_FORWARDED_PATH": "/api/me/"}, id="X-Forwarded-Path"),
+    pytest.param(lambda p: p, {"HTTP_X_FORWARDED_HOST": "localhost"}, id="X-Forwarded-Host"),
+    pytest.param(lambda p: p, {"HTTP_X_FORWARDED_PROTO": "https"}, id="X-Forwarded-Proto"),
+    pytest.param(lambda p: p, {"HTTP_X_FORWARDED_FOR": "127.0.0.1"}, id="X-Forwarded-For"),
+    pytest.param(lambda p: p, {"HTTP_X_ORIGINAL_URL": "/accounts/login/"}, id="X-Original-URL"),
+    pytest.param(lambda p: p, {"HTTP_X_REWRITE_URL": "/healthz"}, id="X-Rewrite-URL"),
+    pytest.param(lambda p: "/" + p, {}, id="double slash"),
+    pytest.param(lambda p: p.replace("/", "//", 2), {}, id="inner double slash"),
+    pytest.param(lambda p: "/" + p[1:].replace("/", "%2F"), {}, id="encoded slash"),
+    pytest.param(
+        lambda p: "".join(f"%{ord(c):02X}" if c.isalpha() else c for c in p), {}, id="encoded"
+    ),
+    pytest.param(lambda p: p + ".", {}, id="trailing dot"),
+    pytest.param(lambda p: p.rstrip("/") + "/./", {}, id="dot segment"),
+    pytest.param(lambda p: "/accounts/../" + p.lstrip("/"), {}, id="dot-dot segment"),
+    pytest.param(lambda p: "/api/./.." + p, {}, id="api dot-dot segment"),
+]
+
+
+def _exempt(response: Any) -> bool:
+    match = getattr(response, "resolver_match", None)
+    return match is not None and match.view_name in TWO_FACTOR_EXEMPT
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("rewrite", "environ"), HEADER_TRICKS)
+def test_a_password_only_staff_session_reaches_nothing(
+    rewrite, environ, staff, ada, settings
+) -> None:
+    """With a password but no second factor, no header or path trick reaches a protected route."""
+    # The route guard must hold on its own, even where a deployment lets
+    # SCRIPT_NAME through (tests/server tries the whole stack).
+    settings.FORCE_SCRIPT_NAME = None
+    physician = staff[Role.PHYSICIAN]
+    client = Client()
+    client.force_login(physician)  # password only: no OTP device in the session
+    patients = Patient.objects.count()
+    for name, methods in ROUTE_ACCESS.items():
+        if name in TWO_FACTOR_EXEMPT or PUBLIC in methods.values():
+            continue
+        url = rewrite(_url(name, ada))
+        for method in methods:
+            response = client.generic(
+                method, url, data="{}", content_type="application/json", **environ
+            )
+            status = response.status_code
+            where = f"{environ}: {method} {url} -> {status}"
+            assert not (200 <= status < 300) or _exempt(response), where
+            if 300 <= status < 400:
+                location = response.headers["Location"]
+                assert (
+                    "two-factor" in location
+                    or "login" in location
+                    or (response.status_code == 301 and "two-factor" not in url)
+                ), where
+            assert ada.family_name.encode() not in response.content, where
+    assert Patient.objects.count() == patients, "a patient was registered without two-factor"

@@ -68,8 +68,11 @@ def test_front_desk_gets_demographics_only(desmond, ada) -> None:
 def test_an_unverified_staff_session_is_refused(nina) -> None:
     client = Client()  # password only, no TOTP yet
     client.post(reverse("accounts:login"), {"username": "nina", "password": PASSWORD})
-    assert client.get(reverse("api:me")).status_code == 403
-    assert client.post(reverse("api:token")).status_code == 403
+    # 401: more authentication (the second factor) is what is missing.
+    me = client.get(reverse("api:me"))
+    assert me.status_code == 401
+    assert me.json() == {"detail": "Two-factor verification is required."}
+    assert client.post(reverse("api:token")).status_code == 401
 
 
 def test_a_verified_session_can_get_a_token(nina) -> None:
