@@ -8,10 +8,14 @@ front desk, Ada and Ben are patients with portal accounts. Charlie is a nurse at
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import threading
+from collections.abc import Callable
+from html.parser import HTMLParser
+from typing import Any, TypeVar
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,6 +23,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.patients.models import Condition, Patient, Sex
+
+C = TypeVar("C", bound=Client)
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 (test persona)
 
@@ -52,7 +58,7 @@ def make_patient(clinic: Clinic, **overrides: Any) -> Patient:
     return patient
 
 
-def login(client: Client, user: User) -> Client:
+def login(client: C, user: User) -> C:
     """Sign ``user`` in; staff also count as having passed two-factor."""
     client.force_login(user)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
@@ -125,3 +131,100 @@ def ben(clinic: Clinic) -> Patient:
 @pytest.fixture
 def staff(alice: User, rivera: User, nina: User, desmond: User) -> dict[str, User]:
     return {Role.ADMIN: alice, Role.PHYSICIAN: rivera, Role.NURSE: nina, Role.FRONT_DESK: desmond}
+
+
+def at_once(*calls: Callable[[], object], timeout_s: float = 120) -> list[object]:
+    """Run each call in its own thread, released together; return the results in order.
+
+    Each thread has its own database connection (Django's are per thread), so
+    the calls meet in the database exactly as concurrent requests do. Any
+    exception in a thread fails the test with that exception.
+    """
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(i: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=timeout_s)
+            results[i] = call()
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout_s)
+    if errors:
+        raise errors[0]
+    return results
+
+
+class _FormReader(HTMLParser):
+    """Collect what a browser would submit from the first <form method=post> in <main>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, list[str]] = {}
+        self._in_main = self._in_form = self._done = False
+        self._select: tuple[str, list[str]] | None = None  # name, its options' values
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        self._in_main = self._in_main or tag == "main"
+        if (
+            tag == "form"
+            and self._in_main
+            and a.get("method", "").lower() == "post"
+            and not self._done
+        ):
+            self._in_form = True
+        if not self._in_form:
+            return
+        if tag == "option" and self._select is not None:
+            self._select[1].append(a.get("value", ""))
+            if "selected" in a:
+                self.values.setdefault(self._select[0], []).append(a.get("value", ""))
+        elif tag == "select" and "name" in a:
+            self._select = (a["name"], [])
+        elif tag == "textarea" and "name" in a:
+            self._textarea = a["name"]
+            self.values.setdefault(a["name"], []).append("")
+        elif tag == "input" and "name" in a:
+            kind = a.get("type", "text")
+            if kind in ("submit", "button", "reset", "image", "file"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            default = "on" if kind in ("checkbox", "radio") else ""
+            self.values.setdefault(a["name"], []).append(a.get("value", default))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select" and self._select is not None:
+            name, options = self._select
+            if name not in self.values and options:  # nothing selected: the first option
+                self.values[name] = [options[0]]
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "form" and self._in_form:
+            self._in_form, self._done = False, True
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            current = self.values[self._textarea][-1]
+            # A browser drops the newline that opens a textarea's content.
+            self.values[self._textarea][-1] = current + (
+                data.removeprefix("\n") if not current else data
+            )
+
+
+def form_values(html: str) -> dict[str, Any]:
+    """The fields of the page's main POST form as a browser would send them unchanged."""
+    reader = _FormReader()
+    reader.feed(html)
+    return {k: v[0] if len(v) == 1 else v for k, v in reader.values.items()}

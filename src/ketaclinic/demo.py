@@ -28,7 +28,7 @@ from ketaclinic.patients.models import (
     Sex,
 )
 from ketaclinic.patients.services import link_portal_account
-from ketaclinic.patients.validation import phone_digits, search_key
+from ketaclinic.patients.validation import search_key
 from ketacore.icd10 import describe
 
 DEMO_PASSWORD = "demo-ketaclinic-2026"  # noqa: S105 (printed on purpose: synthetic demo only)
@@ -296,7 +296,7 @@ def _demo_screening(clinic: Clinic, nurse: User) -> None:
         return
     patient = patients[1]
     assert patient.portal_user is not None
-    current = screening.current_screening(patient)
+    current = screening.start_screening(patient.portal_user, patient)
     for section, answers in DEMO_INTAKE.items():
         screening.save_intake_section(
             patient.portal_user, current, section, answers, via=EnteredVia.PORTAL
@@ -344,10 +344,8 @@ def _bulk_patients(
             city=rng.choice(("Scottsdale", "Phoenix", "Tempe", "Mesa", "Chandler")),
             region="AZ",
             pain_onset_date=today - dt.timedelta(days=rng.randint(120, 3650)),
-            search_family=search_key(family),
-            search_given=search_key(given),
-            phone_digits=phone_digits(phone),
         )
+        patient.refresh_search_columns()  # bulk_create skips save()
         rows.append((patient, rng.choices(_PROFILES, weights)[0]))
     Patient.objects.bulk_create([p for p, _ in rows])
     conditions, medications, allergies, measurements = [], [], [], []

@@ -154,6 +154,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests run on a file in WAL mode, as the clinic does, not on a shared-cache
+    # memory database whose locking differs: concurrency tests must see the
+    # real behaviour (pytest-xdist adds a suffix per worker).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ------------------------------------------------------------------ auth

@@ -116,7 +116,13 @@ def _name_filter(query: str) -> Q | None:
     if not parts:
         return None
     if len(parts) == 1:
-        return _prefix("search_family", parts[0]) | _prefix("search_given", parts[0])
+        # One word: a family name, a given name, or both written together as
+        # Chinese, Japanese and Korean names usually are ("王芳").
+        return (
+            _prefix("search_family", parts[0])
+            | _prefix("search_given", parts[0])
+            | _prefix("search_full", parts[0])
+        )
     first, last = parts[0], parts[-1]
     if "," in query:  # "family, given"
         return _prefix("search_family", first) & _prefix("search_given", last)
@@ -129,11 +135,28 @@ def _prefix(field: str, prefix: str) -> Q:
     """``field`` starts with ``prefix``, as a range the B-tree index answers.
 
     (``startswith`` becomes LIKE, which SQLite cannot answer from an index on
-    a case-sensitive column; the range works on SQLite and PostgreSQL alike
-    because the search columns hold only lower-case ASCII letters and digits.)
+    a case-sensitive column.) The range ``[prefix, next)`` holds exactly the
+    strings that start with ``prefix`` when strings compare by code point:
+    SQLite's BINARY collation does, and the search columns use the "C"
+    collation on PostgreSQL (patients migration 0003) so that it does too,
+    whatever the database's default collation.
     """
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    upper = _successor(prefix)
+    if upper is None:
+        return Q(**{f"{field}__gte": prefix})
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+
+
+def _successor(prefix: str) -> str | None:
+    """The smallest string greater than every string that starts with ``prefix``."""
+    while prefix:
+        code = ord(prefix[-1]) + 1
+        if 0xD800 <= code <= 0xDFFF:  # surrogates are not characters; skip them
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return prefix[:-1] + chr(code)
+        prefix = prefix[:-1]
+    return None
 
 
 def _parse_date(text: str) -> dt.date | None:

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 
 from ketaclinic.patients.models import Allergy, Condition, EntryStatus, Medication, Patient
 from ketaclinic.patients.services import DEMOGRAPHIC_FIELDS
@@ -19,6 +20,47 @@ _DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class PatientForm(forms.ModelForm[Patient]):
+    """Register a patient, or edit one.
+
+    When editing, every field carries the value the user started from (Django's
+    ``show_hidden_initial``), so a save sends only what this user changed and
+    the service can tell a field someone else changed meanwhile (issue 8 #5).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            for field in self.fields.values():
+                field.show_hidden_initial = True
+
+    def changes(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The fields this user changed: (new values, the values they started from)."""
+        new = {name: self.cleaned_data[name] for name in self.changed_data}
+        started = {}
+        for name in self.changed_data:
+            field = self.fields[name]
+            raw = field.hidden_widget().value_from_datadict(
+                self.data, self.files, self.add_initial_prefix(name)
+            )
+            try:
+                started[name] = field.clean(raw)
+            except ValidationError:
+                continue  # a tampered hidden value: no expectation for this field
+        return new, started
+
+    def restart_from(self, patient: Patient) -> None:
+        """After a refused save, start the next one from what the record holds now.
+
+        The user's entries stay on the page; the hidden starting values become
+        the stored ones, so saving again applies exactly what the user sees.
+        """
+        data = QueryDict(mutable=True)
+        data.update(self.data)
+        for name, field in self.fields.items():
+            hidden = field.hidden_widget()
+            data[self.add_initial_prefix(name)] = hidden.format_value(getattr(patient, name))
+        self.data = data
+
     class Meta:
         model = Patient
         fields = DEMOGRAPHIC_FIELDS

@@ -36,6 +36,14 @@ class EntryStatus(models.TextChoices):
     ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
 
 
+#: Columns computed from another on save: source field -> derived columns.
+_DERIVED_COLUMNS = {
+    "family_name": ("search_family", "search_full"),
+    "given_name": ("search_given", "search_full"),
+    "phone": ("phone_digits",),
+}
+
+
 class Patient(models.Model):
     code = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
@@ -63,9 +71,13 @@ class Patient(models.Model):
         on_delete=models.SET_NULL,
         related_name="patient_record",
     )
-    # Folded copies for indexed prefix search (see validation.search_key).
+    # Folded copies for indexed prefix search (see validation.search_key). On
+    # PostgreSQL they use the "C" collation (migration 0003), so that a prefix
+    # range compares code points, as SQLite's BINARY collation does.
     search_family = models.CharField(max_length=100, editable=False)
     search_given = models.CharField(max_length=100, editable=False)
+    #: Family then given name with nothing between: finds "王芳" typed as one word.
+    search_full = models.CharField(max_length=200, editable=False, default="")
     phone_digits = models.CharField(max_length=32, editable=False, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -80,6 +92,7 @@ class Patient(models.Model):
                 fields=("clinic", "search_family", "search_given"), name="patient_name_idx"
             ),
             models.Index(fields=("clinic", "search_given"), name="patient_given_idx"),
+            models.Index(fields=("clinic", "search_full"), name="patient_full_idx"),
             models.Index(fields=("clinic", "date_of_birth"), name="patient_dob_idx"),
             models.Index(fields=("clinic", "phone_digits"), name="patient_phone_idx"),
         )
@@ -88,22 +101,27 @@ class Patient(models.Model):
         return f"{self.family_name}, {self.given_name}"
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.search_family = search_key(self.family_name)
-        self.search_given = search_key(self.given_name)
-        self.phone_digits = phone_digits(self.phone)
+        self.refresh_search_columns()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {
-                *update_fields,  # type: ignore[misc]  # reason: Django accepts any iterable
-                "search_family",
-                "search_given",
-                "phone_digits",
-                "updated_at",
-            }
+            # Write a derived column only with the field it comes from: a save
+            # of the phone must not write search keys from a stale name.
+            fields = set(update_fields)  # type: ignore[call-overload]  # reason: any iterable
+            for source, derived in _DERIVED_COLUMNS.items():
+                if source in fields:
+                    fields.update(derived)
+            kwargs["update_fields"] = {*fields, "updated_at"}
         super().save(*args, **kwargs)  # type: ignore[arg-type]  # reason: forwarded as given
 
     def get_absolute_url(self) -> str:
         return reverse("patients:chart", kwargs={"code": self.code})
+
+    def refresh_search_columns(self) -> None:
+        """Compute the folded search columns from the name and phone (bulk loads call it)."""
+        self.search_family = search_key(self.family_name)
+        self.search_given = search_key(self.given_name)
+        self.search_full = self.search_family + self.search_given
+        self.phone_digits = phone_digits(self.phone)
 
     @property
     def display_name(self) -> str:

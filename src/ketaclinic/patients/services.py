@@ -65,24 +65,54 @@ def create_patient(actor: User, data: dict[str, Any], *, clinic: Clinic | None =
 
 
 @transaction.atomic
-def update_patient(actor: User, patient: Patient, data: dict[str, Any]) -> Patient:
-    """Change demographic fields; unchanged fields are left alone."""
-    before = {name: getattr(patient, name) for name in DEMOGRAPHIC_FIELDS}
-    for name, value in _only(data, DEMOGRAPHIC_FIELDS).items():
-        setattr(patient, name, value)
-    patient.full_clean()
-    changes = diff(patient, before, DEMOGRAPHIC_FIELDS)
+def update_patient(
+    actor: User,
+    patient: Patient,
+    data: dict[str, Any],
+    *,
+    expected: dict[str, Any] | None = None,
+) -> Patient:
+    """Change the demographic fields in ``data``; other fields are left alone.
+
+    The row is read again under a lock, never taken from the caller: a
+    ModelForm bound to the caller's copy has already changed it in memory while
+    validating (so "before" would equal "after" and nothing was saved, issue 8
+    #2), and another edit may have committed since it was read (#5).
+
+    Args:
+        expected: For each field in ``data``, the value the user started from.
+            A field someone else changed since then, to something else again,
+            is refused (naming it) rather than silently overwritten.
+    """
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    before = {name: getattr(locked, name) for name in DEMOGRAPHIC_FIELDS}
+    data = _only(data, DEMOGRAPHIC_FIELDS)
+    conflicts = {
+        name: f"Changed by someone else while you were editing (now {before[name]!s}); "
+        "check it and save again."
+        for name, value in data.items()
+        if expected is not None
+        and name in expected
+        and before[name] != expected[name]
+        and before[name] != value
+    }
+    if conflicts:
+        raise ValidationError(conflicts)
+    for name, value in data.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    changes = diff(locked, before, DEMOGRAPHIC_FIELDS)
     if changes:
-        patient.save(update_fields=tuple(changes))
+        locked.save(update_fields=tuple(changes))
         record(
             actor,
             Action.UPDATE,
-            obj=patient,
-            patient_code=str(patient.code),
+            obj=locked,
+            patient_code=str(locked.code),
             summary="Demographics changed",
             changes=changes,
         )
-    return patient
+    return locked
 
 
 def next_chart_number(clinic: Clinic) -> str:

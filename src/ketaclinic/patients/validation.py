@@ -67,11 +67,29 @@ def validate_icd10(value: str) -> None:
         raise ValidationError(exc.rule[0].upper() + exc.rule[1:] + ".", code="icd10") from None
 
 
+#: Longest folded search key stored (the name columns hold at most 100 characters).
+SEARCH_KEY_LENGTH = 100
+
+
 def search_key(text: str) -> str:
-    """Fold a name for prefix search: lower case, accents and punctuation removed."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed.lower() if ch.isalnum() and ch.isascii())
+    """Fold a name for prefix search, in any script.
+
+    Compatibility forms are unified (NFKC: full-width letters, ligatures), case
+    is folded by Unicode's rules (``casefold``: "Straße" and "STRASSE" meet),
+    accents and other combining marks are removed after decomposition (so
+    "Νίκος" is found as "νικος" and "José" as "jose"), and punctuation and spaces
+    are dropped. Letters and digits of every script are kept: 王芳, محمد,
+    Ольга and Νίκος all get keys (issue 8 #10; before, only ASCII was kept).
+    The query is folded the same way, so what a user types meets what is stored.
+    """
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    decomposed = unicodedata.normalize("NFKD", folded)
+    kept = "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", kept)[:SEARCH_KEY_LENGTH]
 
 
 def phone_digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
+    """The digits of a phone number, as ASCII (Arabic-Indic and other digits included)."""
+    return "".join(
+        str(unicodedata.decimal(ch)) for ch in text if unicodedata.decimal(ch, None) is not None
+    )

@@ -83,9 +83,15 @@ def patient_edit(request: HttpRequest, code: UUID) -> HttpResponse:
     patient = access.get_patient_for_user(request.user, code, _C.PATIENT_EDIT_DEMOGRAPHICS)
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if _apply(form, lambda: services.update_patient(acting_user(request), patient, data)):
+        changed, started = form.changes()
+        if _apply(
+            form,
+            lambda: services.update_patient(
+                acting_user(request), patient, changed, expected=started
+            ),
+        ):
             return redirect(patient)
+        form.restart_from(access.get_patient_for_user(request.user, code))
     title = f"Edit {patient.display_name}"
     return render(request, "patients/form.html", {"form": form, "title": title, "patient": patient})
 

@@ -71,7 +71,7 @@ def _decision_dict(d: ScreeningDecision, *, current: bool) -> dict[str, Any]:
 def _intake_dict(
     screening: Screening, instruments: tuple[str, ...], *, staff: bool
 ) -> dict[str, Any]:
-    responses = {r.instrument: r for r in screening.responses.all()}
+    responses = screening.responses_by_instrument()
     return {
         "screening": str(screening.code),
         "submitted_at": screening.submitted_at.isoformat() if screening.submitted_at else None,
@@ -108,9 +108,8 @@ def _save_part(request: Request, screening: Screening, section: str, via: str) -
     if section in intake.FACT_SECTIONS:
         if options:
             raise InputError("options", "question sections have no options")
-        current = dict(screening.intake.get(section) or {})
         screening = services.save_intake_section(
-            actor, screening, section, {**current, **answers}, via=via
+            actor, screening, section, answers, via=via, merge=True
         )
         answers_now = screening.intake.get(section, {})
         return Response(

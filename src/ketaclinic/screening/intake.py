@@ -338,7 +338,9 @@ def clean_section(section: Section, raw: Mapping[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for q in section.questions:
         value = raw.get(q.id)
-        if value is None or value == "" or value == []:
+        # Only "nothing" clears an answer: an empty list is nothing only where a
+        # list is the answer; elsewhere it is a wrong type (issue 8 #17).
+        if value is None or value == "" or (q.kind == "lines" and value == []):
             continue
         field = f"{section.id}.{q.id}"
         if q.kind == "choice":

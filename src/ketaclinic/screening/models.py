@@ -63,6 +63,10 @@ class Screening(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
+    #: 1 for the patient's first screening, then 2, 3… for re-screenings; the
+    #: newest is the current one. Unique per patient, so two first writes at
+    #: the same moment cannot start two screenings.
+    number = models.PositiveIntegerField(default=1)
     intake = models.JSONField(default=dict, blank=True)
     clinician_facts = models.JSONField(default=dict, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -73,11 +77,20 @@ class Screening(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ("-created_at", "-pk")
+        ordering = ("-number",)
         indexes = (models.Index(fields=("patient", "created_at"), name="screening_patient_idx"),)
+        constraints = (
+            models.UniqueConstraint(fields=("patient", "number"), name="screening_number_uniq"),
+        )
 
     def __str__(self) -> str:
         return f"Screening {self.code}"
+
+    def responses_by_instrument(self) -> dict[str, InstrumentResponse]:
+        """The stored instrument answers by instrument id (none before the first write)."""
+        if self._state.adding:
+            return {}
+        return {r.instrument: r for r in self.responses.all()}
 
 
 class EnteredVia(models.TextChoices):

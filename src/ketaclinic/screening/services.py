@@ -192,11 +192,45 @@ def publish_rule_set(
 
 
 def current_screening(patient: Patient) -> Screening:
-    """The patient's newest screening, started on first use."""
-    screening = patient.screenings.order_by("-created_at", "-pk").first()
-    if screening is None:
-        screening = Screening.objects.create(patient=patient)
+    """The patient's newest screening; only reads.
+
+    A patient with none yet gets an unsaved, empty screening to show; the first
+    write starts the real one (:func:`start_screening`).
+    """
+    screening = patient.screenings.order_by("-number").first()
+    return screening if screening is not None else Screening(patient=patient)
+
+
+def start_screening(actor: User | None, patient: Patient) -> Screening:
+    """The patient's current screening, created (as number 1) if there is none.
+
+    Safe under concurrency: the database allows one screening per patient and
+    number, so of two first writes at once one creates it and the other finds
+    it (issue 8 #6: two screenings, and answers written to the hidden one).
+    """
+    existing = patient.screenings.order_by("-number").first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            screening = Screening.objects.create(patient=patient, number=1)
+            record(
+                actor,
+                Action.CREATE,
+                obj=screening,
+                patient_code=str(patient.code),
+                summary="Screening started",
+            )
+    except IntegrityError:  # another request started it first
+        return Screening.objects.get(patient=patient, number=1)
     return screening
+
+
+def _locked(actor: User, screening: Screening) -> Screening:
+    """The screening's row, locked for this transaction (started if it was not yet)."""
+    if screening._state.adding:
+        screening = start_screening(actor, screening.patient)
+    return Screening.objects.select_for_update().get(pk=screening.pk)
 
 
 def _check_portal_open(screening: Screening, via: str) -> None:
@@ -208,19 +242,35 @@ def _check_portal_open(screening: Screening, via: str) -> None:
 
 @transaction.atomic
 def save_intake_section(
-    actor: User, screening: Screening, section_id: str, raw: Mapping[str, Any], *, via: str
+    actor: User,
+    screening: Screening,
+    section_id: str,
+    raw: Mapping[str, Any],
+    *,
+    via: str,
+    merge: bool = False,
 ) -> Screening:
-    """Validate and store one question section of the intake (replacing its answers)."""
-    screening = Screening.objects.select_for_update().get(pk=screening.pk)
+    """Validate and store one question section of the intake.
+
+    Args:
+        raw: Question id -> answer; ``None`` clears an answer.
+        merge: Add ``raw`` to the answers already stored (the API's PATCH) or
+            replace the section (a page that posts every question). The merge
+            happens here, on the row read under its lock, so writers at the same
+            moment never overwrite each other's answers (issue 8 #3).
+    """
+    screening = _locked(actor, screening)
     _check_portal_open(screening, via)
     section = intake.FACT_SECTIONS.get(section_id)
     if section is None:
         raise ValidationError({"section": f"section: unknown section {section_id!r}"})
+    before = screening.intake.get(section_id)
+    if merge:
+        raw = {**(before or {}), **raw}
     try:
         clean = intake.clean_section(section, raw)
     except InputError as exc:
         raise _error(exc) from None
-    before = screening.intake.get(section_id)
     screening.intake = {**screening.intake, section_id: clean}
     screening.save(update_fields=("intake", "updated_at"))
     _record_change(
@@ -259,7 +309,7 @@ def save_instrument_answers(
         ValidationError: An instrument not offered here, an unknown item or an
             out-of-range value (naming the item and its range).
     """
-    screening = Screening.objects.select_for_update().get(pk=screening.pk)
+    screening = _locked(actor, screening)
     _check_portal_open(screening, via)
     try:
         instrument = get_instrument(instrument_id)
@@ -310,7 +360,7 @@ def save_instrument_answers(
 @transaction.atomic
 def submit_intake(actor: User, screening: Screening) -> Screening:
     """The patient (or staff for them) sends the questionnaire to the clinic."""
-    screening = Screening.objects.select_for_update().get(pk=screening.pk)
+    screening = _locked(actor, screening)
     if screening.submitted_at is not None:
         raise ValidationError({"intake": "intake: the questionnaire was already sent"})
     screening.submitted_at = timezone.now()
@@ -327,37 +377,55 @@ def submit_intake(actor: User, screening: Screening) -> Screening:
 
 
 @transaction.atomic
-def record_clinician_facts(actor: User, screening: Screening, data: Mapping[str, Any]) -> Screening:
+def record_clinician_facts(
+    actor: User,
+    screening: Screening,
+    data: Mapping[str, Any],
+    *,
+    add_bp_reading: tuple[int, int] | None = None,
+) -> Screening:
     """Record facts a clinician established; ``None`` removes the clinician's value.
 
     Values use the facts format of docs/screening.md §4.3 and are validated by
     ``ketacore.rules.facts_from_dict`` (errors name the fact and the rule).
+
+    Args:
+        add_bp_reading: (systolic, diastolic) in mmHg, added to the readings
+            already stored. The list is read under the row's lock here, never
+            sent whole by the page, so readings taken at the same moment are
+            all kept (issue 8 #4).
     """
-    screening = Screening.objects.select_for_update().get(pk=screening.pk)
+    screening = _locked(actor, screening)
     for key in data:
         if key not in CLINICIAN_FACTS:
             raise ValidationError(
                 {key: f"{key}: not a fact recorded here ({', '.join(CLINICIAN_FACTS)})"}
             )
-    updated = {**screening.clinician_facts, **data}
+    before = screening.clinician_facts
+    updated = {**before, **data}
+    if add_bp_reading is not None:
+        systolic, diastolic = add_bp_reading
+        reading = {"systolic_mmhg": systolic, "diastolic_mmhg": diastolic}
+        updated["bp_readings"] = [*(before.get("bp_readings") or []), reading]
     updated = {k: v for k, v in updated.items() if v is not None}
     try:
         facts_from_dict(updated)
     except InputError as exc:
         raise _error(exc) from None
-    before = screening.clinician_facts
     screening.clinician_facts = updated
     screening.save(update_fields=("clinician_facts", "updated_at"))
-    changes = {k: [before.get(k), updated.get(k)] for k in data if before.get(k) != updated.get(k)}
+    changes = {
+        k: [before.get(k), updated.get(k)]
+        for k in {*data, *updated, *before}
+        if before.get(k) != updated.get(k)
+    }
     _record_change(actor, screening, screening, "Screening facts recorded by clinician", changes)
     return screening
 
 
 def add_bp_reading(actor: User, screening: Screening, systolic: int, diastolic: int) -> Screening:
     """Add one blood-pressure reading to the clinician's facts."""
-    readings = list(screening.clinician_facts.get("bp_readings") or [])
-    readings.append({"systolic_mmhg": systolic, "diastolic_mmhg": diastolic})
-    return record_clinician_facts(actor, screening, {"bp_readings": readings})
+    return record_clinician_facts(actor, screening, {}, add_bp_reading=(systolic, diastolic))
 
 
 def _record_change(
@@ -432,7 +500,7 @@ def evaluate_screening(screening: Screening, rule_set: RuleSetVersion | None = N
         intake.reported_facts(screening.intake),
         screening.clinician_facts,
     )
-    done = [r for r in screening.responses.all() if r.result is not None]
+    done = [r for r in screening.responses_by_instrument().values() if r.result is not None]
     if done:
         facts["instruments"] = [
             {"instrument": r.instrument, "answers": r.answers, "options": r.options} for r in done
@@ -446,6 +514,8 @@ def evaluate_screening(screening: Screening, rule_set: RuleSetVersion | None = N
 
 
 def current_decision(screening: Screening) -> ScreeningDecision | None:
+    if screening._state.adding:
+        return None
     return (
         screening.decisions.filter(superseded_by__isnull=True)
         .select_related("signed_by", "rule_set", "supersedes")
@@ -458,6 +528,8 @@ def decision_history(screening: Screening) -> list[tuple[ScreeningDecision, bool
 
     One query: a decision is current when no other decision supersedes it.
     """
+    if screening._state.adding:
+        return []
     decisions = list(
         screening.decisions.select_related("signed_by", "rule_set", "supersedes").order_by(
             "-signed_at", "-pk"
@@ -513,7 +585,7 @@ def _sign(
     revises: ScreeningDecision | None,
     reason: str,
 ) -> ScreeningDecision:
-    screening = Screening.objects.select_for_update().get(pk=screening.pk)
+    screening = _locked(actor, screening)
     if decision not in {d.value for d in SIGNABLE}:
         raise ValidationError(
             {"decision": f"decision: must be one of {', '.join(d.value for d in SIGNABLE)}"}

@@ -40,7 +40,7 @@ _C = Capability
 
 def _sections(screening: Screening, instruments: tuple[str, ...]) -> list[dict[str, Any]]:
     """Every part of the intake with its progress, in order."""
-    responses = {r.instrument: r for r in screening.responses.all()}
+    responses = screening.responses_by_instrument()
     parts: list[dict[str, Any]] = []
     for section in intake.FACT_SECTIONS.values():
         answers = screening.intake.get(section.id)
@@ -99,7 +99,7 @@ def _intake_page(
         title, intro = section.title, section.intro
     elif section_id in instruments:
         instrument = get_instrument(section_id)
-        response = screening.responses.filter(instrument=instrument.id).first()
+        response = screening.responses_by_instrument().get(instrument.id)
         options = dict(response.options) if response else dict(instrument.resolve_options())
         form = sforms.instrument_form(
             instrument,
@@ -331,11 +331,11 @@ def clinician_facts(request: HttpRequest, code: UUID) -> HttpResponse:
                 else (value if name == "pain_duration_months" else sforms.fact_value(value))
             )
         sys_, dia = form.cleaned_data.get("systolic_mmhg"), form.cleaned_data.get("diastolic_mmhg")
-        if sys_ is not None and dia is not None:
-            readings = list(stored.get("bp_readings") or [])
-            data["bp_readings"] = [*readings, {"systolic_mmhg": sys_, "diastolic_mmhg": dia}]
+        reading = (sys_, dia) if sys_ is not None and dia is not None else None
         try:
-            services.record_clinician_facts(acting_user(request), screening, data)
+            services.record_clinician_facts(
+                acting_user(request), screening, data, add_bp_reading=reading
+            )
         except ValidationError as exc:
             form.add_error(None, "; ".join(exc.messages))
         else:

@@ -48,7 +48,7 @@ def test_it_keeps_docs_security_md_true() -> None:
 
 def _url(name: str, ada: Patient) -> str:
     condition = ada.conditions.get()
-    screening = services.current_screening(ada)
+    screening = services.start_screening(None, ada)
     decision = screening.decisions.first()
     if decision is None:
         decision = services.sign_decision(

@@ -20,7 +20,7 @@ def complete_intake(
     """Fill every part of the intake as a patient would (as ``actor``, default the patient)."""
     actor = actor or patient.portal_user
     assert actor is not None
-    screening = services.current_screening(patient)
+    screening = services.start_screening(actor, patient)
     for section, answers in SECTIONS.items():
         services.save_intake_section(actor, screening, section, answers, via=via)
     for instrument, answers in INSTRUMENT_ANSWERS.items():

@@ -65,8 +65,8 @@ def test_the_portal_offers_only_intake_instruments_and_only_the_patients_own(
     client = _portal(ada)
     assert client.get(reverse("portal:intake_section", args=["dn4"])).status_code == 404
     client.post(reverse("portal:intake_section", args=["gad7"]), {"q1_nervous": "1"})
-    assert services.current_screening(ben).responses.count() == 0
-    assert services.current_screening(ada).responses.count() == 1
+    assert services.current_screening(ben).responses_by_instrument() == {}
+    assert list(services.current_screening(ada).responses_by_instrument()) == ["gad7"]
 
 
 def test_after_sending_the_patient_cannot_change_answers(ada: Patient) -> None:
@@ -264,7 +264,7 @@ def test_the_database_refuses_to_change_a_signed_decision(ada: Patient, rivera) 
 
 
 def test_clinician_facts_are_validated_and_nothing_is_half_saved(ada: Patient, nina) -> None:
-    screening = services.current_screening(ada)
+    screening = services.start_screening(nina, ada)
     with pytest.raises(ValidationError) as exc:
         services.record_clinician_facts(
             nina,
