@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.http import HttpRequest, HttpResponse
 
@@ -13,6 +13,16 @@ from django.http import HttpRequest, HttpResponse
 class RequestContext:
     ip_address: str | None
     user_agent: str
+    #: The HTTP method: a GET shows records (audited as views); other methods
+    #: change them (audited by the change itself).
+    method: str = "GET"
+    #: Patient codes whose view this request has already recorded, so a page
+    #: that reaches a record through two getters writes one view record.
+    viewed: set[str] = field(default_factory=set)
+
+    @property
+    def reads(self) -> bool:
+        return self.method in ("GET", "HEAD")
 
 
 _current: ContextVar[RequestContext | None] = ContextVar("ketaclinic_request", default=None)
@@ -38,6 +48,7 @@ class RequestContextMiddleware:
             RequestContext(
                 ip_address=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
+                method=request.method or "GET",
             )
         )
         try:

@@ -2,12 +2,20 @@
 
 A record outside the user's clinic answers 404, exactly like a record that does
 not exist, so that codes cannot be probed.
+
+Reads are audited here, where they happen, not left to each page's memory
+(issue 8 #7): a getter that returns a patient records that the user viewed
+them (``part`` says what), a list records which patients it showed, a search
+which patients it found. In a request that changes data (POST, PATCH…) the
+getter records nothing: the change writes its own audit record. Getters write
+nothing but these records.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +24,7 @@ from django.http import Http404
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import require
+from ketaclinic.patients import services
 from ketaclinic.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -39,34 +48,61 @@ _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y")
 
 
 def patients_for(user: Any) -> QuerySet[Patient]:
-    """All patients of the user's clinic (the user must be allowed to search)."""
+    """All patients of the user's clinic, unread (the user must be allowed to search).
+
+    Show them through :func:`listed`, which records who saw which.
+    """
     staff = require(user, Capability.PATIENT_SEARCH)
     return Patient.objects.filter(clinic_id=staff.clinic_id)
 
 
+def listed(user: Any, patients: Iterable[Patient]) -> list[Patient]:
+    """The patients a list page or the API shows, with the audit record of who listed whom."""
+    staff = require(user, Capability.PATIENT_SEARCH)
+    shown = list(patients)
+    services.record_list(staff, shown)
+    return shown
+
+
 def get_patient_for_user(
-    user: Any, code: UUID | str, capability: Capability = Capability.PATIENT_VIEW_DEMOGRAPHICS
+    user: Any,
+    code: UUID | str,
+    capability: Capability = Capability.PATIENT_VIEW_DEMOGRAPHICS,
+    *,
+    part: str,
 ) -> Patient:
+    """A patient of the user's clinic, if the user has ``capability``; the read is audited.
+
+    Args:
+        part: What of the record the page or endpoint shows, in words
+            ("chart", "screening"…), for the audit trail.
+    """
     staff = require(user, capability)
     try:
-        return Patient.objects.select_related("clinic").get(code=code, clinic_id=staff.clinic_id)
+        patient = Patient.objects.select_related("clinic").get(code=code, clinic_id=staff.clinic_id)
     except (Patient.DoesNotExist, ValueError):
         raise Http404("No such patient") from None
+    services.record_view(staff, patient, part=part)
+    return patient
 
 
-def get_own_patient(user: Any) -> Patient:
-    """The portal user's own record."""
+def get_own_patient(user: Any, *, part: str) -> Patient:
+    """The portal user's own record; the read is audited."""
     portal_user = require(user, Capability.PORTAL_OWN_RECORD)
     try:
-        return Patient.objects.get(portal_user=portal_user)
+        patient = Patient.objects.get(portal_user=portal_user)
     except Patient.DoesNotExist:
         raise Http404("No patient record is linked to this account") from None
+    services.record_view(portal_user, patient, part=part)
+    return patient
 
 
 def get_entry_for_user(
     user: Any, patient_code: UUID | str, kind: str, entry_code: UUID | str
 ) -> BodyMeasurement | Allergy | Medication | Condition:
-    patient = get_patient_for_user(user, patient_code, Capability.PATIENT_EDIT_CLINICAL)
+    patient = get_patient_for_user(
+        user, patient_code, Capability.PATIENT_EDIT_CLINICAL, part=f"{kind} entry"
+    )
     model = ENTRY_MODELS.get(kind)
     if model is None:
         raise Http404("No such kind of entry")
@@ -94,8 +130,13 @@ def search_patients(user: Any, query: str) -> list[Patient]:
     * four or more digits: phone number (prefix of the digits)
     * ``smi`` / ``smith, jo`` / ``jo smith``: name prefixes, in either order
     """
-    query = query.strip()
-    base = patients_for(user).only(*LIST_FIELDS)
+    staff = require(user, Capability.PATIENT_SEARCH)
+    found = _search(patients_for(staff).only(*LIST_FIELDS), query.strip())
+    services.record_search(staff, found)
+    return found
+
+
+def _search(base: QuerySet[Patient], query: str) -> list[Patient]:
     if not query:
         return []
     birth_date = _parse_date(query)

@@ -111,7 +111,7 @@ class PatientListCreate(generics.GenericAPIView[Patient]):
         )
 
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
+        page = access.listed(request.user, self.paginate_queryset(self.get_queryset()) or [])
         return self.get_paginated_response(PatientSerializer(page, many=True).data)
 
     def post(self, request: Request) -> Response:
@@ -132,7 +132,6 @@ class PatientSearch(APIView):
         serializer = SearchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         results = access.search_patients(request.user, serializer.validated_data["q"])
-        services.record_search(acting_user(request), len(results))
         return Response(PatientSerializer(results, many=True).data)
 
 
@@ -142,16 +141,17 @@ class PatientDetail(APIView):
 
     @extend_schema(responses=PatientChartSerializer)
     def get(self, request: Request, code: str) -> Response:
-        patient = access.get_patient_for_user(request.user, code)
+        patient = access.get_patient_for_user(request.user, code, part="chart (API)")
         user = acting_user(request)
-        services.record_chart_view(user, patient, part="chart (API)")
         if user.can(_C.PATIENT_VIEW_CLINICAL):
             return Response(PatientChartSerializer(patient).data)
         return Response(PatientSerializer(patient).data)
 
     @extend_schema(request=PatientSerializer, responses=PatientSerializer)
     def patch(self, request: Request, code: str) -> Response:
-        patient = access.get_patient_for_user(request.user, code, _C.PATIENT_EDIT_DEMOGRAPHICS)
+        patient = access.get_patient_for_user(
+            request.user, code, _C.PATIENT_EDIT_DEMOGRAPHICS, part="demographics (API)"
+        )
         serializer = PatientSerializer(patient, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         patient = services.update_patient(acting_user(request), patient, serializer.validated_data)
@@ -170,15 +170,18 @@ def _entry_view(
 
         @extend_schema(responses=serializer(many=True), operation_id=f"patients_{kind}_list")
         def get(self, request: Request, code: str) -> Response:
-            patient = access.get_patient_for_user(request.user, code, _C.PATIENT_VIEW_CLINICAL)
-            services.record_chart_view(acting_user(request), patient, part=f"{related} (API)")
+            patient = access.get_patient_for_user(
+                request.user, code, _C.PATIENT_VIEW_CLINICAL, part=f"{related} (API)"
+            )
             return Response(serializer(getattr(patient, related).all(), many=True).data)
 
         @extend_schema(
             request=serializer, responses=serializer, operation_id=f"patients_{kind}_create"
         )
         def post(self, request: Request, code: str) -> Response:
-            patient = access.get_patient_for_user(request.user, code, _C.PATIENT_EDIT_CLINICAL)
+            patient = access.get_patient_for_user(
+                request.user, code, _C.PATIENT_EDIT_CLINICAL, part=f"{related} (API)"
+            )
             data = serializer(data=request.data)
             data.is_valid(raise_exception=True)
             entry = service(acting_user(request), patient, data.validated_data)
@@ -209,6 +212,5 @@ class PortalMe(APIView):
 
     @extend_schema(responses=PatientChartSerializer)
     def get(self, request: Request) -> Response:
-        patient = access.get_own_patient(request.user)
-        services.record_chart_view(acting_user(request), patient, part="own record (API)")
+        patient = access.get_own_patient(request.user, part="own record (API)")
         return Response(PatientChartSerializer(patient).data)

@@ -15,6 +15,7 @@ from django.db.models import Max
 
 from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.audit.services import Action, diff, record
+from ketaclinic.lib.middleware import current_request_context
 from ketaclinic.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -179,10 +180,32 @@ def retire_entry(actor: User, entry: ChartEntry, *, status: str, reason: str) ->
     return entry
 
 
-def record_chart_view(actor: User, patient: Patient, *, part: str = "chart") -> None:
-    """Write the audit record of someone looking at a patient's record."""
+def record_view(actor: User, patient: Patient, *, part: str) -> None:
+    """Write the audit record of someone looking at a patient's record.
+
+    Once per patient per request, and only in a request that reads: a page
+    that changes data is audited by the change.
+    """
+    context = current_request_context()
+    if context is not None:
+        if not context.reads or str(patient.code) in context.viewed:
+            return
+        context.viewed.add(str(patient.code))
     record(
         actor, Action.VIEW, obj=patient, patient_code=str(patient.code), summary=f"Viewed {part}"
+    )
+
+
+def record_list(actor: User, patients: list[Patient]) -> None:
+    """Audit a list of patients shown: who saw which (names stay out of the trail)."""
+    context = current_request_context()
+    if context is not None and not context.reads:
+        return
+    record(
+        actor,
+        Action.LIST,
+        summary=f"Patient list ({len(patients)} shown)",
+        changes={"patients": [str(p.code) for p in patients]},
     )
 
 
@@ -223,6 +246,11 @@ def _only(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in fields}
 
 
-def record_search(actor: User, result_count: int) -> None:
-    """Searches are audited too (without the search text, which may be PHI)."""
-    record(actor, Action.SEARCH, summary=f"Patient search ({result_count} results)")
+def record_search(actor: User, results: list[Patient]) -> None:
+    """Searches are audited with the patients found, never the search text (it may be PHI)."""
+    record(
+        actor,
+        Action.SEARCH,
+        summary=f"Patient search ({len(results)} results)",
+        changes={"patients": [str(p.code) for p in results]},
+    )

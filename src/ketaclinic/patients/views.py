@@ -37,7 +37,6 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     page = None
     if request.method == "POST" and form.is_valid():
         results = access.search_patients(request.user, form.cleaned_data["q"])
-        services.record_search(acting_user(request), len(results))
         if request.htmx:  # type: ignore[attr-defined]  # reason: set by django-htmx middleware
             return render(request, "patients/_results.html", {"results": results, "searched": True})
     else:
@@ -45,6 +44,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         page = Paginator(qs.order_by("search_family", "search_given", "pk"), 25).get_page(
             request.GET.get("page")
         )
+        page.object_list = access.listed(request.user, page.object_list)
     context = {"form": form, "results": results, "page": page, "searched": results is not None}
     return render(request, "patients/list.html", context)
 
@@ -65,10 +65,9 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @capability_required(_C.PATIENT_VIEW_DEMOGRAPHICS)
 def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
-    patient = access.get_patient_for_user(request.user, code)
     clinical = acting_user(request).can(_C.PATIENT_VIEW_CLINICAL)
-    services.record_chart_view(
-        acting_user(request), patient, part="chart" if clinical else "demographics"
+    patient = access.get_patient_for_user(
+        request.user, code, part="chart" if clinical else "demographics"
     )
     context: dict[str, Any] = {"patient": patient, "clinical": clinical}
     if clinical:
@@ -80,7 +79,9 @@ def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @capability_required(_C.PATIENT_EDIT_DEMOGRAPHICS)
 def patient_edit(request: HttpRequest, code: UUID) -> HttpResponse:
-    patient = access.get_patient_for_user(request.user, code, _C.PATIENT_EDIT_DEMOGRAPHICS)
+    patient = access.get_patient_for_user(
+        request.user, code, _C.PATIENT_EDIT_DEMOGRAPHICS, part="demographics (edit form)"
+    )
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         changed, started = form.changes()
@@ -91,7 +92,11 @@ def patient_edit(request: HttpRequest, code: UUID) -> HttpResponse:
             ),
         ):
             return redirect(patient)
-        form.restart_from(access.get_patient_for_user(request.user, code))
+        form.restart_from(
+            access.get_patient_for_user(
+                request.user, code, _C.PATIENT_EDIT_DEMOGRAPHICS, part="demographics"
+            )
+        )
     title = f"Edit {patient.display_name}"
     return render(request, "patients/form.html", {"form": form, "title": title, "patient": patient})
 
@@ -109,7 +114,9 @@ _ENTRY_FORMS: dict[
 @require_http_methods(["GET", "POST"])
 @capability_required(_C.PATIENT_EDIT_CLINICAL)
 def entry_create(request: HttpRequest, code: UUID, kind: str) -> HttpResponse:
-    patient = access.get_patient_for_user(request.user, code, _C.PATIENT_EDIT_CLINICAL)
+    patient = access.get_patient_for_user(
+        request.user, code, _C.PATIENT_EDIT_CLINICAL, part=f"{kind} form"
+    )
     if kind not in _ENTRY_FORMS:
         raise Http404("No such kind of entry")
     form_class, service, title = _ENTRY_FORMS[kind]

@@ -16,23 +16,25 @@ from ketaclinic.screening.models import RuleSetVersion, Screening, ScreeningDeci
 
 
 def screening_for_staff(
-    user: Any, patient_code: UUID | str, capability: Capability
+    user: Any, patient_code: UUID | str, capability: Capability, *, part: str = "screening"
 ) -> tuple[Patient, Screening]:
-    """The patient (of the user's clinic) and their current screening."""
-    patient = patient_access.get_patient_for_user(user, patient_code, capability)
+    """The patient (of the user's clinic) and their current screening; the read is audited."""
+    patient = patient_access.get_patient_for_user(user, patient_code, capability, part=part)
     return patient, services.current_screening(patient)
 
 
-def own_screening(user: Any) -> tuple[Patient, Screening]:
-    """A portal user's own record and current screening."""
-    patient = patient_access.get_own_patient(user)
+def own_screening(user: Any, *, part: str = "own questionnaire") -> tuple[Patient, Screening]:
+    """A portal user's own record and current screening; the read is audited."""
+    patient = patient_access.get_own_patient(user, part=part)
     return patient, services.current_screening(patient)
 
 
 def decision_for_staff(
     user: Any, patient_code: UUID | str, decision_code: UUID | str, capability: Capability
 ) -> ScreeningDecision:
-    patient = patient_access.get_patient_for_user(user, patient_code, capability)
+    patient = patient_access.get_patient_for_user(
+        user, patient_code, capability, part="screening decision"
+    )
     try:
         return ScreeningDecision.objects.select_related("screening", "patient").get(
             code=decision_code, patient=patient

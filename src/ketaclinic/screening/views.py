@@ -18,7 +18,6 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user, capability_required
-from ketaclinic.patients import services as patient_services
 from ketaclinic.patients.models import Patient
 from ketaclinic.screening import access, intake, services
 from ketaclinic.screening import forms as sforms
@@ -283,7 +282,6 @@ def summary(request: HttpRequest, code: UUID) -> HttpResponse:
     """Scores with bands, the rules' findings with sources, unknowns, and decisions."""
     user = acting_user(request)
     patient, screening = access.screening_for_staff(user, code, _C.PATIENT_VIEW_CLINICAL)
-    patient_services.record_chart_view(user, patient, part="screening")
     evaluation = services.evaluate_screening(screening)
     decisions = services.decision_history(screening)
     current = next((d for d, is_current in decisions if is_current), None)

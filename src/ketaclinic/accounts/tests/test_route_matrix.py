@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Role
-from ketaclinic.audit.models import AuditEvent
+from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import PASSWORD, login
 from ketaclinic.patients.models import Patient
 from ketaclinic.screening import services
@@ -218,3 +219,68 @@ def test_a_password_only_staff_session_reaches_nothing(
                 ), where
             assert ada.family_name.encode() not in response.content, where
     assert Patient.objects.count() == patients, "a patient was registered without two-factor"
+
+
+# ------------------------------------------------------------------ read audit
+
+#: GET routes that show no patient's data (clinic policy, the user's own account,
+#: reference data): they write no view record.
+NO_PATIENT_DATA = {
+    "home",
+    "patients:create",
+    "healthz",
+    "accounts:login",
+    "accounts:two_factor",
+    "screening:rules",
+    "screening:rule_set",
+    "screening:rules_publish",
+    "audit:list",
+    "api-schema",
+    "api:me",
+    "api:instrument-list",
+    "api:instrument-detail",
+    "api:rule-sets",
+}
+
+
+def _row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.app_label in ("patients", "screening", "accounts")
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [*Role])
+def test_every_read_of_patient_data_writes_exactly_one_view_record(role, staff, ada) -> None:
+    """Reads are audited where they happen: one record per request, and nothing else written."""
+    client = Client()
+    user = ada.portal_user if role == Role.PATIENT else staff[role]
+    login(client, user)
+    urls = {name: _url(name, ada) for name in ROUTE_ACCESS}
+    for name, methods in ROUTE_ACCESS.items():
+        if "GET" not in methods or not allowed(role, methods["GET"]):
+            continue
+        rows = _row_counts()
+        last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        response = client.get(urls[name])
+        assert response.status_code in (200, 302), f"{role} GET {name}: {response.status_code}"
+        written = list(AuditEvent.objects.filter(pk__gt=last))
+        expected = 0 if name in NO_PATIENT_DATA or response.status_code == 302 else 1
+        assert len(written) == expected, f"{role} GET {name}: {[e.summary for e in written]}"
+        if expected:
+            assert written[0].action in (Action.VIEW, Action.LIST), name
+            assert written[0].actor_username == user.username
+        assert _row_counts() == rows, f"{role} GET {name} wrote more than its view record"
+
+
+@pytest.mark.django_db
+def test_a_list_read_names_the_patients_shown(ada, ben, nina) -> None:
+    for client, url in (
+        (login(Client(), nina), reverse("patients:list")),
+        (login(Client(), nina), reverse("api:patient-list")),
+    ):
+        client.get(url)
+        event = AuditEvent.objects.filter(action=Action.LIST).latest("pk")
+        assert sorted(event.changes["patients"]) == sorted([str(ada.code), str(ben.code)])
