@@ -140,7 +140,7 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{VAR_DIR / 'ketaclinic.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", _default_sqlite), conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
+        env_str("DATABASE_URL", "") or _default_sqlite, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

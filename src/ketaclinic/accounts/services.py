@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.audit.services import Action, record
+from ketaclinic.lib.middleware import current_request_context
 
 
 @transaction.atomic
@@ -80,3 +84,43 @@ def reset_two_factor(actor: User, user: User) -> None:
     """Remove a user's TOTP devices (lost phone); they enrol again at next sign-in."""
     TOTPDevice.objects.filter(user=user).delete()
     record(actor, Action.TWO_FACTOR, obj=user, summary="Two-factor reset by admin")
+
+
+def verify_password(user: User, password: str, *, purpose: str) -> None:
+    """Check a password re-entered to confirm an action (a signature).
+
+    In a request, the check goes through the sign-in machinery, so a wrong
+    password counts toward the same lockout as a wrong sign-in (django-axes,
+    issue 8 #14) and a locked-out account cannot sign either. Outside a request
+    (the command line) it is a plain check.
+
+    Raises:
+        ValidationError: On ``password``, saying whether it was wrong or the
+            account is locked.
+    """
+    context = current_request_context()
+    request = context.request if context is not None else None
+    if request is None:
+        if password and user.check_password(password):
+            return
+        raise ValidationError({"password": "password: is not your password; nothing was signed"})
+    username = user.get_username()
+    if password and authenticate(request, username=username, password=password, purpose=purpose):
+        return
+    if not AxesProxyHandler.is_allowed(request, {"username": username}):
+        minutes = round(settings.AXES_COOLOFF_TIME * 60)
+        raise ValidationError(
+            {
+                "password": "password: too many wrong passwords; this account is locked for "
+                f"{minutes} minutes (signing and signing in). Nothing was signed."
+            }
+        )
+    raise ValidationError({"password": "password: is not your password; nothing was signed"})
+
+
+def record_second_factor(user: User, *, passed: bool, why: str = "") -> None:
+    """Audit a second-factor attempt (issue 8 #13: it left no trace either way)."""
+    if passed:
+        record(user, Action.OTP_OK, summary="Second factor passed")
+    else:
+        record(user, Action.OTP_FAILED, summary=f"Second factor refused: {why}"[:200])

@@ -25,6 +25,8 @@ def _logged_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> 
 
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
+    if credentials.get("purpose"):
+        return  # a password re-entered to confirm an action: its service audits it
     # Only the username is kept; credentials also hold the password.
     username = str(credentials.get("username", ""))[:150]
     clinic_id = (

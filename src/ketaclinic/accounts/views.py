@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import math
 from io import BytesIO
 
 import qrcode
@@ -9,6 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -43,16 +46,40 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         device = services.start_totp_enrolment(user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        allowed, throttle = device.verify_is_allowed()
+        if not allowed:
+            # django-otp refuses even a correct code during its back-off: say
+            # so, or a correct code looks wrong (issue 8 #13).
+            wait = _seconds_until((throttle or {}).get("locked_until"))
+            form.add_error(
+                "token",
+                f"Too many wrong codes. Wait {wait} seconds, then type the code your app "
+                "shows at that moment.",
+            )
+            services.record_second_factor(
+                user, passed=False, why="during the wait after wrong codes"
+            )
+        elif device.verify_token(form.cleaned_data["token"]):
             if enrolling:
                 services.confirm_totp(user, device)
+            services.record_second_factor(user, passed=True)
             otp_login(request, device)
             return redirect(_safe_next(request))
-        form.add_error("token", "That code is not right, or it has expired. Try the current one.")
+        else:
+            services.record_second_factor(user, passed=False, why="wrong or expired code")
+            form.add_error(
+                "token", "That code is not right, or it has expired. Try the current one."
+            )
     context = {"form": form, "enrolling": enrolling}
     if enrolling:
         context |= {"qr_svg": _qr_svg(device.config_url), "secret": _b32(device.bin_key)}
     return render(request, "accounts/two_factor.html", context)
+
+
+def _seconds_until(moment: dt.datetime | None) -> int:
+    if moment is None:
+        return 1
+    return max(1, math.ceil((moment - timezone.now()).total_seconds()))
 
 
 def _safe_next(request: HttpRequest) -> str:

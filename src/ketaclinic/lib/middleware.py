@@ -19,6 +19,9 @@ class RequestContext:
     #: Patient codes whose view this request has already recorded, so a page
     #: that reaches a record through two getters writes one view record.
     viewed: set[str] = field(default_factory=set)
+    #: The request itself, for the few services that need it (a password
+    #: re-entered to sign counts toward the sign-in lockout, which is keyed on it).
+    request: HttpRequest | None = None
 
     @property
     def reads(self) -> bool:
@@ -49,6 +52,7 @@ class RequestContextMiddleware:
                 ip_address=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
                 method=request.method or "GET",
+                request=request,
             )
         )
         try:

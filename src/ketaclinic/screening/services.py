@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Capability
+from ketaclinic.accounts.services import verify_password
 from ketaclinic.audit.services import Action, record
 from ketaclinic.patients.models import Condition, EntryStatus, Medication, Patient
 from ketaclinic.screening import intake
@@ -156,23 +157,30 @@ def publish_rule_set(
         rule_set = load_rule_set(document)
     except InputError as exc:
         raise ValidationError({"document": f"document.{exc.field}: {exc.rule}"}) from None
+    taken = ValidationError(
+        {
+            "document": f"document.version: {rule_set.version!r} is already published; "
+            "give every edit a new version"
+        }
+    )
     if RuleSetVersion.objects.filter(
         clinic_id=actor.clinic_id, rule_set_id=rule_set.id, version=rule_set.version
     ).exists():
-        raise ValidationError(
-            {
-                "document": f"document.version: {rule_set.version!r} is already published; "
-                "give every edit a new version"
-            }
-        )
-    version = RuleSetVersion.objects.create(
-        clinic_id=actor.clinic_id,
-        rule_set_id=rule_set.id,
-        version=rule_set.version,
-        document=document,
-        change_note=change_note.strip()[:500],
-        published_by=actor,
-    )
+        raise taken
+    try:
+        # The unique constraint decides between two publications of one version
+        # at the same moment; the loser gets the same answer as above (issue 8 #11).
+        with transaction.atomic():
+            version = RuleSetVersion.objects.create(
+                clinic_id=actor.clinic_id,
+                rule_set_id=rule_set.id,
+                version=rule_set.version,
+                document=document,
+                change_note=change_note.strip()[:500],
+                published_by=actor,
+            )
+    except IntegrityError:
+        raise taken from None
     record(
         actor,
         Action.CREATE,
@@ -563,16 +571,18 @@ def sign_decision(
     """
     if not actor.can(Capability.SCREENING_DECIDE):
         raise PermissionDenied("Only a physician signs screening decisions.")
-    if not password or not actor.check_password(password):
+    try:
+        verify_password(actor, password, purpose="signature")
+    except ValidationError:
         # Recorded in its own transaction: the attempt is kept though nothing is signed.
         record(
             actor,
             Action.SIGN_FAILED,
-            obj=screening,
+            obj=screening if not screening._state.adding else None,
             patient_code=str(screening.patient.code),
             summary="Screening decision not signed: wrong password",
         )
-        raise ValidationError({"password": "password: is not your password; nothing was signed"})
+        raise
     with transaction.atomic():
         return _sign(actor, screening, decision, note, revises, reason)
 

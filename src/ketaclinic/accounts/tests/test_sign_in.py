@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+import datetime as dt
+
+import time_machine
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ketaclinic.accounts.models import User
 from ketaclinic.audit.models import Action, AuditEvent
-from ketaclinic.conftest import PASSWORD
+from ketaclinic.conftest import PASSWORD, login
+from ketaclinic.screening.models import ScreeningDecision
 
 
 def _code(device: TOTPDevice) -> str:
@@ -57,3 +64,61 @@ def test_it_locks_out_after_repeated_failures(nina) -> None:
 def test_sessions_expire_when_idle(settings) -> None:
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def _password_only(user: User) -> Client:
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
+    return client
+
+
+def test_every_second_factor_attempt_is_audited(nina) -> None:
+    client = _password_only(nina)
+    device = TOTPDevice.objects.get(user=nina)
+    client.post(reverse("accounts:two_factor"), {"token": "000000"})
+    failed = AuditEvent.objects.get(action=Action.OTP_FAILED)
+    assert (failed.actor_username, failed.summary) == (
+        "nina",
+        "Second factor refused: wrong or expired code",
+    )
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=5)):
+        client.post(reverse("accounts:two_factor"), {"token": _code(device)})
+    assert AuditEvent.objects.get(action=Action.OTP_OK).actor_username == "nina"
+
+
+def test_a_right_code_during_the_back_off_is_told_to_wait(nina) -> None:
+    client = _password_only(nina)
+    device = TOTPDevice.objects.get(user=nina)
+    client.post(reverse("accounts:two_factor"), {"token": "000000"})
+    client.post(reverse("accounts:two_factor"), {"token": "000001"})  # back-off now 2 s
+    page = client.post(reverse("accounts:two_factor"), {"token": _code(device)})
+    text = page.content.decode()
+    assert "Too many wrong codes. Wait" in text
+    assert "not right" not in text
+    assert AuditEvent.objects.filter(
+        action=Action.OTP_FAILED, summary__contains="during the wait"
+    ).exists()
+    assert client.get(reverse("patients:list")).status_code == 302  # still not through
+
+
+def test_wrong_signing_passwords_count_toward_the_lockout(ada, rivera) -> None:
+    from ketaclinic.screening.tests.helpers import complete_intake
+
+    complete_intake(ada)
+    client = login(Client(), rivera)
+    url = reverse("screening:sign", args=[ada.code])
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        page = client.post(url, {"decision": "not_a_candidate", "password": "guess"})
+        assert "is not your password" in page.content.decode()
+    last = client.post(url, {"decision": "not_a_candidate", "password": "guess"})
+    assert last.status_code == 429  # the guess that reaches the limit locks the account
+    refused = client.post(url, {"decision": "not_a_candidate", "password": PASSWORD})
+    assert refused.status_code == 429  # even the right password, while locked
+    assert not ScreeningDecision.objects.exists()
+    assert AuditEvent.objects.filter(action=Action.SIGN_FAILED).count() == (
+        settings.AXES_FAILURE_LIMIT + 1
+    )
+    assert not AuditEvent.objects.filter(action=Action.LOGIN_FAILED).exists()
+    # The lockout covers signing in too.
+    locked = Client().post(reverse("accounts:login"), {"username": "rivera", "password": PASSWORD})
+    assert locked.status_code == 429
