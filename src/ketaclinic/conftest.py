@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any, TypeVar
@@ -228,3 +229,18 @@ def form_values(html: str) -> dict[str, Any]:
     reader = _FormReader()
     reader.feed(html)
     return {k: v[0] if len(v) == 1 else v for k, v in reader.values.items()}
+
+
+def submit(client: Client, url: str, changes: dict[str, Any], **extra: Any) -> Any:
+    """Open a form page and send its form with ``changes``, as a person in a browser does.
+
+    The page's hidden fields (the form token, the values an edit started from)
+    go with it, as they would.
+    """
+    page = client.get(url)
+    return client.post(url, form_values(page.content.decode()) | changes, **extra)
+
+
+def new_key() -> dict[str, str]:
+    """Headers for an API create: a fresh ``Idempotency-Key``."""
+    return {"Idempotency-Key": uuid.uuid4().hex}

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "ketaclinic.accounts",
     "ketaclinic.audit",
+    "ketaclinic.idempotency",
     "ketaclinic.patients",
     "ketaclinic.portal",
     "ketaclinic.screening",

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ketaclinic.accounts.roles import Capability
+from ketaclinic.idempotency.http import api_create_once
 from ketaclinic.lib.access import acting_user
 from ketaclinic.lib.api import HasCapability
 from ketaclinic.patients import access, services
@@ -115,10 +116,13 @@ class PatientListCreate(generics.GenericAPIView[Patient]):
         return self.get_paginated_response(PatientSerializer(page, many=True).data)
 
     def post(self, request: Request) -> Response:
-        serializer = PatientSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        patient = services.create_patient(acting_user(request), serializer.validated_data)
-        return Response(PatientSerializer(patient).data, status=201)
+        def create() -> Response:
+            serializer = PatientSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            patient = services.create_patient(acting_user(request), serializer.validated_data)
+            return Response(PatientSerializer(patient).data, status=201)
+
+        return api_create_once(request, scope="api:patient-list", create=create)
 
 
 class PatientSearch(APIView):
@@ -182,10 +186,14 @@ def _entry_view(
             patient = access.get_patient_for_user(
                 request.user, code, _C.PATIENT_EDIT_CLINICAL, part=f"{related} (API)"
             )
-            data = serializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            entry = service(acting_user(request), patient, data.validated_data)
-            return Response(serializer(entry).data, status=201)
+
+            def create() -> Response:
+                data = serializer(data=request.data)
+                data.is_valid(raise_exception=True)
+                entry = service(acting_user(request), patient, data.validated_data)
+                return Response(serializer(entry).data, status=201)
+
+            return api_create_once(request, scope=f"api:patient-{related}", create=create)
 
     EntryListCreate.__name__ = f"{kind.capitalize()}ListCreate"
     EntryListCreate.__qualname__ = EntryListCreate.__name__

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
+from ketaclinic.idempotency.http import FormToken
 from ketaclinic.patients.models import Allergy, Condition, EntryStatus, Medication, Patient
 from ketaclinic.patients.services import DEMOGRAPHIC_FIELDS
 from ketaclinic.patients.validation import (
@@ -32,6 +33,8 @@ class PatientForm(forms.ModelForm[Patient]):
         if self.instance.pk is not None:
             for field in self.fields.values():
                 field.show_hidden_initial = True
+        else:
+            FormToken.add_to(self)  # registered once, however often it is sent
 
     def changes(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """The fields this user changed: (new values, the values they started from)."""
@@ -73,6 +76,10 @@ class PatientForm(forms.ModelForm[Patient]):
 
 
 class MeasurementForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        FormToken.add_to(self)
+
     weight = forms.DecimalField(required=False, max_digits=6, decimal_places=2, min_value=0)
     weight_unit = forms.ChoiceField(choices=(("kg", "kg"), ("lb", "lb")), initial="kg")
     height = forms.DecimalField(required=False, max_digits=6, decimal_places=2, min_value=0)
@@ -104,12 +111,20 @@ class MeasurementForm(forms.Form):
 
 
 class AllergyForm(forms.ModelForm[Allergy]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        FormToken.add_to(self)
+
     class Meta:
         model = Allergy
         fields = ("substance", "reaction", "severity")
 
 
 class MedicationForm(forms.ModelForm[Medication]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        FormToken.add_to(self)
+
     class Meta:
         model = Medication
         fields = ("name", "dose", "started_on")
@@ -117,6 +132,10 @@ class MedicationForm(forms.ModelForm[Medication]):
 
 
 class ConditionForm(forms.ModelForm[Condition]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        FormToken.add_to(self)
+
     class Meta:
         model = Condition
         fields = ("icd10_code", "description", "onset_date", "is_primary_pain_diagnosis")

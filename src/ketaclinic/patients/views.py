@@ -5,6 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.roles import Capability
+from ketaclinic.idempotency.http import page_create_once
 from ketaclinic.lib.access import acting_user, capability_required
 from ketaclinic.patients import access, services
 from ketaclinic.patients.forms import (
@@ -54,11 +56,16 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_create(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        patient = _apply(
-            form, lambda: services.create_patient(acting_user(request), form.cleaned_data)
+        done = _create_once(
+            request,
+            form,
+            "patients:create",
+            lambda: services.create_patient(
+                acting_user(request), form.cleaned_data
+            ).get_absolute_url(),
         )
-        if patient is not None:
-            return redirect(patient)
+        if done is not None:
+            return done
     return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
 
 
@@ -123,8 +130,14 @@ def entry_create(request: HttpRequest, code: UUID, kind: str) -> HttpResponse:
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _apply(form, lambda: service(acting_user(request), patient, data)):
-            return redirect(patient)
+
+        def create() -> str:
+            service(acting_user(request), patient, data)
+            return patient.get_absolute_url()
+
+        done = _create_once(request, form, f"patients:{kind}", create)
+        if done is not None:
+            return done
     context = {"form": form, "title": title, "patient": patient}
     return render(request, "patients/form.html", context)
 
@@ -145,6 +158,18 @@ def entry_retire(request: HttpRequest, code: UUID, kind: str, entry_code: UUID) 
             return redirect(entry.patient)
     context = {"form": form, "title": f"Retire: {entry}", "patient": entry.patient}
     return render(request, "patients/form.html", context)
+
+
+def _create_once(
+    request: HttpRequest, form: forms.BaseForm, scope: str, create: Callable[[], Any]
+) -> HttpResponse | None:
+    """Create once per form token; a form sent again goes to what it created the first time."""
+    outcome = _apply(form, lambda: page_create_once(request, form, scope=scope, create=create))
+    if outcome is None:
+        return None
+    if outcome.replayed:
+        messages.info(request, "This form had already been sent; it was saved once.")
+    return redirect(outcome.result["location"])
 
 
 def _apply(form: forms.BaseForm, action: Callable[[], Any]) -> Any:

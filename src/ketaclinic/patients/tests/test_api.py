@@ -6,7 +6,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from ketaclinic.audit.models import Action, AuditEvent
-from ketaclinic.conftest import PASSWORD, login
+from ketaclinic.conftest import PASSWORD, login, new_key
 from ketaclinic.patients.models import Patient
 
 
@@ -22,6 +22,7 @@ def test_it_creates_a_patient_and_names_bad_fields(nina) -> None:
         reverse("api:patient-list"),
         {"given_name": "Al", "family_name": "Z", "date_of_birth": "2999-01-01", "sex": "x"},
         format="json",
+        headers=new_key(),
     )
     assert bad.status_code == 400
     assert set(bad.json()) == {"date_of_birth", "sex"}
@@ -30,6 +31,7 @@ def test_it_creates_a_patient_and_names_bad_fields(nina) -> None:
         reverse("api:patient-list"),
         {"given_name": "Al", "family_name": "Zed", "date_of_birth": "1970-01-01", "sex": "male"},
         format="json",
+        headers=new_key(),
     )
     assert ok.status_code == 201
     assert ok.json()["chart_number"] == "KC-000001"
@@ -39,7 +41,10 @@ def test_it_refuses_implausible_weights(nina, ada) -> None:
     url = reverse("api:patient-measurements", kwargs={"code": ada.code})
     for weight in ("0", "700"):
         response = _api(nina).post(
-            url, {"weight_kg": weight, "measured_on": "2026-11-01"}, format="json"
+            url,
+            {"weight_kg": weight, "measured_on": "2026-11-01"},
+            format="json",
+            headers=new_key(),
         )
         assert response.status_code == 400
         assert "weight_kg" in response.json()

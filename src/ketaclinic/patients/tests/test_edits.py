@@ -17,7 +17,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from ketaclinic.audit.models import Action, AuditEvent
-from ketaclinic.conftest import at_once, form_values, login, make_patient
+from ketaclinic.conftest import at_once, form_values, login, make_patient, submit
 from ketaclinic.patients import access
 from ketaclinic.patients.models import EntryStatus, Patient
 
@@ -138,7 +138,8 @@ def test_simultaneous_name_and_phone_edits_stay_findable(clinic, desmond, nina) 
 )
 def test_it_finds_names_in_every_script(given, family, queries, clinic, nina) -> None:
     client = login(Client(), nina)
-    response = client.post(
+    response = submit(
+        client,
         reverse("patients:create"),
         {"given_name": given, "family_name": family, "date_of_birth": "1980-01-01", "sex": "male"},
     )

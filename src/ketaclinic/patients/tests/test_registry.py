@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from ketaclinic.accounts.services import create_user
 from ketaclinic.audit.models import Action, AuditEvent
-from ketaclinic.conftest import login, make_patient
+from ketaclinic.conftest import login, make_patient, submit
 from ketaclinic.patients import access, services
 from ketaclinic.patients.models import BodyMeasurement, Condition, Patient
 
@@ -24,13 +24,13 @@ VALID = {
 
 
 def _post(client: Client, url: str, data: dict[str, str]) -> tuple[int, str]:
-    response = client.post(url, data)
+    response = submit(client, url, data)
     return response.status_code, response.content.decode()
 
 
 def test_it_registers_a_patient_and_audits_it(nina) -> None:
     client = login(Client(), nina)
-    response = client.post(reverse("patients:create"), VALID)
+    response = submit(client, reverse("patients:create"), VALID)
     patient = Patient.objects.get(family_name="Hopper")
     assert response.status_code == 302
     assert response["Location"] == f"/patients/{patient.code}/"
@@ -91,7 +91,8 @@ def test_it_refuses_implausible_measurements(nina, ada, data, field, message) ->
 def test_it_converts_pounds_and_keeps_the_date_measured(nina, ada) -> None:
     client = login(Client(), nina)
     url = reverse("patients:entry_create", kwargs={"code": ada.code, "kind": "measurement"})
-    client.post(
+    submit(
+        client,
         url,
         {
             "weight": "154",
@@ -122,7 +123,7 @@ def test_it_refuses_a_malformed_icd10_code(nina, ada, code) -> None:
 def test_it_fills_the_description_from_the_catalogue(nina, ada) -> None:
     client = login(Client(), nina)
     url = reverse("patients:entry_create", kwargs={"code": ada.code, "kind": "condition"})
-    client.post(url, {"icd10_code": "e11.42"})
+    submit(client, url, {"icd10_code": "e11.42"})
     condition = Condition.objects.get(icd10_code="E11.42")
     assert "diabetic polyneuropathy" in condition.description
 
