@@ -30,7 +30,7 @@ class PatientForm(forms.ModelForm[Patient]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk is not None:
+        if not self.instance._state.adding:
             for field in self.fields.values():
                 field.show_hidden_initial = True
         else:
