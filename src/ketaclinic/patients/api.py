@@ -17,6 +17,7 @@ from ketaclinic.accounts.roles import Capability
 from ketaclinic.idempotency.http import api_create_once
 from ketaclinic.lib.access import acting_user
 from ketaclinic.lib.api import HasCapability
+from ketaclinic.lib.serializers import StrictModelSerializer, StrictSerializer
 from ketaclinic.patients import access, services
 from ketaclinic.patients.models import Allergy, BodyMeasurement, Condition, Medication, Patient
 from ketaclinic.patients.services import DEMOGRAPHIC_FIELDS
@@ -25,7 +26,7 @@ _C = Capability
 _PERMS: list[type[BasePermission]] = [IsAuthenticated, HasCapability]
 
 
-class PatientSerializer(serializers.ModelSerializer[Patient]):
+class PatientSerializer(StrictModelSerializer[Patient]):
     class Meta:
         model = Patient
         fields: tuple[str, ...] = (
@@ -38,7 +39,7 @@ class PatientSerializer(serializers.ModelSerializer[Patient]):
         read_only_fields = ("code", "chart_number", "created_at", "updated_at")
 
 
-class ConditionSerializer(serializers.ModelSerializer[Condition]):
+class ConditionSerializer(StrictModelSerializer[Condition]):
     class Meta:
         model = Condition
         fields = (
@@ -53,21 +54,21 @@ class ConditionSerializer(serializers.ModelSerializer[Condition]):
         read_only_fields = ("code", "status", "recorded_at")
 
 
-class MedicationSerializer(serializers.ModelSerializer[Medication]):
+class MedicationSerializer(StrictModelSerializer[Medication]):
     class Meta:
         model = Medication
         fields = ("code", "name", "dose", "started_on", "status", "recorded_at")
         read_only_fields = ("code", "status", "recorded_at")
 
 
-class AllergySerializer(serializers.ModelSerializer[Allergy]):
+class AllergySerializer(StrictModelSerializer[Allergy]):
     class Meta:
         model = Allergy
         fields = ("code", "substance", "reaction", "severity", "status", "recorded_at")
         read_only_fields = ("code", "status", "recorded_at")
 
 
-class MeasurementSerializer(serializers.ModelSerializer[BodyMeasurement]):
+class MeasurementSerializer(StrictModelSerializer[BodyMeasurement]):
     class Meta:
         model = BodyMeasurement
         fields = ("code", "weight_kg", "height_cm", "measured_on", "status", "recorded_at")
@@ -97,7 +98,7 @@ class PatientChartSerializer(PatientSerializer):
         )
 
 
-class SearchSerializer(serializers.Serializer[Any]):
+class SearchSerializer(StrictSerializer):
     q = serializers.CharField(max_length=100, help_text="Name, date of birth or phone number.")
 
 

@@ -15,6 +15,7 @@ from ketaclinic.patients.validation import (
     validate_date_of_birth,
     validate_height_cm,
     validate_icd10,
+    validate_not_before_birth,
     validate_past_date,
     validate_weight_kg,
 )
@@ -116,6 +117,23 @@ class Patient(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("patients:chart", kwargs={"code": self.code})
 
+    def clean(self) -> None:
+        born = self.date_of_birth
+        validate_not_before_birth(self.pain_onset_date, born, field="pain_onset_date")
+        if not self._state.adding and born is not None:
+            # A corrected date of birth must not come after dates already recorded.
+            for entries, field, what in (
+                (self.measurements, "measured_on", "a measurement"),
+                (self.conditions, "onset_date", "a condition's onset"),
+                (self.medications, "started_on", "a medication's start"),
+            ):
+                earliest = entries.filter(**{f"{field}__lt": born}).order_by(field).first()
+                if earliest is not None:
+                    when = getattr(earliest, field).isoformat()
+                    raise ValidationError(
+                        {"date_of_birth": f"This is after {what} already recorded ({when})."}
+                    )
+
     def refresh_search_columns(self) -> None:
         """Compute the folded search columns from the name and phone (bulk loads call it)."""
         self.search_family = search_key(self.family_name)
@@ -184,6 +202,10 @@ class BodyMeasurement(_ChartEntry):
     def clean(self) -> None:
         if self.weight_kg is None and self.height_cm is None:
             raise ValidationError({"weight_kg": "Enter a weight, a height or both."})
+        if self.patient_id is not None:
+            validate_not_before_birth(
+                self.measured_on, self.patient.date_of_birth, field="measured_on"
+            )
 
 
 class Allergy(_ChartEntry):
@@ -218,6 +240,12 @@ class Medication(_ChartEntry):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        if self.patient_id is not None:
+            validate_not_before_birth(
+                self.started_on, self.patient.date_of_birth, field="started_on"
+            )
+
 
 class Condition(_ChartEntry):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")
@@ -233,6 +261,10 @@ class Condition(_ChartEntry):
         return f"{self.icd10_code} {self.description}"
 
     def clean(self) -> None:
+        if self.patient_id is not None:
+            validate_not_before_birth(
+                self.onset_date, self.patient.date_of_birth, field="onset_date"
+            )
         try:
             self.icd10_code = normalise_icd10(self.icd10_code)
         except Exception:

@@ -45,19 +45,36 @@ def validate_height_cm(value: Decimal) -> None:
         raise ValidationError(f"Height must be between {low} and {high} cm.", code="range")
 
 
+#: No date in a patient's record is older than this (a typing error: "0009-11-01").
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
+
 def validate_past_date(value: dt.date) -> None:
     if value > timezone.localdate():
         raise ValidationError("This date cannot be in the future.", code="future")
+    if value < EARLIEST_DATE:
+        raise ValidationError(
+            f"This date cannot be before {EARLIEST_DATE.isoformat()}.", code="too_early"
+        )
+
+
+def validate_not_before_birth(value: dt.date | None, born: dt.date | None, *, field: str) -> None:
+    """Refuse a date in a patient's record that comes before their birth (issue 8 #16)."""
+    if value is not None and born is not None and value < born:
+        raise ValidationError(
+            {field: f"This date is before the patient's date of birth ({born.isoformat()})."},
+            code="before_birth",
+        )
 
 
 def validate_date_of_birth(value: dt.date) -> None:
-    validate_past_date(value)
     oldest = timezone.localdate().year - DEFAULT_MAX_AGE_YEARS
     if value.year < oldest:
         raise ValidationError(
             f"Date of birth must be after {oldest} (age over {DEFAULT_MAX_AGE_YEARS}).",
             code="too_old",
         )
+    validate_past_date(value)
 
 
 def validate_icd10(value: str) -> None:

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user
 from ketaclinic.lib.api import HasCapability
+from ketaclinic.lib.serializers import StrictSerializer
 from ketaclinic.screening import access, intake, services
 from ketaclinic.screening.models import (
     EnteredVia,
@@ -199,7 +200,7 @@ class ScreeningFacts(APIView):
         return Response({"clinician_facts": screening.clinician_facts})
 
 
-class SignSerializer(serializers.Serializer[Any]):
+class SignSerializer(StrictSerializer):
     decision = serializers.CharField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
     password = serializers.CharField(write_only=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -91,3 +92,48 @@ def test_the_schema_is_served(nina) -> None:
     response = _api(nina).get(reverse("api-schema"))
     assert response.status_code == 200
     assert b"/api/patients/{code}/" in response.content
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"given_name": 123}, "given_name", "Must be text"),
+        ({"family_name": ["Zed"]}, "family_name", "Must be text"),
+        ({"date_of_birth": 19700101}, "date_of_birth", "Must be text"),
+        ({"sex": {"value": "male"}}, "sex", "Must be text"),
+        ({"nickname": "Al"}, "nickname", "Not a field of this record"),
+    ],
+)
+def test_a_value_of_the_wrong_type_or_an_unknown_key_is_refused(body, field, message, nina) -> None:
+    valid = {"given_name": "Al", "family_name": "Zed", "date_of_birth": "1970-01-01", "sex": "male"}
+    response = _api(nina).post(
+        reverse("api:patient-list"), valid | body, format="json", headers=new_key()
+    )
+    assert response.status_code == 400
+    assert message in response.json()[field][0]
+    assert not Patient.objects.exists()
+
+
+def test_a_number_for_a_yes_no_field_is_refused(nina, ada) -> None:
+    response = _api(nina).post(
+        reverse("api:patient-conditions", args=[ada.code]),
+        {"icd10_code": "G90.521", "is_primary_pain_diagnosis": 1},
+        format="json",
+        headers=new_key(),
+    )
+    assert response.status_code == 400
+    assert response.json()["is_primary_pain_diagnosis"] == ["Must be true or false."]
+
+
+def test_an_empty_list_for_months_of_pain_is_refused_not_cleared(nina, ada) -> None:
+    client = _api(nina)
+    url = reverse("api:patient-screening-intake", args=[ada.code, "pain"])
+    assert (
+        client.patch(url, {"answers": {"pain_duration_months": 14}}, format="json").status_code
+        == 200
+    )
+    response = client.patch(url, {"answers": {"pain_duration_months": []}}, format="json")
+    assert response.status_code == 400
+    assert "whole number of months" in str(response.json())
+    stored = client.get(reverse("api:patient-screening", args=[ada.code])).json()
+    assert stored["sections"]["pain"]["answers"] == {"pain_duration_months": 14}

@@ -17,7 +17,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from ketaclinic.audit.models import Action, AuditEvent
-from ketaclinic.conftest import at_once, form_values, login, make_patient, submit
+from ketaclinic.conftest import at_once, form_values, login, make_patient, new_key, submit
 from ketaclinic.patients import access
 from ketaclinic.patients.models import EntryStatus, Patient
 
@@ -172,3 +172,75 @@ def test_retiring_an_entry_through_the_page_is_saved(ada, nina) -> None:
         EntryStatus.RESOLVED,
         "Resolved after treatment",
     )
+
+
+# ------------------------------------------------------------------ implausible dates (#16)
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "field"),
+    [
+        ("measurements", {"weight_kg": "70", "measured_on": "0009-11-01"}, "measured_on"),
+        ("measurements", {"weight_kg": "70", "measured_on": "1975-12-09"}, "measured_on"),
+        ("conditions", {"icd10_code": "G90.521", "onset_date": "1960-01-01"}, "onset_date"),
+        ("medications", {"name": "gabapentin", "started_on": "1975-01-01"}, "started_on"),
+    ],
+)
+def test_a_date_before_birth_or_before_1900_is_refused_by_the_api(
+    kind, body, field, ada, nina
+) -> None:
+    # Ada was born on 1975-12-10.
+    client = login(APIClient(), nina)
+    url = reverse(f"api:patient-{kind}", args=[ada.code])
+    response = client.post(url, body, format="json", headers=new_key())
+    assert response.status_code == 400
+    assert field in response.json(), response.json()
+    assert getattr(ada, kind).count() == (1 if kind == "conditions" else 0)
+
+
+def test_a_measurement_dated_year_9_is_refused_on_the_page(ada, nina) -> None:
+    client = login(Client(), nina)
+    url = reverse("patients:entry_create", args=[ada.code, "measurement"])
+    page = submit(client, url, {"weight": "70", "measured_on": "0009-11-01"})
+    assert "cannot be before 1900-01-01" in page.content.decode()
+    assert not ada.measurements.exists()
+
+
+def test_pain_onset_before_birth_is_refused_on_registration_and_edit(ada, nina) -> None:
+    client = login(Client(), nina)
+    page = submit(
+        client,
+        reverse("patients:create"),
+        {
+            "given_name": "Al",
+            "family_name": "Zed",
+            "date_of_birth": "1990-01-01",
+            "sex": "male",
+            "pain_onset_date": "1989-05-01",
+        },
+    )
+    assert "before the patient&#x27;s date of birth" in page.content.decode()
+    assert not Patient.objects.filter(family_name="Zed").exists()
+    edit = submit(
+        client, reverse("patients:edit", args=[ada.code]), {"pain_onset_date": "1970-01-01"}
+    )
+    assert "before the patient&#x27;s date of birth" in edit.content.decode()
+    assert _stored(ada, "pain_onset_date") == "None"
+
+
+def test_a_date_of_birth_after_a_recorded_measurement_is_refused(ada, nina) -> None:
+    client = login(APIClient(), nina)
+    client.post(
+        reverse("api:patient-measurements", args=[ada.code]),
+        {"weight_kg": "70", "measured_on": "2000-01-01"},
+        format="json",
+        headers=new_key(),
+    )
+    response = client.patch(
+        reverse("api:patient-detail", args=[ada.code]),
+        {"date_of_birth": "2001-01-01"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "already recorded (2000-01-01)" in response.json()["date_of_birth"][0]
+    assert _stored(ada, "date_of_birth") == "1975-12-10"
