@@ -1,21 +1,20 @@
 """Rule sets as validated data: the clinic edits and versions them, the core checks them.
 
 A rule set is a JSON document (see ``data/default_eligibility.json`` and
-docs/screening.md). Each rule names one *check* implemented in code (for
-example ``fact_in`` or ``bp_above``) and gives its parameters, severity,
-message, rule text and source as data, so a clinic can change thresholds,
-severities and wording, add rules over any recorded fact, and bump the version
-without touching code. A document that breaks any rule of the format is refused
-with an :class:`~ketacore.errors.InputError` naming the field.
-
-References:
-    shared/reference/clinical-facts.md (every rule's ``source`` cites it).
+docs/screening.md). Each rule names one *check* of
+:data:`~ketacore.rules.eligibility_checks.ELIGIBILITY_CHECKS` and gives its
+parameters, severity, message and source as data, so a clinic can change
+thresholds, severities and wording, add rules over any recorded fact, and bump
+the version without touching code. The rule's text is generated from the check
+and its parameters, never typed: text and threshold cannot disagree. A
+document that breaks any rule of the format is refused with an
+:class:`~ketacore.errors.InputError` naming the field.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -24,9 +23,11 @@ from typing import Any
 
 from ketacore.errors import InputError
 from ketacore.icd10 import ConditionGroup
+from ketacore.rules.checks import Check, Context
+from ketacore.rules.eligibility_checks import ELIGIBILITY_CHECKS
+from ketacore.rules.facts import FACT_VALUES, EligibilityFacts
 
 __all__ = [
-    "CHECKS",
     "FACT_VALUES",
     "SCHEMA",
     "DrugClass",
@@ -53,22 +54,6 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-#: Facts a ``fact_in``-style check may test, with the values each can take.
-FACT_VALUES: Mapping[str, tuple[object, ...]] = MappingProxyType(
-    {
-        "sex": ("female", "male", "other"),
-        "hypertension": ("none", "controlled", "uncontrolled"),
-        "cardiac": ("none", "stable", "unstable"),
-        "psychosis": ("none", "past", "current"),
-        "liver_function": ("normal", "mild", "moderate", "severe"),
-        "pregnant": (True, False),
-        "breastfeeding": (True, False),
-        "active_substance_use": (True, False),
-        "raised_icp": (True, False),
-        "raised_iop": (True, False),
-    }
-)
-
 _TOP_KEYS = {
     "schema",
     "id",
@@ -88,9 +73,10 @@ _RULE_KEYS = {
     "safety",
     "clinic_decision",
     "message",
-    "rule_text",
     "source",
 }
+#: Accepted and ignored: documents written before rule texts were generated.
+_LEGACY_RULE_KEYS = {"rule_text"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +100,11 @@ class DrugClass:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One rule: a named check, its parameters, and what a finding means.
+    """One rule: a typed check with its parameters, and what a finding means.
 
     Attributes:
         id: Stable rule id, e.g. ``"safety.pregnancy"``; findings carry it.
-        check: Name of the check implemented in code (see :data:`CHECKS`).
-        params: The check's parameters (thresholds, values), validated per check.
+        check: The check with its parameters (a class of ``ELIGIBILITY_CHECKS``).
         severity: What a finding does to the decision.
         on_unknown: ``"ask"``: a missing fact this rule needs is an "unknown - ask"
             finding that keeps the decision from "candidate"; ``"ignore"``: it is not.
@@ -127,20 +112,30 @@ class Rule:
         clinic_decision: True where the value is the clinic's choice, not a
             guideline's (a physician must approve it).
         message: Plain words for the clinician.
-        rule_text: The condition, stated exactly.
-        source: Citation (clinical-facts.md section and S-numbers).
+        source: Citation of the publication the rule rests on.
     """
 
     id: str
-    check: str
-    params: Mapping[str, Any]
+    check: Check[EligibilityFacts]
     severity: Severity
     on_unknown: str
     safety: bool
     clinic_decision: bool
     message: str
-    rule_text: str
     source: str
+
+    @property
+    def check_name(self) -> str:
+        return self.check.name
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.check.params()
+
+    @property
+    def rule_text(self) -> str:
+        """The condition, exactly, generated from the check's parameters."""
+        return self.check.text()
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +160,11 @@ class RuleSet:
     drug_classes: Mapping[str, DrugClass]
     rules: tuple[Rule, ...]
 
+    @property
+    def context(self) -> Context:
+        """What the checks consult beyond their own parameters."""
+        return Context({}, self.evidence_grades, self.drug_classes)
+
 
 def _require(cond: bool, field: str, rule: str) -> None:
     if not cond:
@@ -179,139 +179,99 @@ def _text(data: Mapping[str, Any], key: str, where: str, *, empty_ok: bool = Fal
     return value
 
 
-def _str_list(value: object, field: str, *, allowed: Sequence[object] | None = None) -> list[Any]:
+def _str_list(value: object, field: str) -> list[str]:
     _require(isinstance(value, list) and len(value) > 0, field, "must be a non-empty list")
     assert isinstance(value, list)
     for i, v in enumerate(value):
-        if allowed is None:
-            _require(isinstance(v, str) and v != "", f"{field}[{i}]", "must be a non-empty string")
-        else:
-            ok = any(type(v) is type(a) and v == a for a in allowed)
-            choices = ", ".join(json.dumps(a) for a in allowed)
-            _require(ok, f"{field}[{i}]", f"must be one of: {choices}")
+        _require(isinstance(v, str) and v != "", f"{field}[{i}]", "must be a non-empty string")
     return value
 
 
-def _keys(params: Mapping[str, Any], field: str, required: set[str], optional: set[str]) -> None:
-    for key in params:
+def _keys(entry: Mapping[str, Any], field: str, allowed: set[str]) -> None:
+    for key in entry:
         _require(
-            key in required | optional,
+            key in allowed,
             f"{field}.{key}",
-            f"is not a parameter of this check; allowed: {', '.join(sorted(required | optional))}",
+            f"is not allowed here; allowed: {', '.join(sorted(allowed))}",
         )
-    for key in sorted(required):
-        _require(key in params, f"{field}.{key}", "is required")
+    for key in sorted(allowed):
+        _require(key in entry, f"{field}.{key}", "is required")
 
 
-def _fact_values(params: Mapping[str, Any], field: str) -> None:
-    fact = params.get("fact")
+def _evidence_grades(raw: object) -> dict[str, EvidenceGrade]:
+    _require(isinstance(raw, dict), "evidence_grades", "must be an object")
+    assert isinstance(raw, dict)
+    groups = {g.value for g in ConditionGroup}
+    grades: dict[str, EvidenceGrade] = {}
+    for group, entry in raw.items():
+        where = f"evidence_grades.{group}"
+        _require(group in groups, where, f"must be a condition group: {', '.join(sorted(groups))}")
+        _require(isinstance(entry, dict), where, "must be an object")
+        _keys(entry, where, {"grade", "note", "source"})
+        grades[group] = EvidenceGrade(
+            group,
+            _text(entry, "grade", where),
+            _text(entry, "note", where),
+            _text(entry, "source", where),
+        )
+    return grades
+
+
+def _drug_classes(raw: object) -> dict[str, DrugClass]:
+    _require(isinstance(raw, dict), "drug_classes", "must be an object")
+    assert isinstance(raw, dict)
+    classes: dict[str, DrugClass] = {}
+    for name, entry in raw.items():
+        where = f"drug_classes.{name}"
+        _require(isinstance(entry, dict), where, "must be an object")
+        _keys(entry, where, {"names", "source"})
+        names = _str_list(entry["names"], f"{where}.names")
+        for i, n in enumerate(names):
+            _require(
+                n == n.strip().lower(), f"{where}.names[{i}]", "must be a lower-case generic name"
+            )
+        classes[name] = DrugClass(name, tuple(names), _text(entry, "source", where))
+    return classes
+
+
+def _rule(raw: object, where: str, context: Context) -> Rule:
+    _require(isinstance(raw, dict), where, "must be an object")
+    assert isinstance(raw, dict)
+    for key in raw:
+        _require(
+            key in _RULE_KEYS | _LEGACY_RULE_KEYS,
+            f"{where}.{key}",
+            f"is not a rule field; allowed: {', '.join(sorted(_RULE_KEYS))}",
+        )
+    for key in sorted(_RULE_KEYS):
+        _require(key in raw, f"{where}.{key}", "is required")
+    check = ELIGIBILITY_CHECKS.parse(raw["check"], raw["params"], where=where, context=context)
+    severities = [s.value for s in Severity]
     _require(
-        fact in FACT_VALUES,
-        f"{field}.fact",
-        f"must be one of: {', '.join(FACT_VALUES)}",
+        raw["severity"] in severities,
+        f"{where}.severity",
+        f"must be one of: {', '.join(severities)}",
     )
-    assert isinstance(fact, str)
-    _str_list(params.get("values"), f"{field}.values", allowed=FACT_VALUES[fact])
-
-
-def _positive_int(value: object, field: str, low: int, high: int) -> None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-    _require(ok, field, f"must be an integer from {low} to {high}")
-
-
-def _check_fact_in(p: Mapping[str, Any], f: str, rs: Mapping[str, Any]) -> None:
-    _keys(p, f, {"fact", "values"}, {"skip_when"})
-    _fact_values(p, f)
-    if "skip_when" in p:
-        skip = p["skip_when"]
-        _require(isinstance(skip, dict), f"{f}.skip_when", "must be an object")
-        _keys(skip, f"{f}.skip_when", {"fact", "values"}, set())
-        _fact_values(skip, f"{f}.skip_when")
-
-
-def _check_none(p: Mapping[str, Any], f: str, rs: Mapping[str, Any]) -> None:
-    _keys(p, f, set(), set())
-
-
-def _check_duration(p: Mapping[str, Any], f: str, rs: Mapping[str, Any]) -> None:
-    _keys(p, f, {"min_months"}, set())
-    _positive_int(p["min_months"], f"{f}.min_months", 0, 120)
-
-
-def _check_bp(p: Mapping[str, Any], f: str, rs: Mapping[str, Any]) -> None:
-    _keys(p, f, {"systolic_above_mmhg", "diastolic_above_mmhg"}, set())
-    _positive_int(p["systolic_above_mmhg"], f"{f}.systolic_above_mmhg", 60, 300)
-    _positive_int(p["diastolic_above_mmhg"], f"{f}.diastolic_above_mmhg", 30, 200)
-
-
-def _check_screen(p: Mapping[str, Any], f: str, rs: Mapping[str, Any]) -> None:
-    from ketacore.scoring import INSTRUMENTS
-
-    _keys(p, f, {"instruments", "positive_bands"}, set())
-    _str_list(p["instruments"], f"{f}.instruments", allowed=tuple(INSTRUMENTS))
-    _str_list(p["positive_bands"], f"{f}.positive_bands")
-
-
-def _check_prior(p: Mapping[str, Any], f: str, rs: Mapping[str, Any]) -> None:
-    from ketacore.rules.eligibility import TreatmentOutcome
-
-    _keys(p, f, {"min_classes", "failure_outcomes"}, set())
-    _positive_int(p["min_classes"], f"{f}.min_classes", 0, 7)
-    _str_list(
-        p["failure_outcomes"],
-        f"{f}.failure_outcomes",
-        allowed=tuple(o.value for o in TreatmentOutcome),
-    )
-
-
-def _check_flag(p: Mapping[str, Any], f: str, rs: Mapping[str, Any]) -> None:
-    from ketacore.scoring import INSTRUMENTS
-
-    _keys(p, f, {"instrument", "flag", "ask_if_missing"}, set())
-    _require(p["instrument"] in INSTRUMENTS, f"{f}.instrument", "must be a known instrument id")
-    _require(isinstance(p["flag"], str) and p["flag"] != "", f"{f}.flag", "must be a flag id")
-    _require(isinstance(p["ask_if_missing"], bool), f"{f}.ask_if_missing", "must be true or false")
-
-
-def _check_med_class(p: Mapping[str, Any], f: str, rs: Mapping[str, Any]) -> None:
-    _keys(p, f, {"drug_class"}, set())
-    classes = rs.get("drug_classes") or {}
     _require(
-        p["drug_class"] in classes,
-        f"{f}.drug_class",
-        f"must name a class in drug_classes: {', '.join(sorted(classes))}",
+        raw["on_unknown"] in ("ask", "ignore"), f"{where}.on_unknown", "must be 'ask' or 'ignore'"
     )
-
-
-def _check_contra_sex(p: Mapping[str, Any], f: str, rs: Mapping[str, Any]) -> None:
-    _keys(p, f, {"fact", "values", "sexes"}, set())
-    _fact_values(p, f)
-    _str_list(p["sexes"], f"{f}.sexes", allowed=FACT_VALUES["sex"])
-
-
-def _check_contra_dx(p: Mapping[str, Any], f: str, rs: Mapping[str, Any]) -> None:
-    _keys(p, f, {"code_prefixes", "fact", "values"}, set())
-    _str_list(p["code_prefixes"], f"{f}.code_prefixes")
-    _fact_values(p, f)
-
-
-#: Check name -> parameter validator. The checks themselves are in ``eligibility``.
-CHECKS: Mapping[str, Any] = MappingProxyType(
-    {
-        "fact_in": _check_fact_in,
-        "diagnosis_not_neuropathic": _check_none,
-        "evidence_grade": _check_none,
-        "duration_below": _check_duration,
-        "bp_above": _check_bp,
-        "screen_negative": _check_screen,
-        "prior_treatments_insufficient": _check_prior,
-        "instrument_flag": _check_flag,
-        "medication_class": _check_med_class,
-        "medications_unmatched": _check_none,
-        "contradiction_sex": _check_contra_sex,
-        "contradiction_diagnosis": _check_contra_dx,
-    }
-)
+    for flag in ("safety", "clinic_decision"):
+        _require(isinstance(raw[flag], bool), f"{where}.{flag}", "must be true or false")
+    _require(
+        not (raw["safety"] and raw["on_unknown"] != "ask"),
+        f"{where}.on_unknown",
+        "must be 'ask' for a safety rule: an unknown safety fact is never passed silently",
+    )
+    return Rule(
+        id=_text(raw, "id", where),
+        check=check,
+        severity=Severity(raw["severity"]),
+        on_unknown=raw["on_unknown"],
+        safety=raw["safety"],
+        clinic_decision=raw["clinic_decision"],
+        message=_text(raw, "message", where),
+        source=_text(raw, "source", where),
+    )
 
 
 def load_rule_set(document: Mapping[str, Any]) -> RuleSet:
@@ -345,96 +305,23 @@ def load_rule_set(document: Mapping[str, Any]) -> RuleSet:
         "must be null or a non-empty string",
     )
 
-    grades_raw = document.get("evidence_grades")
-    _require(isinstance(grades_raw, dict), "evidence_grades", "must be an object")
-    assert isinstance(grades_raw, dict)
-    groups = {g.value for g in ConditionGroup}
-    grades: dict[str, EvidenceGrade] = {}
-    for group, entry in grades_raw.items():
-        where = f"evidence_grades.{group}"
-        _require(group in groups, where, f"must be a condition group: {', '.join(sorted(groups))}")
-        _require(isinstance(entry, dict), where, "must be an object")
-        _keys(entry, where, {"grade", "note", "source"}, set())
-        grades[group] = EvidenceGrade(
-            group,
-            _text(entry, "grade", where),
-            _text(entry, "note", where),
-            _text(entry, "source", where),
-        )
-
-    classes_raw = document.get("drug_classes")
-    _require(isinstance(classes_raw, dict), "drug_classes", "must be an object")
-    assert isinstance(classes_raw, dict)
-    classes: dict[str, DrugClass] = {}
-    for name, entry in classes_raw.items():
-        where = f"drug_classes.{name}"
-        _require(isinstance(entry, dict), where, "must be an object")
-        _keys(entry, where, {"names", "source"}, set())
-        names = _str_list(entry["names"], f"{where}.names")
-        for i, n in enumerate(names):
-            _require(
-                n == n.strip().lower(), f"{where}.names[{i}]", "must be a lower-case generic name"
-            )
-        classes[name] = DrugClass(name, tuple(names), _text(entry, "source", where))
-
+    grades = _evidence_grades(document.get("evidence_grades"))
+    classes = _drug_classes(document.get("drug_classes"))
+    context = Context(document, grades, classes)
     rules_raw = document.get("rules")
     _require(
         isinstance(rules_raw, list) and len(rules_raw) > 0, "rules", "must be a non-empty list"
     )
     assert isinstance(rules_raw, list)
     rules: list[Rule] = []
-    seen: set[str] = set()
     for i, raw in enumerate(rules_raw):
-        where = f"rules[{i}]"
-        _require(isinstance(raw, dict), where, "must be an object")
-        for key in raw:
-            _require(
-                key in _RULE_KEYS,
-                f"{where}.{key}",
-                f"is not a rule field; allowed: {', '.join(sorted(_RULE_KEYS))}",
-            )
-        for key in sorted(_RULE_KEYS):
-            _require(key in raw, f"{where}.{key}", "is required")
-        rule_id = _text(raw, "id", where)
-        _require(rule_id not in seen, f"{where}.id", f"duplicates rule id {rule_id!r}")
-        seen.add(rule_id)
-        check = raw["check"]
-        _require(check in CHECKS, f"{where}.check", f"must be one of: {', '.join(CHECKS)}")
-        params = raw["params"]
-        _require(isinstance(params, dict), f"{where}.params", "must be an object")
-        CHECKS[check](params, f"{where}.params", document)
-        severities = [s.value for s in Severity]
+        rule = _rule(raw, f"rules[{i}]", context)
         _require(
-            raw["severity"] in severities,
-            f"{where}.severity",
-            f"must be one of: {', '.join(severities)}",
+            rule.id not in {r.id for r in rules},
+            f"rules[{i}].id",
+            f"duplicates rule id {rule.id!r}",
         )
-        _require(
-            raw["on_unknown"] in ("ask", "ignore"),
-            f"{where}.on_unknown",
-            "must be 'ask' or 'ignore'",
-        )
-        for flag in ("safety", "clinic_decision"):
-            _require(isinstance(raw[flag], bool), f"{where}.{flag}", "must be true or false")
-        _require(
-            not (raw["safety"] and raw["on_unknown"] != "ask"),
-            f"{where}.on_unknown",
-            "must be 'ask' for a safety rule: an unknown safety fact is never passed silently",
-        )
-        rules.append(
-            Rule(
-                id=rule_id,
-                check=check,
-                params=MappingProxyType(json.loads(json.dumps(params))),
-                severity=Severity(raw["severity"]),
-                on_unknown=raw["on_unknown"],
-                safety=raw["safety"],
-                clinic_decision=raw["clinic_decision"],
-                message=_text(raw, "message", where),
-                rule_text=_text(raw, "rule_text", where),
-                source=_text(raw, "source", where),
-            )
-        )
+        rules.append(rule)
     return RuleSet(
         id=rs_id,
         version=version,
@@ -467,6 +354,6 @@ def default_rule_set() -> RuleSet:
         The validated rule set from ``ketacore/rules/data/default_eligibility.json``.
 
     References:
-        Every rule's ``source`` field (clinical-facts.md S-numbers).
+        Every rule's ``source`` field.
     """
     return load_rule_set(default_rule_document())

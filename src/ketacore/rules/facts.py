@@ -1,0 +1,323 @@
+"""What the clinic knows about a patient for screening: typed facts, and their JSON.
+
+:class:`EligibilityFacts` holds every fact as a typed value; ``None`` always
+means *unknown*, and an unknown fact a rule needs is asked, never guessed.
+:func:`facts_from_dict` reads the documented JSON (docs/screening.md §4.3) one
+key at a time through :data:`FACT_READERS`, each reader naming the field and
+the rule of anything it refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from ketacore.errors import InputError
+from ketacore.icd10 import normalise_icd10
+from ketacore.scoring import ScoreResult, get_instrument
+
+__all__ = [
+    "FACT_KEYS",
+    "FACT_VALUES",
+    "QUESTIONS",
+    "BloodPressureReading",
+    "EligibilityFacts",
+    "PriorTreatment",
+    "TreatmentClass",
+    "TreatmentOutcome",
+    "facts_from_dict",
+]
+
+
+class TreatmentClass(StrEnum):
+    """Treatments tried before ketamine."""
+
+    GABAPENTINOID = "gabapentinoid"
+    TCA_SNRI = "tca_snri"
+    OPIOID = "opioid"
+    NSAID = "nsaid"
+    TOPICAL = "topical"
+    PHYSICAL_THERAPY = "physical_therapy"
+    INTERVENTIONAL = "interventional"
+
+
+class TreatmentOutcome(StrEnum):
+    """How a prior treatment went."""
+
+    INADEQUATE_RELIEF = "inadequate_relief"
+    NOT_TOLERATED = "not_tolerated"
+    HELPED = "helped"
+
+
+@dataclass(frozen=True, slots=True)
+class PriorTreatment:
+    """One treatment class tried and its outcome."""
+
+    treatment: TreatmentClass
+    outcome: TreatmentOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class BloodPressureReading:
+    """One blood-pressure reading in mmHg."""
+
+    systolic_mmhg: int
+    diastolic_mmhg: int
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityFacts:
+    """What the clinic knows about a patient; ``None`` always means unknown.
+
+    Attributes:
+        diagnoses: ICD-10-CM codes (normalised).
+        pain_duration_months: How long the pain has lasted, in months.
+        instrument_results: Scored instruments (DN4, PHQ-9, ...).
+        prior_treatments: Treatments tried and their outcome; empty = none tried.
+        bp_readings: Blood-pressure readings, mmHg.
+        hypertension: ``"none"``, ``"controlled"`` or ``"uncontrolled"``.
+        cardiac: ``"none"``, ``"stable"`` (known heart disease) or ``"unstable"``.
+        sex: Recorded sex: ``"female"``, ``"male"`` or ``"other"``.
+        pregnant: Pregnant now.
+        breastfeeding: Breast-feeding now.
+        psychosis: ``"none"``, ``"past"`` or ``"current"`` (active or poorly controlled).
+        active_substance_use: Active substance misuse.
+        liver_function: ``"normal"``, ``"mild"``, ``"moderate"`` or ``"severe"`` impairment.
+        raised_icp: Raised intracranial pressure.
+        raised_iop: Raised intraocular pressure.
+        medications: Current medications by generic name; empty = none.
+    """
+
+    diagnoses: tuple[str, ...] | None = None
+    pain_duration_months: float | None = None
+    instrument_results: tuple[ScoreResult, ...] | None = None
+    prior_treatments: tuple[PriorTreatment, ...] | None = None
+    bp_readings: tuple[BloodPressureReading, ...] | None = None
+    hypertension: str | None = None
+    cardiac: str | None = None
+    sex: str | None = None
+    pregnant: bool | None = None
+    breastfeeding: bool | None = None
+    psychosis: str | None = None
+    active_substance_use: bool | None = None
+    liver_function: str | None = None
+    raised_icp: bool | None = None
+    raised_iop: bool | None = None
+    medications: tuple[str, ...] | None = None
+
+    def value(self, name: str) -> object:
+        """A fact by name (the names of :data:`FACT_VALUES` and the fields above)."""
+        return getattr(self, name)
+
+    def unknown(self, name: str) -> bool:
+        value = self.value(name)
+        return value is None or (name == "diagnoses" and value == ())
+
+
+#: Facts a rule may test for given values, with the values each can take.
+FACT_VALUES: Mapping[str, tuple[object, ...]] = MappingProxyType(
+    {
+        "sex": ("female", "male", "other"),
+        "hypertension": ("none", "controlled", "uncontrolled"),
+        "cardiac": ("none", "stable", "unstable"),
+        "psychosis": ("none", "past", "current"),
+        "liver_function": ("normal", "mild", "moderate", "severe"),
+        "pregnant": (True, False),
+        "breastfeeding": (True, False),
+        "active_substance_use": (True, False),
+        "raised_icp": (True, False),
+        "raised_iop": (True, False),
+    }
+)
+
+#: The question to ask for each unknown fact, in plain words.
+QUESTIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "diagnoses": "What are the patient's diagnoses (ICD-10)?",
+        "pain_duration_months": "How many months has the pain lasted?",
+        "instrument_results": (
+            "Complete a neuropathic-pain screen (DN4, LANSS, S-LANSS or ID Pain)."
+        ),
+        "prior_treatments": "Which treatments have been tried, and how did each go?",
+        "bp_readings": "Record at least one blood-pressure reading.",
+        "hypertension": "Does the patient have high blood pressure, and is it controlled?",
+        "cardiac": "Does the patient have heart disease, and is it stable?",
+        "sex": "What is the patient's recorded sex?",
+        "pregnant": "Is the patient pregnant?",
+        "breastfeeding": "Is the patient breast-feeding?",
+        "psychosis": "Has the patient ever had psychosis, and is it current?",
+        "active_substance_use": "Is there active substance misuse?",
+        "liver_function": "What is the patient's liver function (normal, mild, moderate, severe)?",
+        "raised_icp": "Is there raised pressure inside the skull?",
+        "raised_iop": "Is there raised pressure in the eye (e.g. glaucoma)?",
+        "medications": "What medications does the patient take now?",
+    }
+)
+
+# ----------------------------------------------------------------- JSON readers
+# Each reader takes the JSON value (never None: null is unknown) and returns the
+# typed value, or raises InputError naming the field.
+
+
+def _list(value: object, key: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise InputError(key, "must be a list or null (unknown)")
+    return value
+
+
+def _object(entry: object, where: str, shape: str) -> Mapping[str, Any]:
+    if not isinstance(entry, Mapping):
+        raise InputError(where, f"must be an object {shape}")
+    return entry
+
+
+def _choice(value: object, allowed: Sequence[str], field: str) -> str:
+    if value not in allowed:
+        raise InputError(field, f"must be null (unknown) or one of: {', '.join(allowed)}")
+    return str(value)
+
+
+def _whole(entry: Mapping[str, Any], key: str, where: str, low: int, high: int) -> int:
+    value = entry.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise InputError(f"{where}.{key}", f"must be a whole number from {low} to {high}")
+    return value
+
+
+def _read_diagnoses(value: object, key: str) -> tuple[str, ...]:
+    codes = []
+    for i, code in enumerate(_list(value, key)):
+        if not isinstance(code, str):
+            raise InputError(f"{key}[{i}]", "must be an ICD-10-CM code string")
+        codes.append(normalise_icd10(code, field=f"{key}[{i}]"))
+    return tuple(codes)
+
+
+def _read_months(value: object, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1200:
+        raise InputError(key, "must be a number of months from 0 to 1200, or null")
+    return float(value)
+
+
+def _read_instruments(value: object, key: str) -> tuple[ScoreResult, ...]:
+    scored = []
+    for i, raw in enumerate(_list(value, key)):
+        where = f"{key}[{i}]"
+        entry = _object(raw, where, '{"instrument": id, "answers": {...}}')
+        if not isinstance(entry.get("instrument"), str):
+            raise InputError(where, 'must be an object {"instrument": id, "answers": {...}}')
+        extra = set(entry) - {"instrument", "answers", "options"}
+        if extra:
+            raise InputError(
+                f"{where}.{sorted(extra)[0]}", "allowed keys: instrument, answers, options"
+            )
+        try:
+            instrument = get_instrument(entry["instrument"])
+            scored.append(instrument.score(entry.get("answers") or {}, entry.get("options")))
+        except InputError as exc:
+            raise InputError(f"{where}.{exc.field}", exc.rule) from None
+    return tuple(scored)
+
+
+def _read_treatments(value: object, key: str) -> tuple[PriorTreatment, ...]:
+    items = []
+    for i, raw in enumerate(_list(value, key)):
+        where = f"{key}[{i}]"
+        entry = _object(raw, where, '{"treatment": ..., "outcome": ...}')
+        for part in ("treatment", "outcome"):
+            if entry.get(part) is None:
+                raise InputError(f"{where}.{part}", "is required")
+        treatment = _choice(entry["treatment"], list(TreatmentClass), f"{where}.treatment")
+        outcome = _choice(entry["outcome"], list(TreatmentOutcome), f"{where}.outcome")
+        items.append(PriorTreatment(TreatmentClass(treatment), TreatmentOutcome(outcome)))
+    return tuple(items)
+
+
+def _read_readings(value: object, key: str) -> tuple[BloodPressureReading, ...]:
+    readings = []
+    for i, raw in enumerate(_list(value, key)):
+        where = f"{key}[{i}]"
+        entry = _object(raw, where, '{"systolic_mmhg": .., "diastolic_mmhg": ..}')
+        systolic = _whole(entry, "systolic_mmhg", where, 40, 300)
+        diastolic = _whole(entry, "diastolic_mmhg", where, 20, 200)
+        if diastolic >= systolic:
+            raise InputError(where, "diastolic must be lower than systolic")
+        readings.append(BloodPressureReading(systolic, diastolic))
+    return tuple(readings)
+
+
+def _read_medications(value: object, key: str) -> tuple[str, ...]:
+    names = _list(value, key)
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(f"{key}[{i}]", "must be a medication name")
+    return tuple(n.strip() for n in names)
+
+
+def _read_value(key: str) -> Callable[[object, str], object]:
+    allowed = FACT_VALUES[key]
+    if all(isinstance(v, bool) for v in allowed):
+
+        def read_bool(value: object, field: str) -> bool:
+            if not isinstance(value, bool):
+                raise InputError(field, "must be true, false or null (unknown)")
+            return value
+
+        return read_bool
+    return lambda value, field: _choice(value, [str(v) for v in allowed], field)
+
+
+#: JSON key -> (EligibilityFacts field, reader), in the documented order.
+FACT_READERS: Mapping[str, tuple[str, Callable[[object, str], object]]] = MappingProxyType(
+    {
+        "diagnoses": ("diagnoses", _read_diagnoses),
+        "pain_duration_months": ("pain_duration_months", _read_months),
+        "instruments": ("instrument_results", _read_instruments),
+        "prior_treatments": ("prior_treatments", _read_treatments),
+        "bp_readings": ("bp_readings", _read_readings),
+        **{
+            k: (k, _read_value(k))
+            for k in (
+                "hypertension",
+                "cardiac",
+                "sex",
+                "pregnant",
+                "breastfeeding",
+                "psychosis",
+                "active_substance_use",
+                "liver_function",
+                "raised_icp",
+                "raised_iop",
+            )
+        },
+        "medications": ("medications", _read_medications),
+    }
+)
+
+#: The keys of the facts JSON (docs/screening.md §4.3), in documented order.
+FACT_KEYS: tuple[str, ...] = tuple(FACT_READERS)
+
+
+def facts_from_dict(data: Mapping[str, Any]) -> EligibilityFacts:
+    """Build :class:`EligibilityFacts` from the documented JSON (docs/screening.md).
+
+    Missing keys and ``null`` mean unknown. Instruments are given as answers and
+    scored here, so a decision never rests on a total typed by hand.
+
+    Raises:
+        InputError: Naming the field and the rule for any bad value, an unknown
+            key, or an instrument's missing or out-of-range answers.
+    """
+    if not isinstance(data, Mapping):
+        raise InputError("facts", "must be a JSON object")
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        if key not in FACT_READERS:
+            raise InputError(key, f"is not a known fact; known facts: {', '.join(FACT_KEYS)}")
+        if value is not None:
+            field, read = FACT_READERS[key]
+            values[field] = read(value, key)
+    return EligibilityFacts(**values)  # type: ignore[arg-type]
