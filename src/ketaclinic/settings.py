@@ -84,7 +84,6 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "ketaclinic.accounts",
     "ketaclinic.audit",
@@ -185,7 +184,15 @@ OTP_TOTP_ISSUER = SITE_NAME
 
 # ------------------------------------------------------------------ sessions & headers
 # Idle expiry: 30 min of inactivity (ASVS 4.0 V3.3.2), refreshed on each request.
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+# API tokens lapse after the same idle time (accounts.models.ApiToken).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# An API token's absolute lifetime: about one working shift (docs/security.md).
+API_TOKEN_MAX_HOURS = env_int("API_TOKEN_MAX_HOURS", 8)
+if SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES must be at least 1")
+if not 1 <= API_TOKEN_MAX_HOURS <= 24:
+    raise ImproperlyConfigured("API_TOKEN_MAX_HOURS must be between 1 and 24 (hours)")
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -226,9 +233,11 @@ WHITENOISE_AUTOREFRESH = _DEV  # no collectstatic needed in development and test
 
 # ------------------------------------------------------------------ API
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes DRF answer 401 (not 403) when
+    # credentials are missing or refused (ketaclinic.lib.authentication).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "ketaclinic.lib.authentication.ApiTokenAuthentication",
         "ketaclinic.lib.authentication.VerifiedSessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
