@@ -240,8 +240,9 @@ REST_FRAMEWORK = {
         "ketaclinic.lib.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_SCHEMA_CLASS": "ketaclinic.lib.schema.AutoSchema",  # adds the error responses
+    # Limit/offset pages: 50 rows unless the client asks, 100 at most.
+    "DEFAULT_PAGINATION_CLASS": "ketaclinic.lib.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "ketaclinic.lib.api.exception_handler",
 }

@@ -110,10 +110,12 @@ class PatientListCreate(generics.GenericAPIView[Patient]):
             "search_family", "search_given", "pk"
         )
 
+    @extend_schema(responses=PatientSerializer(many=True))  # paginated: see lib.api.Pagination
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(PatientSerializer(page, many=True).data)
 
+    @extend_schema(request=PatientSerializer, responses={201: PatientSerializer})
     def post(self, request: Request) -> Response:
         serializer = PatientSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -175,7 +177,7 @@ def _entry_view(
             return Response(serializer(getattr(patient, related).all(), many=True).data)
 
         @extend_schema(
-            request=serializer, responses=serializer, operation_id=f"patients_{kind}_create"
+            request=serializer, responses={201: serializer}, operation_id=f"patients_{kind}_create"
         )
         def post(self, request: Request, code: str) -> Response:
             patient = access.get_patient_for_user(request.user, code, _C.PATIENT_EDIT_CLINICAL)
