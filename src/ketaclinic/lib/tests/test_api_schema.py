@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -73,10 +76,27 @@ def known(rivera: User, ada: Patient) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def api_schema(physician_key: str) -> Any:
+def wsgi_app() -> Iterator[Any]:
+    """The project's WSGI application, kept on the test's database connection.
+
+    Django closes "old" connections at the start and end of every request; inside the
+    test's transaction that would close the connection itself (PostgreSQL). Django's
+    own test client disconnects the same two signal handlers while it runs.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(wsgi_app: Any, physician_key: str) -> Any:
     return schemathesis.openapi.from_wsgi(
         "/api/schema/?format=json",
-        get_wsgi_application(),
+        wsgi_app,
         headers={"Authorization": f"Token {physician_key}"},
     )
 
