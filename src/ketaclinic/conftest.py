@@ -20,6 +20,7 @@ from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.test import APIClient
 
 from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Role
@@ -67,6 +68,16 @@ def login(client: C, user: User) -> C:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
+    return client
+
+
+def token_client(user: User) -> APIClient:
+    """An API client that sends a freshly issued token of ``user``."""
+    from ketaclinic.accounts.services import issue_api_token
+
+    _, key = issue_api_token(user, name="test")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

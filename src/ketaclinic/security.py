@@ -25,6 +25,10 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "accounts:login": {"GET": PUBLIC, "POST": PUBLIC},
     "accounts:logout": {"POST": PUBLIC},  # harmless when signed out
     "accounts:two_factor": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    # One's own password and API tokens; staff must have passed two-factor.
+    "accounts:password": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "accounts:tokens": {"GET": SIGNED_IN},
+    "accounts:token_revoke": {"POST": SIGNED_IN},  # one's own token; another's is a 404
     "patients:list": {"GET": _C.PATIENT_SEARCH, "POST": _C.PATIENT_SEARCH},
     "patients:create": {"GET": _C.PATIENT_CREATE, "POST": _C.PATIENT_CREATE},
     "patients:chart": {"GET": _C.PATIENT_VIEW_DEMOGRAPHICS},
@@ -49,7 +53,9 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "portal:intake_section": {"GET": _C.PORTAL_OWN_RECORD, "POST": _C.PORTAL_OWN_RECORD},
     "api-schema": {"GET": SIGNED_IN},
     "api:me": {"GET": SIGNED_IN},
-    "api:token": {"POST": SIGNED_IN},
+    "api:token": {"POST": SIGNED_IN},  # a browser session only: never a token
+    "api:tokens": {"GET": SIGNED_IN},
+    "api:token-revoke": {"DELETE": SIGNED_IN},  # one's own token; another's is a 404
     "api:patient-list": {"GET": _C.PATIENT_SEARCH, "POST": _C.PATIENT_CREATE},
     "api:patient-search": {"POST": _C.PATIENT_SEARCH},
     "api:patient-detail": {

@@ -87,7 +87,6 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "ketaclinic.accounts",
     "ketaclinic.audit",
@@ -184,7 +183,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# A page for people, JSON for the API (accounts/lockout.py).
+AXES_LOCKOUT_CALLABLE = "ketaclinic.accounts.lockout.lockout_response"
 # Behind a load balancer, set how many proxies to trust, or everyone shares one
 # address (jazzband/django-axes #1099, see docs/deploy.md).
 AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0) or None
@@ -193,7 +193,15 @@ OTP_TOTP_ISSUER = SITE_NAME
 
 # ------------------------------------------------------------------ sessions & headers
 # Idle expiry: 30 min of inactivity (ASVS 4.0 V3.3.2), refreshed on each request.
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+# API tokens lapse after the same idle time (accounts.models.ApiToken).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# An API token's absolute lifetime: about one working shift (docs/security.md).
+API_TOKEN_MAX_HOURS = env_int("API_TOKEN_MAX_HOURS", 8)
+if SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES must be at least 1")
+if not 1 <= API_TOKEN_MAX_HOURS <= 24:
+    raise ImproperlyConfigured("API_TOKEN_MAX_HOURS must be between 1 and 24 (hours)")
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -234,13 +242,16 @@ WHITENOISE_AUTOREFRESH = _DEV  # no collectstatic needed in development and test
 
 # ------------------------------------------------------------------ API
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes DRF answer 401 (not 403) when
+    # credentials are missing or refused (ketaclinic.lib.authentication).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "ketaclinic.lib.authentication.ApiTokenAuthentication",
         "ketaclinic.lib.authentication.VerifiedSessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_SCHEMA_CLASS": "ketaclinic.lib.schema.AutoSchema",  # adds the error responses
+    # Limit/offset pages: 50 rows unless the client asks, 100 at most.
+    "DEFAULT_PAGINATION_CLASS": "ketaclinic.lib.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "ketaclinic.lib.api.exception_handler",
 }

@@ -1,5 +1,4 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
 from ketaclinic.lib import views
 
@@ -12,5 +11,7 @@ urlpatterns = [
     path("audit/", include("ketaclinic.audit.urls")),
     path("portal/", include("ketaclinic.portal.urls")),
     path("api/", include("ketaclinic.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", views.SchemaView.as_view(), name="api-schema"),
 ]
+
+handler404 = "ketaclinic.lib.views.not_found"

@@ -1,4 +1,7 @@
-"""Sign-in, sign-out and failed sign-in go to the audit trail (ASVS 4.0 V7.2.1)."""
+"""Sign-in, sign-out and failed sign-in go to the audit trail (ASVS 4.0 V7.2.1).
+
+Signing out also revokes the user's API tokens.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from ketaclinic.accounts import services
+from ketaclinic.accounts.models import RevokeReason
 from ketaclinic.audit.services import Action, record
 
 
@@ -21,6 +26,8 @@ def _logged_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> N
 def _logged_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     if user is not None:
         record(user, Action.LOGOUT, summary="Signed out")
+        # Signing out ends the user's API access too (docs/security.md, "API tokens").
+        services.revoke_api_tokens(user, reason=RevokeReason.SIGN_OUT)
 
 
 @receiver(user_login_failed)

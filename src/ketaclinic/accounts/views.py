@@ -4,22 +4,28 @@ import base64
 import datetime as dt
 import math
 from io import BytesIO
+from uuid import UUID
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ketaclinic.accounts import services
-from ketaclinic.accounts.forms import TokenForm
+from ketaclinic.accounts import access, services
+from ketaclinic.accounts.forms import PasswordChangeForm, TokenForm
 from ketaclinic.accounts.models import User
+from ketaclinic.lib.access import acting_user, verified_login_required
 
 
 class LoginView(auth_views.LoginView):
@@ -98,3 +104,50 @@ def _qr_svg(uri: str) -> str:
     buffer = BytesIO()
     image.save(buffer)
     return buffer.getvalue().decode()
+
+
+@require_http_methods(["GET", "POST"])
+@verified_login_required
+def change_password(request: HttpRequest) -> HttpResponse:
+    """Every signed-in user changes their own password here (current one first)."""
+    user = acting_user(request)
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revoked = services.change_password(
+                request,
+                user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field, errors)
+        else:
+            note = f" {revoked} API token{pluralize(revoked)} stopped working." if revoked else ""
+            messages.success(request, f"Your password has been changed.{note}")
+            return redirect("home")
+    return render(request, "accounts/password.html", {"form": form})
+
+
+@require_GET
+@verified_login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens that still work, each with a button to stop it."""
+    owned = access.own_active_tokens(acting_user(request))
+    context = {
+        "tokens": owned,
+        "max_hours": settings.API_TOKEN_MAX_HOURS,
+        "idle_minutes": settings.SESSION_IDLE_MINUTES,
+    }
+    return render(request, "accounts/tokens.html", context)
+
+
+@require_POST
+@verified_login_required
+def revoke_token(request: HttpRequest, code: UUID) -> HttpResponse:
+    user = acting_user(request)
+    token = access.get_own_active_token(user, code)
+    services.revoke_api_token(user, token)
+    messages.success(request, f"The token “{token.name or token.prefix}” no longer works.")
+    return redirect("accounts:tokens")

@@ -9,15 +9,30 @@ from typing import Any
 
 from django import forms
 from django.core.serializers.json import DjangoJSONEncoder
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ketaclinic.idempotency.services import KEY_HEADER, Outcome, check_key, fingerprint, once
 from ketaclinic.lib.access import acting_user
 
-__all__ = ["KEY_HEADER", "FormToken", "api_create_once", "page_create_once"]
+__all__ = ["KEY_HEADER", "KEY_PARAMETER", "FormToken", "api_create_once", "page_create_once"]
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+
+#: The header in the OpenAPI schema of every API create.
+KEY_PARAMETER = OpenApiParameter(
+    KEY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=(
+        "A new unique value (a UUID) for each new record, 1 to 100 printable ASCII characters. "
+        "Sending the same request again with the same key creates nothing and answers the "
+        "first response again, marked `Idempotent-Replayed: true`; the same key with another "
+        "body is refused (400)."
+    ),
+)
 
 
 def api_create_once(request: Request, *, scope: str, create: Callable[[], Response]) -> Response:

@@ -9,6 +9,7 @@ from typing import Any, ParamSpec
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Capability
@@ -40,6 +41,28 @@ def capability_required(
         return wrapped
 
     return decorator
+
+
+def verified_login_required(view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:
+    """View decorator: signed in, and for staff past the two-factor step.
+
+    For pages under /accounts/, which the two-factor middleware lets unverified
+    sessions reach (sign-in, the code itself): a password alone must not change the
+    password or see the account's API tokens.
+    """
+
+    @wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        request = args[0]
+        assert isinstance(request, HttpRequest)
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if getattr(user, "requires_two_factor", False) and not user.is_verified():
+            return redirect_to_login(request.get_full_path(), reverse("accounts:two_factor"))
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def acting_user(request: HttpRequest) -> User:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +25,26 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+class Pagination(LimitOffsetPagination):
+    """DRF's limit/offset pages (``count``, ``next``, ``previous``, ``results``), capped.
+
+    ``limit`` defaults to ``PAGE_SIZE`` (50) and is cut to :attr:`max_limit`, so no
+    request reads a whole registry in one response.
+    """
+
+    max_limit = 100
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.limit_query_param:
+                parameter["description"] = (
+                    f"Rows per page: {self.default_limit} unless asked, at most "
+                    f"{self.max_limit} (a larger limit is cut to {self.max_limit})."
+                )
+        return parameters
 
 
 class HasCapability(BasePermission):

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ketaclinic.accounts.roles import Capability
-from ketaclinic.idempotency.http import api_create_once
+from ketaclinic.idempotency.http import KEY_PARAMETER, api_create_once
 from ketaclinic.lib.access import acting_user
 from ketaclinic.lib.api import HasCapability
 from ketaclinic.lib.serializers import StrictModelSerializer, StrictSerializer
@@ -112,10 +112,14 @@ class PatientListCreate(generics.GenericAPIView[Patient]):
             "search_family", "search_given", "pk"
         )
 
+    @extend_schema(responses=PatientSerializer(many=True))  # paginated: see lib.api.Pagination
     def get(self, request: Request) -> Response:
         page = access.listed(request.user, self.paginate_queryset(self.get_queryset()) or [])
         return self.get_paginated_response(PatientSerializer(page, many=True).data)
 
+    @extend_schema(
+        request=PatientSerializer, responses={201: PatientSerializer}, parameters=[KEY_PARAMETER]
+    )
     def post(self, request: Request) -> Response:
         def create() -> Response:
             serializer = PatientSerializer(data=request.data)
@@ -181,7 +185,10 @@ def _entry_view(
             return Response(serializer(getattr(patient, related).all(), many=True).data)
 
         @extend_schema(
-            request=serializer, responses=serializer, operation_id=f"patients_{kind}_create"
+            request=serializer,
+            responses={201: serializer},
+            operation_id=f"patients_{kind}_create",
+            parameters=[KEY_PARAMETER],
         )
         def post(self, request: Request, code: str) -> Response:
             patient = access.get_patient_for_user(

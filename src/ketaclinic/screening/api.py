@@ -12,6 +12,8 @@ from typing import Any
 from uuid import UUID
 
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -23,6 +25,7 @@ from ketaclinic.lib.access import acting_user
 from ketaclinic.lib.api import HasCapability
 from ketaclinic.lib.serializers import StrictSerializer
 from ketaclinic.screening import access, intake, services
+from ketaclinic.screening import api_schema as doc
 from ketaclinic.screening.models import (
     EnteredVia,
     InstrumentResponse,
@@ -138,6 +141,7 @@ class InstrumentList(APIView):
 
     permission_classes = (IsAuthenticated,)
 
+    @extend_schema(responses=doc.InstrumentDoc(many=True), operation_id="instruments_list")
     def get(self, request: Request) -> Response:
         return Response([i.describe() for i in INSTRUMENTS.values()])
 
@@ -145,6 +149,7 @@ class InstrumentList(APIView):
 class InstrumentDetail(APIView):
     permission_classes = (IsAuthenticated,)
 
+    @extend_schema(responses=doc.InstrumentDoc)
     def get(self, request: Request, instrument: str) -> Response:
         try:
             return Response(get_instrument(instrument).describe())
@@ -158,6 +163,7 @@ class ScreeningDetail(APIView):
     permission_classes = _PERMS
     capabilities = {"GET": _C.PATIENT_VIEW_CLINICAL}  # noqa: RUF012
 
+    @extend_schema(responses=doc.StaffScreening)
     def get(self, request: Request, code: UUID) -> Response:
         user = acting_user(request)
         patient, screening = access.screening_for_staff(user, code, _C.PATIENT_VIEW_CLINICAL)
@@ -181,6 +187,7 @@ class ScreeningIntakePart(APIView):
     permission_classes = _PERMS
     capabilities = {"PATCH": _C.PATIENT_EDIT_CLINICAL}  # noqa: RUF012
 
+    @extend_schema(request=doc.IntakePartRequest, responses=doc.StaffIntakePartSaved)
     def patch(self, request: Request, code: UUID, section: str) -> Response:
         _, screening = access.screening_for_staff(request.user, code, _C.PATIENT_EDIT_CLINICAL)
         return _save_part(request, screening, section, EnteredVia.API)
@@ -192,6 +199,7 @@ class ScreeningFacts(APIView):
     permission_classes = _PERMS
     capabilities = {"PATCH": _C.PATIENT_EDIT_CLINICAL}  # noqa: RUF012
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=doc.ClinicianFacts)
     def patch(self, request: Request, code: UUID) -> Response:
         _, screening = access.screening_for_staff(request.user, code, _C.PATIENT_EDIT_CLINICAL)
         if not isinstance(request.data, dict):
@@ -214,11 +222,16 @@ class ScreeningDecisions(APIView):
     permission_classes = _PERMS
     capabilities = {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.SCREENING_DECIDE}  # noqa: RUF012
 
+    @extend_schema(responses=doc.SignedDecision(many=True))
     def get(self, request: Request, code: UUID) -> Response:
         _, screening = access.screening_for_staff(request.user, code, _C.PATIENT_VIEW_CLINICAL)
         history = services.decision_history(screening)
         return Response([_decision_dict(d, current=c) for d, c in history])
 
+    #: Methods that check a re-entered password, so may answer 429 (account locked).
+    password_checked = ("POST",)
+
+    @extend_schema(request=SignSerializer, responses={201: doc.SignedDecision})
     def post(self, request: Request, code: UUID) -> Response:
         patient, screening = access.screening_for_staff(request.user, code, _C.SCREENING_DECIDE)
         serializer = SignSerializer(data=request.data)
@@ -262,10 +275,12 @@ class RuleSetList(APIView):
     permission_classes = _PERMS
     capabilities = {"GET": _C.SCREENING_RULES_VIEW, "POST": _C.SCREENING_RULES_MANAGE}  # noqa: RUF012
 
+    @extend_schema(responses=doc.RuleSetVersionDoc(many=True))
     def get(self, request: Request) -> Response:
         versions = access.rule_sets_for(request.user)
         return Response([_rule_set_dict(v, document=i == 0) for i, v in enumerate(versions)])
 
+    @extend_schema(request=doc.PublishRuleSetRequest, responses={201: doc.RuleSetVersionDoc})
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
         document = data.get("document")
@@ -286,6 +301,7 @@ class PortalIntake(APIView):
     permission_classes = _PERMS
     capabilities = {"GET": _C.PORTAL_OWN_RECORD}  # noqa: RUF012
 
+    @extend_schema(responses=doc.PortalIntake)
     def get(self, request: Request) -> Response:
         _, screening = access.own_screening(request.user)
         return Response(_intake_dict(screening, services.intake_instruments(), staff=False))
@@ -295,6 +311,7 @@ class PortalIntakePart(APIView):
     permission_classes = _PERMS
     capabilities = {"PATCH": _C.PORTAL_OWN_RECORD}  # noqa: RUF012
 
+    @extend_schema(request=doc.IntakePartRequest, responses=doc.PortalIntakePartSaved)
     def patch(self, request: Request, section: str) -> Response:
         _, screening = access.own_screening(request.user)
         return _save_part(request, screening, section, EnteredVia.PORTAL)
@@ -304,6 +321,7 @@ class PortalIntakeSubmit(APIView):
     permission_classes = _PERMS
     capabilities = {"POST": _C.PORTAL_OWN_RECORD}  # noqa: RUF012
 
+    @extend_schema(request=None, responses={200: doc.PortalIntake})
     def post(self, request: Request) -> Response:
         _, screening = access.own_screening(request.user)
         screening = services.submit_intake(acting_user(request), screening)

@@ -6,6 +6,7 @@ page or endpoint cannot ship without an access decision.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Role
+from ketaclinic.accounts.services import issue_api_token
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import PASSWORD, login
 from ketaclinic.patients.models import Patient
@@ -47,7 +49,11 @@ def test_it_keeps_docs_security_md_true() -> None:
     assert render_markdown() in doc, "regenerate the tables: python -m ketaclinic.security"
 
 
-def _url(name: str, ada: Patient) -> str:
+def _url(name: str, ada: Patient, user: User | None = None) -> str:
+    if name in ("api:token-revoke", "accounts:token_revoke"):
+        # One's own token (someone else's is a 404, checked in test_api_tokens.py).
+        code = issue_api_token(user)[0].code if user is not None else uuid.uuid4()
+        return reverse(name, kwargs={"code": code})
     condition = ada.conditions.get()
     screening = services.start_screening(None, ada)
     decision = screening.decisions.first()
@@ -101,7 +107,7 @@ def test_it_enforces_the_matrix_for_every_route(role, staff, ada) -> None:
     for name, methods in sorted(ROUTE_ACCESS.items(), key=lambda kv: kv[0] == "accounts:logout"):
         if user is not None:
             login(client, user)
-        url = _url(name, ada)
+        url = _url(name, ada, user)
         for method, requirement in methods.items():
             response = client.generic(method, url, data="{}", content_type="application/json")
             expected = allowed(role, requirement)
@@ -231,6 +237,9 @@ NO_PATIENT_DATA = {
     "healthz",
     "accounts:login",
     "accounts:two_factor",
+    "accounts:password",
+    "accounts:tokens",
+    "api:tokens",
     "screening:rules",
     "screening:rule_set",
     "screening:rules_publish",

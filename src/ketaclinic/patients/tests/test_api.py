@@ -3,18 +3,15 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from ketaclinic.audit.models import Action, AuditEvent
-from ketaclinic.conftest import PASSWORD, login, new_key
+from ketaclinic.conftest import PASSWORD, login, new_key, token_client
 from ketaclinic.patients.models import Patient
 
 
 def _api(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
+    return token_client(user)
 
 
 def test_it_creates_a_patient_and_names_bad_fields(nina) -> None:
@@ -83,7 +80,7 @@ def test_an_unverified_staff_session_is_refused(nina) -> None:
 
 def test_a_verified_session_can_get_a_token(nina) -> None:
     client = login(Client(), nina)
-    token = client.post(reverse("api:token")).json()["token"]
+    token = client.post(reverse("api:token")).json()["key"]
     response = APIClient().get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {token}")
     assert response.json()["role"] == "nurse"
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
-from ketaclinic.conftest import login
+from ketaclinic.conftest import login, token_client
 
 
 def test_it_shows_the_patient_their_own_record(ada, ben) -> None:
@@ -32,8 +30,7 @@ def test_guessing_another_patients_chart_url_gets_nothing(ada, ben) -> None:
 
 
 def test_guessing_through_the_api_gets_nothing(ada, ben) -> None:
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=ada.portal_user).key}")
+    api = token_client(ada.portal_user)
     for url in (
         reverse("api:patient-detail", kwargs={"code": ben.code}),
         reverse("api:patient-conditions", kwargs={"code": ben.code}),
