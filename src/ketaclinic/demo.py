@@ -1,5 +1,6 @@
 """A synthetic demo clinic: one account per role and N patients whose conditions,
-histories and medications reflect the clinics in shared/seeds. No real person."""
+histories and medications reflect clinic practice as described on public clinic websites.
+No real person."""
 
 from __future__ import annotations
 

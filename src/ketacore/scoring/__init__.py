@@ -6,8 +6,9 @@ lower-case id used by the CLI, the API and stored results. Use
 answers keyed by item id.
 
 References:
-    shared/reference/clinical-facts.md §3-§5; per-instrument sources in each module
-    and in docs/instruments.md.
+    Per-instrument sources in each module and in docs/instruments.md, cited by key;
+    the full entries are in docs/references.md (sections "Screening instruments",
+    "Outcome measures" and "Clinical monitoring and discharge").
 """
 
 from __future__ import annotations

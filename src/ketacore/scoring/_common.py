@@ -17,8 +17,8 @@ where position is the item's place in our ordered item list (1-based). The ids
 are stable: forms, stored answers and other tools depend on them.
 
 References:
-    Each instrument module cites its own sources from
-    shared/reference/clinical-facts.md (S-numbers).
+    Each instrument module cites the original publications by key (for example
+    ``[Bouhassira2005]``); the full entries are in docs/references.md.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ class Band:
         label: The band in plain words.
         low: Lowest total in the band (inclusive).
         high: Highest total in the band (inclusive).
-        source: Where the band comes from (clinical-facts.md section and S-numbers).
+        source: Where the band comes from, as "Author Year [Key]" (docs/references.md).
     """
 
     id: str
@@ -244,7 +244,7 @@ class Instrument:
         options: Selectable published alternatives.
         items_for: Items under given options, when options change the items.
         missing_rule: The instrument's own rule for missing items, in words.
-        references: Sources (clinical-facts.md sections and S-numbers).
+        references: Sources, as "Author Year [Key]" (docs/references.md).
     """
 
     id: str

@@ -1,25 +1,29 @@
 """Modified Aldrete score (Aldrete 1970, modified 1995): recovery after sedation.
 
-Five observed items, each 0-2, total 0-10 [S90, S91]: activity, respiration,
+Five observed items, each 0-2, total 0-10 (Aldrete 1995 [Aldrete1995]; the
+original score: Aldrete 1970 [Aldrete1970]): activity, respiration,
 circulation, consciousness and oxygen saturation. A total >= 9 means the
-patient may leave phase-I recovery [S90, S92].
+patient may leave phase-I recovery [Aldrete1995].
 
 Variants are a [CONFLICT], selectable with the ``variant`` option:
 
-* ``standard`` (default): ready when total >= 9 [S90, S92].
+* ``standard`` (default): ready when total >= 9 [Aldrete1995].
 * ``strict``: ready when total >= 8 with full marks (2) for both respiration and
-  oxygen saturation [S93].
+  oxygen saturation [Aldrete-Strict].
 
 Circulation is scored as the published table does, by percent of baseline with
-the mmHg form in brackets; some tables use mmHg only [S90, S91]. The nurse picks
-the level, so either form gives the same item value. The 6-item (0-12) version
-that adds colour [S94, SECONDARY] is not supported.
+the mmHg form in brackets; some tables use mmHg only (see [Aldrete1995] in
+docs/references.md). The nurse picks the level, so either form gives the same
+item value. The 6-item (0-12) version that adds colour [Aldrete6-Calculator]
+[SECONDARY] is not supported.
 
 Missing items: every item is required (a discharge score with a blank item is
 not a score).
 
 References:
-    clinical-facts.md §5.5 [S90, S91, S92, S93, S94].
+    Source: Aldrete (1970) [Aldrete1970]; Aldrete (1995) [Aldrete1995]; the strict
+    variant [Aldrete-Strict]; secondary: [Aldrete6-Calculator]. Full entries in
+    docs/references.md.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from ketacore.scoring._common import Band, Computed, Instrument, Item, Option, c
 
 __all__ = ["INSTRUMENT", "ITEMS"]
 
-_SRC = "clinical-facts.md §5.5 [S90, S91]"
+_SRC = "Aldrete 1995 [Aldrete1995]"
 ITEMS: tuple[Item, ...] = (
     Item(
         "q1_activity",
@@ -82,13 +86,13 @@ def _compute(answers: Mapping[str, int], options: Mapping[str, str]) -> Computed
     total = sum(answers[i.id] for i in ITEMS)
     if options["variant"] == "standard":
         ready = total >= 9
-        source = "clinical-facts.md §5.5 [S90, S92]"
+        source = "Aldrete 1995 [Aldrete1995]"
         rule = "total 9 or more"
     else:
         ready = (
             total >= 8 and answers["q2_respiration"] == 2 and answers["q5_oxygen_saturation"] == 2
         )
-        source = "clinical-facts.md §5.5 [S93]"
+        source = "Strict variant of the modified Aldrete score [Aldrete-Strict]"
         rule = "total 8 or more with full marks for breathing and oxygen saturation"
     band = (
         Band("ready", f"Ready to leave phase-I recovery ({rule})", total, total, source)
@@ -113,15 +117,17 @@ INSTRUMENT = Instrument(
     items=ITEMS,
     compute=_compute,
     missing_rule="Every item is required.",
-    references="clinical-facts.md §5.5 [S90, S91, S92, S93, S94]",
+    references=(
+        "Aldrete 1970 [Aldrete1970]; Aldrete 1995 [Aldrete1995]; strict variant [Aldrete-Strict]"
+    ),
     options=(
         Option(
             "variant",
             ("standard", "strict"),
             "standard",
-            "[CONFLICT] standard (default): ready at total >= 9 [S90, S92]; strict: total >= 8 "
-            "with full marks for respiration and SpO2 [S93]. The 6-item colour version [S94] "
-            "is not supported.",
+            "[CONFLICT] standard (default): ready at total >= 9 [Aldrete1995]; strict: total "
+            ">= 8 with full marks for respiration and SpO2 [Aldrete-Strict]. The 6-item colour "
+            "version [Aldrete6-Calculator] is not supported.",
         ),
     ),
 )

@@ -1,6 +1,6 @@
 """Brief Pain Inventory, short form (BPI-SF; Cleeland): severity and interference.
 
-Scored items [S64, S65]:
+Scored items (Cleeland, BPI User Guide [CleelandBPI]):
 
 * severity: worst, least, average and current pain, each 0-10;
 * relief from treatment, 0-100 % (recorded, not part of either score);
@@ -8,14 +8,15 @@ Scored items [S64, S65]:
   with other people, sleep and enjoyment of life, each 0 (does not interfere)
   to 10 (completely interferes).
 
-Scoring [S61, S66]: severity = mean of the 4 severity items; interference =
+Scoring [CleelandBPI], [EPPOC-BPI]: severity = mean of the 4 severity items; interference =
 mean of the 7 interference items, valid only if at least 4 of the 7 are
 answered (the mean is then taken over the answered items). There is no total:
 ``total`` is None. IMMPACT: a 1-point fall in interference is minimally
-important [S67]; our reference gives no BPI-specific severity bands, so
+important (Dworkin et al. 2008 [Dworkin2008]); our sources give no BPI-specific
+severity bands, so
 ``band`` is None (use the NRS instrument's bands for a single item).
 
-Missing items: the 4 severity items are required (the reference gives no
+Missing items: the 4 severity items are required (the cited sources give no
 proration rule for them); interference is None, with a flag, when fewer than 4
 of its 7 items are answered; relief is optional.
 
@@ -23,10 +24,12 @@ Item ids follow our position scheme (q1-q12), not the printed form's question
 numbers. The form's wording is not reproduced.
 
 Licence: copyright C. S. Cleeland; use requires permission and fees may apply
-[S64, S68]. The clinic must hold a licence before showing BPI-SF to patients.
+[CleelandBPI]. The clinic must hold a licence before showing BPI-SF to patients.
 
 References:
-    clinical-facts.md §4.2 [S61, S64, S65, S66, S67, S68].
+    Source: Cleeland CS, The Brief Pain Inventory User Guide, MD Anderson Cancer
+    Center [CleelandBPI]; Dworkin et al. (2008), J Pain 9:105-121 [Dworkin2008];
+    secondary: ePPOC [EPPOC-BPI]. Full entries in docs/references.md.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from ketacore.scoring._common import Computed, Flag, Instrument, Item, integer_c
 
 __all__ = ["INSTRUMENT", "INTERFERENCE_ITEMS", "ITEMS", "MIN_INTERFERENCE_ITEMS", "SEVERITY_ITEMS"]
 
-#: Interference needs at least 4 of 7 items, clinical-facts.md §4.2 [S61, S66].
+#: Interference needs at least 4 of 7 items, Cleeland [CleelandBPI]; ePPOC [EPPOC-BPI].
 MIN_INTERFERENCE_ITEMS = 4
 
 _PAIN = integer_choices(0, 10, {0: "No pain", 10: "Pain as bad as you can imagine"})
@@ -96,7 +99,7 @@ def _compute(answers: Mapping[str, int], options: Mapping[str, str]) -> Computed
                 "interference_not_scored",
                 f"Interference was not scored: {len(answered)} of 7 items answered, "
                 f"at least {MIN_INTERFERENCE_ITEMS} are needed.",
-                "clinical-facts.md §4.2 [S61, S66]",
+                "Cleeland, BPI User Guide [CleelandBPI]; ePPOC [EPPOC-BPI]",
             ),
         )
     subscales: dict[str, float | None] = {"severity": severity, "interference": interference}
@@ -113,7 +116,10 @@ INSTRUMENT = Instrument(
     compute=_compute,
     missing_rule=(
         "Severity: all 4 items required. Interference: mean of answered items, "
-        "scored only if at least 4 of 7 are answered [S61, S66]. Relief: optional."
+        "scored only if at least 4 of 7 are answered [CleelandBPI]. Relief: optional."
     ),
-    references="clinical-facts.md §4.2 [S61, S64, S65, S66, S67, S68]",
+    references=(
+        "Cleeland, BPI User Guide [CleelandBPI]; Dworkin et al. 2008 [Dworkin2008]; "
+        "secondary: [EPPOC-BPI]"
+    ),
 )

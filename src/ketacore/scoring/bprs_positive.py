@@ -1,23 +1,28 @@
 """BPRS positive-symptom subscale (BPRS+): 4 clinician-rated BPRS items.
 
 Items: suspiciousness, hallucinations, unusual thought content, conceptual
-disorganisation [S84]. The item range is a [CONFLICT], so it is an option:
+disorganisation [CADSS-BPRS-Protocol]. The item range is a [CONFLICT], so it
+is an option:
 
 * ``1-7`` (default): the classic BPRS anchor, each item 1-7, total 4-28
-  [S89, S84]. Chosen as default because it is the BPRS's own rating scale,
-  so ratings agree with the full 18-item BPRS.
-* ``0-6``: as scored in one ketamine trial, total 0-24 [S86]; choose it to
-  compare with that trial.
+  ([PMC8779246], [CADSS-BPRS-Protocol]). Chosen as default because it is the
+  BPRS's own rating scale, so ratings agree with the full 18-item BPRS.
+* ``0-6``: as scored in one ketamine trial, total 0-24 [NCT04226963]; choose it
+  to compare with that trial.
+
+The original publication of the BPRS is not in our sources.
 
 The two are the same ratings shifted by one per item: the subscale
 ``total_0_to_24`` always reports the 0-6-based total so stored results can be
-compared. Our reference gives no bands or cut-offs, so ``band`` is None.
-The rating anchors' wording is not in our reference and is not reproduced.
+compared. The cited sources give no bands or cut-offs, so ``band`` is None.
+The rating anchors' wording is not in the cited sources and is not reproduced.
 
-Missing items: our reference gives no missing-item rule, so all 4 are required.
+Missing items: the cited sources give no missing-item rule, so all 4 are required.
 
 References:
-    clinical-facts.md §5.4 [S84, S86, S89].
+    Source: a ketamine trial protocol [CADSS-BPRS-Protocol]; trial NCT04226963
+    [NCT04226963]; a BPRS network study [PMC8779246]. Full entries in
+    docs/references.md.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from ketacore.scoring._common import Computed, Instrument, Item, Option, integer
 
 __all__ = ["INSTRUMENT", "ITEM_NAMES"]
 
-#: (id, text), clinical-facts.md §5.4 [S84].
+#: (id, text), [CADSS-BPRS-Protocol].
 ITEM_NAMES: tuple[tuple[str, str], ...] = (
     ("q1_suspiciousness", "Clinician rating: suspiciousness"),
     ("q2_hallucinations", "Clinician rating: hallucinations"),
@@ -58,15 +63,15 @@ INSTRUMENT = Instrument(
     items=_items({"range": "1-7"}),
     items_for=_items,
     compute=_compute,
-    missing_rule="No missing-item rule in our reference: all 4 items are required.",
-    references="clinical-facts.md §5.4 [S84, S86, S89]",
+    missing_rule="No missing-item rule in the cited sources: all 4 items are required.",
+    references="[CADSS-BPRS-Protocol]; [NCT04226963]; [PMC8779246]",
     options=(
         Option(
             "range",
             ("1-7", "0-6"),
             "1-7",
-            "[CONFLICT] 1-7 (default): classic BPRS anchor, total 4-28 [S89, S84]; 0-6: as "
-            "scored in a ketamine trial, total 0-24 [S86].",
+            "[CONFLICT] 1-7 (default): classic BPRS anchor, total 4-28 [PMC8779246]; 0-6: as "
+            "scored in a ketamine trial, total 0-24 [NCT04226963].",
         ),
     ),
 )

@@ -2,26 +2,32 @@
 
 DN4: 10 yes/no items, yes = 1, no = 0, total 0-10, clinician-administered;
 items 1-7 are asked (pain quality and associated sensations), items 8-10 are a
-bedside examination [S34, S35]. Total >= 4 means neuropathic pain is likely
-[S34, S35], also the best cut-off in the Spanish validation [S37].
+bedside examination (Bouhassira et al. 2005 [Bouhassira2005]). Total >= 4 means
+neuropathic pain is likely [Bouhassira2005], also the best cut-off in the Spanish
+validation (Perez 2007 [Perez2007]).
 
 DN4-interview: items 1-7 only, total 0-7. Its cut-off is a [CONFLICT]:
 
-* ``4`` (default): van Seventer 2013 Dutch validation, best cut-off 4/7
-  (sensitivity 74 %, specificity 79 %) [S39]. Chosen as default because it is
-  the only interview cut-off in our reference from a retrievable peer-reviewed
-  validation.
-* ``3``: the commonly quoted value (>= 3/7), found only in a secondary summary;
-  the original paper's value is [UNCONFIRMED] [S38].
+* ``4`` (default): the Dutch validation, van Seventer et al. 2013
+  [VanSeventer2013], best cut-off 4/7 (sensitivity 74 %, specificity 79 %).
+  Chosen as default because it is the only interview cut-off in our sources from
+  a retrievable peer-reviewed validation.
+* ``3``: the commonly quoted value (>= 3/7), usually attributed to Bouhassira et
+  al. 2005 but found only in a secondary summary [DN4Interview-Blog]
+  [SECONDARY]; the original paper's value is [UNCONFIRMED].
 
 The full DN4 cut-off is selectable too: ``4`` (default, original and Spanish
-validation [S34, S35, S37]) or ``5`` (Dutch validation, sens 75 %, spec 79 %) [S39].
+validation [Bouhassira2005], [Perez2007]) or ``5`` (Dutch validation, sens 75 %,
+spec 79 %, [VanSeventer2013]).
 
-Missing items: our reference gives no missing-item rule, so every item is
+Missing items: the cited sources give no missing-item rule, so every item is
 required (a yes/no item left blank is not silently read as "no").
 
 References:
-    clinical-facts.md §3.1 [S34, S35, S36, S37, S38, S39, S40a].
+    Source: Bouhassira et al. (2005), Pain 114:29-36 [Bouhassira2005]; Perez (2007)
+    [Perez2007]; van Seventer et al. (2013) [VanSeventer2013]; Timmerman (2017)
+    [Timmerman2017]; secondary: [DN4Interview-Blog]. Full entries in
+    docs/references.md.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from ketacore.scoring._common import NO_YES, Band, Computed, Instrument, Item, O
 
 __all__ = ["DN4", "DN4_INTERVIEW", "EXAMINATION_ITEMS", "INTERVIEW_ITEMS"]
 
-#: Items 1-7 (asked of the patient), clinical-facts.md §3.1 [S34].
+#: Items 1-7 (asked of the patient), Bouhassira et al. 2005 [Bouhassira2005].
 INTERVIEW_ITEMS: tuple[Item, ...] = (
     Item("q1_burning", "Does your pain feel like burning?", NO_YES, section="pain quality"),
     Item(
@@ -70,7 +76,7 @@ INTERVIEW_ITEMS: tuple[Item, ...] = (
     ),
 )
 
-#: Items 8-10 (bedside examination by the clinician), clinical-facts.md §3.1 [S34].
+#: Items 8-10 (bedside examination by the clinician), Bouhassira et al. 2005 [Bouhassira2005].
 EXAMINATION_ITEMS: tuple[Item, ...] = (
     Item(
         "q8_reduced_touch",
@@ -92,10 +98,14 @@ EXAMINATION_ITEMS: tuple[Item, ...] = (
     ),
 )
 
-_SRC_FULL = {"4": "clinical-facts.md §3.1 [S34, S35, S37]", "5": "clinical-facts.md §3.1 [S39]"}
+_SRC_FULL = {
+    "4": "Bouhassira et al. 2005 [Bouhassira2005]; Perez 2007 [Perez2007]",
+    "5": "van Seventer et al. 2013 [VanSeventer2013]",
+}
 _SRC_INTERVIEW = {
-    "3": "clinical-facts.md §3.1 [S38, SECONDARY]",
-    "4": "clinical-facts.md §3.1 [S39]",
+    "3": "Commonly attributed to Bouhassira et al. 2005; secondary source only "
+    "[DN4Interview-Blog] [SECONDARY]",
+    "4": "van Seventer et al. 2013 [VanSeventer2013]",
 }
 
 
@@ -134,15 +144,19 @@ DN4 = Instrument(
     recall="the pain as it is now",
     items=INTERVIEW_ITEMS + EXAMINATION_ITEMS,
     compute=_compute_full,
-    missing_rule="No missing-item rule in our reference: all 10 items are required.",
-    references="clinical-facts.md §3.1 [S34, S35, S37, S39]",
+    missing_rule="No missing-item rule in the cited sources: all 10 items are required.",
+    references=(
+        "Bouhassira et al. 2005 [Bouhassira2005]; Perez 2007 [Perez2007]; "
+        "van Seventer et al. 2013 [VanSeventer2013]"
+    ),
     options=(
         Option(
             "cutoff",
             ("4", "5"),
             "4",
             "Total at or above which neuropathic pain is likely. 4 (default): original and "
-            "Spanish validation [S34, S35, S37]; 5: Dutch validation [S39].",
+            "Spanish validation [Bouhassira2005], [Perez2007]; 5: Dutch validation "
+            "[VanSeventer2013].",
         ),
     ),
 )
@@ -155,16 +169,19 @@ DN4_INTERVIEW = Instrument(
     recall="the pain as it is now",
     items=INTERVIEW_ITEMS,
     compute=_compute_interview,
-    missing_rule="No missing-item rule in our reference: all 7 items are required.",
-    references="clinical-facts.md §3.1 [S38, S39, S40a]",
+    missing_rule="No missing-item rule in the cited sources: all 7 items are required.",
+    references=(
+        "van Seventer et al. 2013 [VanSeventer2013]; Timmerman 2017 [Timmerman2017]; "
+        "secondary: [DN4Interview-Blog]"
+    ),
     options=(
         Option(
             "cutoff",
             ("3", "4"),
             "4",
-            "[CONFLICT] 4 (default): Dutch validation, best cut-off 4/7 [S39], the only "
-            "peer-reviewed value we could retrieve; 3: commonly quoted, secondary source "
-            "only, original paper [UNCONFIRMED] [S38].",
+            "[CONFLICT] 4 (default): Dutch validation, best cut-off 4/7 [VanSeventer2013], "
+            "the only peer-reviewed value we could retrieve; 3: commonly quoted, secondary "
+            "source only [DN4Interview-Blog], original paper [UNCONFIRMED].",
         ),
     ),
 )

@@ -1,14 +1,15 @@
 """GAD-7 (Spitzer et al. 2006): anxiety severity.
 
-Seven items, each 0-3, about the last 2 weeks; total 0-21 [S75, S76]. Bands:
+Seven items, each 0-3, about the last 2 weeks; total 0-21 [Spitzer2006]. Bands:
 0-4 minimal, 5-9 mild, 10-14 moderate, 15-21 severe; a total >= 10 calls for
-further evaluation (sensitivity 89 %, specificity 82 % for GAD) [S75, S76],
+further evaluation (sensitivity 89 %, specificity 82 % for GAD) [Spitzer2006],
 raising the ``further_evaluation`` flag.
 
-Missing items: our reference gives no missing-item rule, so all 7 are required.
+Missing items: the cited sources give no missing-item rule, so all 7 are required.
 
 References:
-    clinical-facts.md §4.5 [S75, S76].
+    Source: Spitzer et al. (2006), Arch Intern Med 166:1092-1097 [Spitzer2006].
+    Full entry in docs/references.md.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ketacore.scoring.phq9 import FREQUENCY
 
 __all__ = ["BANDS", "FURTHER_EVALUATION_AT", "INSTRUMENT", "ITEMS"]
 
-#: Total at which further evaluation is advised, clinical-facts.md §4.5 [S75, S76].
+#: Total at which further evaluation is advised, Spitzer et al. 2006 [Spitzer2006].
 FURTHER_EVALUATION_AT = 10
 
 _LEAD = "Over the last 2 weeks, how often have you been bothered by "
@@ -37,8 +38,8 @@ ITEMS: tuple[Item, ...] = tuple(
     )
 )
 
-_SRC = "clinical-facts.md §4.5 [S75, S76]"
-#: clinical-facts.md §4.5 [S75, S76].
+_SRC = "Spitzer et al. 2006 [Spitzer2006]"
+#: Spitzer et al. 2006 [Spitzer2006].
 BANDS: tuple[Band, ...] = (
     Band("minimal", "Minimal", 0, 4, _SRC),
     Band("mild", "Mild", 5, 9, _SRC),
@@ -69,6 +70,6 @@ INSTRUMENT = Instrument(
     recall="the last 2 weeks",
     items=ITEMS,
     compute=_compute,
-    missing_rule="No missing-item rule in our reference: all 7 items are required.",
-    references="clinical-facts.md §4.5 [S75, S76]",
+    missing_rule="No missing-item rule in the cited sources: all 7 items are required.",
+    references="Spitzer et al. 2006 [Spitzer2006]",
 )

@@ -3,19 +3,20 @@
 Items 1-5 (pins and needles, hot/burning, numb, electric shocks, made worse by
 the touch of clothes or bed sheets) score +1 for yes; item 6 (pain limited to
 the joints) scores -1 for yes; no scores 0. Range -1 to 5; higher means a
-neuropathic component is more likely [S52].
+neuropathic component is more likely (Portenoy 2006 [Portenoy2006]).
 
-Cut-off [CONFLICT / UNCONFIRMED]: the original abstract gives none [S52].
+Cut-off [CONFLICT / UNCONFIRMED]: the original abstract gives none [Portenoy2006].
 
 * ``2`` (default): Turkish validation, optimal >= 2 (sensitivity 77.2 %,
-  specificity 85 %) [S53]. Chosen as default because it is the only cut-off in
-  our reference with a retrievable source.
-* ``3``: the commonly quoted ">= 3 likely", [UNCONFIRMED] in our reference.
+  specificity 85 %) [IDPain-TR]. Chosen as default because it is the only
+  cut-off with a retrievable source.
+* ``3``: the commonly quoted ">= 3 likely", [UNCONFIRMED]: no source found.
 
-Missing items: our reference gives no missing-item rule, so all 6 are required.
+Missing items: the cited sources give no missing-item rule, so all 6 are required.
 
 References:
-    clinical-facts.md §3.5 [S52, S53].
+    Source: Portenoy (2006), Curr Med Res Opin, PMID 16870080 [Portenoy2006];
+    Turkish validation [IDPain-TR]. Full entries in docs/references.md.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ketacore.scoring._common import NO_YES, Band, Computed, Instrument, Item, O
 
 __all__ = ["INSTRUMENT", "ITEMS", "WEIGHTS"]
 
-#: Yes-weights, clinical-facts.md §3.5 [S52].
+#: Yes-weights, Portenoy 2006 [Portenoy2006].
 WEIGHTS: Mapping[str, int] = {
     "q1_pins_and_needles": 1,
     "q2_hot_burning": 1,
@@ -64,7 +65,10 @@ ITEMS: tuple[Item, ...] = (
     ),
 )
 
-_SOURCES = {"2": "clinical-facts.md §3.5 [S53]", "3": "clinical-facts.md §3.5 [UNCONFIRMED]"}
+_SOURCES = {
+    "2": "Turkish validation of ID Pain [IDPain-TR]",
+    "3": "Commonly quoted; no source found [UNCONFIRMED]",
+}
 
 
 def _compute(answers: Mapping[str, int], options: Mapping[str, str]) -> Computed:
@@ -83,18 +87,19 @@ INSTRUMENT = Instrument(
     name="ID Pain",
     version="1.0",
     summary="Six yes/no patient items; a higher score makes a neuropathic component more likely.",
-    recall="not stated in our reference",
+    recall="not stated in the cited sources",
     items=ITEMS,
     compute=_compute,
-    missing_rule="No missing-item rule in our reference: all 6 items are required.",
-    references="clinical-facts.md §3.5 [S52, S53]",
+    missing_rule="No missing-item rule in the cited sources: all 6 items are required.",
+    references="Portenoy 2006 [Portenoy2006]; Turkish validation [IDPain-TR]",
     options=(
         Option(
             "cutoff",
             ("2", "3"),
             "2",
-            "[CONFLICT/UNCONFIRMED] 2 (default): Turkish validation [S53], the only sourced "
-            "value; 3: commonly quoted, [UNCONFIRMED]. The original paper gives none [S52].",
+            "[CONFLICT/UNCONFIRMED] 2 (default): Turkish validation [IDPain-TR], the only "
+            "sourced value; 3: commonly quoted, [UNCONFIRMED]. The original paper gives none "
+            "[Portenoy2006].",
         ),
     ),
 )

@@ -3,22 +3,26 @@
 LANSS: 7 items, recall the last week; five symptom questions (A1-A5) and two
 bedside examinations (B1 allodynia to cotton wool, B2 altered pinprick
 threshold). A "yes" scores the item's weight, "no" scores 0; total 0-24.
-Total < 12: neuropathic mechanisms unlikely; >= 12: likely [S41, S42, S43].
+Total < 12: neuropathic mechanisms unlikely; >= 12: likely (Bennett 2001
+[Bennett2001]).
 
 S-LANSS: the self-report version, 7 items, no clinician examination; the
-patient tests items 6-7 on their own skin [S44a]. Same weights, total 0-24,
->= 12 suggests pain of predominantly neuropathic origin [S45]. Weights of items
-1-2 are from the form [S45]; weights of items 3-7 come from a code repository
+patient tests items 6-7 on their own skin (Bennett, Smith et al. 2005
+[Bennett2005]). Same weights, total 0-24, >= 12 suggests pain of predominantly
+neuropathic origin [Bennett2005]. Weights of items 1-2 are from the published
+form [Bennett2005]; weights of items 3-7 come from a code repository
 [SECONDARY] and match LANSS.
 
 Item ids follow our scheme ``q<position>_<name>``: LANSS A1-A5 are q1-q5,
 B1 is q6 and B2 is q7.
 
-Missing items: our reference gives no missing-item rule, so all 7 items are
+Missing items: the cited sources give no missing-item rule, so all 7 items are
 required.
 
 References:
-    clinical-facts.md §3.2 [S41, S42, S43] and §3.3 [S44a, S45].
+    Source: Bennett (2001), Pain 92:147-157 [Bennett2001] (LANSS); Bennett, Smith
+    et al. (2005), J Pain, doi:10.1016/j.jpain.2004.11.007 [Bennett2005] (S-LANSS).
+    Full entries in docs/references.md.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ def _yes(weight: int) -> str:
     return f"yes scores {weight}, no scores 0"
 
 
-#: Yes-weights, clinical-facts.md §3.2 table [S41, S42, S43].
+#: Yes-weights, Bennett 2001 [Bennett2001].
 LANSS_WEIGHTS: Mapping[str, int] = {
     "q1_skin_sensations": 5,
     "q2_skin_looks_different": 5,
@@ -115,7 +119,7 @@ LANSS_ITEMS: tuple[Item, ...] = (
     ),
 )
 
-#: Yes-weights, clinical-facts.md §3.3 [S45; items 3-7 SECONDARY].
+#: Yes-weights, Bennett, Smith et al. 2005 [Bennett2005] (items 3-7 [SECONDARY]).
 S_LANSS_WEIGHTS: Mapping[str, int] = {
     "q1_pins_and_needles": 5,
     "q2_colour_change": 5,
@@ -189,8 +193,8 @@ S_LANSS_ITEMS: tuple[Item, ...] = (
 )
 
 _BANDS_LANSS = (
-    Band("unlikely", "Neuropathic mechanisms unlikely", 0, 11, "clinical-facts.md §3.2 [S41]"),
-    Band("likely", "Neuropathic mechanisms likely", 12, 24, "clinical-facts.md §3.2 [S41]"),
+    Band("unlikely", "Neuropathic mechanisms unlikely", 0, 11, "Bennett 2001 [Bennett2001]"),
+    Band("likely", "Neuropathic mechanisms likely", 12, 24, "Bennett 2001 [Bennett2001]"),
 )
 _BANDS_S_LANSS = (
     Band(
@@ -198,14 +202,14 @@ _BANDS_S_LANSS = (
         "Predominantly neuropathic pain not suggested",
         0,
         11,
-        "clinical-facts.md §3.3 [S45]",
+        "Bennett, Smith et al. 2005 [Bennett2005]",
     ),
     Band(
         "likely",
         "Pain of predominantly neuropathic origin suggested",
         12,
         24,
-        "clinical-facts.md §3.3 [S45]",
+        "Bennett, Smith et al. 2005 [Bennett2005]",
     ),
 )
 
@@ -240,8 +244,8 @@ LANSS = Instrument(
     recall="the last week",
     items=LANSS_ITEMS,
     compute=_compute_lanss,
-    missing_rule="No missing-item rule in our reference: all 7 items are required.",
-    references="clinical-facts.md §3.2 [S41, S42, S43]",
+    missing_rule="No missing-item rule in the cited sources: all 7 items are required.",
+    references="Bennett 2001 [Bennett2001]",
 )
 
 S_LANSS = Instrument(
@@ -254,6 +258,6 @@ S_LANSS = Instrument(
     recall="the last week",
     items=S_LANSS_ITEMS,
     compute=_compute_s_lanss,
-    missing_rule="No missing-item rule in our reference: all 7 items are required.",
-    references="clinical-facts.md §3.3 [S44a, S45]",
+    missing_rule="No missing-item rule in the cited sources: all 7 items are required.",
+    references="Bennett, Smith et al. 2005 [Bennett2005]",
 )

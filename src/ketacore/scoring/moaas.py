@@ -1,17 +1,20 @@
 """MOAA/S (Modified Observer's Assessment of Alertness/Sedation; Chernik 1990), 0-5.
 
-We fix the 0-5 version of S80/S81 [CONFLICT resolved, clinical-facts.md §5.2]:
+We fix the 0-5 version printed in published tables [Chernik1990] (sources
+disagree; [CONFLICT] resolved by fixing one version):
 5 responds readily to name spoken in a normal tone; 4 lethargic response to
 name; 3 responds only to name called loudly and/or repeatedly; 2 responds only
 to mild prodding or shaking; 1 responds only to a painful trapezius squeeze;
-0 no response to the trapezius squeeze [S80, S81]. Not supported: the variant
-where 1 = no response to prodding [S80] and the 1-6 version [S82]; a score
-recorded in those must be converted by a clinician, not entered here.
+0 no response to the trapezius squeeze [Chernik1990]. Not supported: the
+variant where 1 = no response to prodding and the 1-6 version (see
+[Chernik1990] in docs/references.md); a score recorded in those must be
+converted by a clinician, not entered here.
 
 Missing items: the single observation is required.
 
 References:
-    clinical-facts.md §5.2 [S80, S81, S82].
+    Source: Chernik (1990), the MOAA/S scale, as printed in published tables
+    [Chernik1990]. Full entry in docs/references.md.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from ketacore.scoring._common import Band, Computed, Instrument, Item, choices_f
 
 __all__ = ["INSTRUMENT", "LEVELS"]
 
-_SRC = "clinical-facts.md §5.2 [S80, S81]"
+_SRC = "Chernik 1990 [Chernik1990]"
 
-#: level -> (band id, description), clinical-facts.md §5.2 [S80, S81].
+#: level -> (band id, description), Chernik 1990 [Chernik1990].
 LEVELS: Mapping[int, tuple[str, str]] = {
     5: ("responds_readily", "Responds readily to name spoken in a normal tone"),
     4: ("lethargic", "Lethargic response to name spoken in a normal tone"),
@@ -58,5 +61,5 @@ INSTRUMENT = Instrument(
     items=ITEMS,
     compute=_compute,
     missing_rule="The single observation is required.",
-    references="clinical-facts.md §5.2 [S80, S81]",
+    references="Chernik 1990 [Chernik1990]",
 )

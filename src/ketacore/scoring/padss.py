@@ -1,26 +1,28 @@
 """PADSS (Post-Anaesthetic Discharge Scoring System; Chung 1995), with an infusion adaptation.
 
-Published form: five items, each 0-2 [S95, S96]: vital signs (within 20 % of
+Published form (Chung 1995 [Chung1995]): five items, each 0-2: vital signs (within 20 % of
 baseline = 2, 20-40 % = 1, more than 40 % = 0); activity and mental state
 (oriented x3 and steady gait = 2, either = 1, neither = 0); pain, nausea and
 vomiting (minimal = 2, moderate needing treatment = 1, severe = 0); surgical
 bleeding; intake and output (drinking and has passed urine = 2, either = 1;
 neither = 0 is implied). A total >= 9 means fit for discharge home with a
-competent adult escort [S95, S96].
+competent adult escort [Chung1995].
 
 Adaptation for infusion visits (``variant=infusion``, the default): surgical
-bleeding is not relevant to an IV ketamine visit [clinical-facts.md §5.6], so
+bleeding is not relevant to an IV ketamine visit (clinic decision), so
 the item is not asked and is scored as 2 (no surgical bleeding). This keeps the
 published 10-point scale and the validated cut-off >= 9, which then means at
 most one point may be lost over the four relevant items. This is a clinic
-adaptation, not a validated version: a physician must confirm it.
-``variant=original`` asks all five items; our reference does not give the
+adaptation, not a validated version: clinic decision (configurable), a
+physician must confirm it.
+``variant=original`` asks all five items; the cited sources do not give the
 grades of the bleeding item, so its levels are labelled by number only.
 
 Missing items: every asked item is required.
 
 References:
-    clinical-facts.md §5.6 [S95, S96, S97, S98].
+    Source: Chung (1995), PMID 8534468 [Chung1995]; the modified PADSS
+    [ModifiedPADSS] (not implemented). Full entries in docs/references.md.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from ketacore.scoring._common import (
 
 __all__ = ["DISCHARGE_AT", "INSTRUMENT"]
 
-#: Fit-for-discharge total, clinical-facts.md §5.6 [S95, S96].
+#: Fit-for-discharge total, Chung 1995 [Chung1995].
 DISCHARGE_AT = 9
 
 _VITALS = Item(
@@ -65,7 +67,7 @@ _PAIN_NAUSEA = Item(
 )
 _BLEEDING = Item(
     "q4_surgical_bleeding",
-    "Surgical bleeding (grades as on the published form; not given in our reference).",
+    "Surgical bleeding (grades as on the published form; not given in the cited sources).",
     choices_from_labels({2: "2", 1: "1", 0: "0"}),
 )
 _INTAKE = Item(
@@ -87,7 +89,7 @@ def _compute(answers: Mapping[str, int], options: Mapping[str, str]) -> Computed
     # Infusion visits: bleeding is not relevant and counts as full marks (module docstring).
     bleeding = answers.get("q4_surgical_bleeding", 2)
     total = sum(answers[i.id] for i in _items(options) if i.id != "q4_surgical_bleeding") + bleeding
-    source = "clinical-facts.md §5.6 [S95, S96]"
+    source = "Chung 1995 [Chung1995]"
     if total >= DISCHARGE_AT:
         band = Band(
             "fit_for_discharge",
@@ -117,7 +119,7 @@ INSTRUMENT = Instrument(
     items_for=_items,
     compute=_compute,
     missing_rule="Every asked item is required.",
-    references="clinical-facts.md §5.6 [S95, S96, S97, S98]",
+    references="Chung 1995 [Chung1995]; infusion adaptation: clinic decision (configurable)",
     options=(
         Option(
             "variant",
@@ -125,7 +127,7 @@ INSTRUMENT = Instrument(
             "infusion",
             "infusion (default): the surgical-bleeding item is not asked and scores 2, keeping "
             "the >= 9 cut-off (clinic adaptation, not validated); original: all five items "
-            "[S95, S96].",
+            "[Chung1995].",
         ),
     ),
 )

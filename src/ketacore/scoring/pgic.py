@@ -2,23 +2,27 @@
 
 The seven answers, from best to worst: very much improved, much improved,
 minimally improved, no change, minimally worse, much worse, very much worse
-[S69]. The numbering direction is a [CONFLICT], so it is an option and the
+[NINDS-PGIC]. The numbering direction is a [CONFLICT], so it is an option and the
 result always stores the label (as the band) next to the number:
 
 * ``cde`` (default): 1 = very much improved ... 7 = very much worse (NINDS
-  Common Data Elements) [S69]. Chosen because it is the primary-source form.
-* ``reversed``: 1 = very much worse ... 7 = very much improved [S70, SECONDARY].
+  Common Data Elements) [NINDS-PGIC]. Chosen because it is the primary-source form.
+* ``reversed``: 1 = very much worse ... 7 = very much improved [PGIC-Explainer]
+  [SECONDARY].
 
 Whatever the numbering, the subscale ``improvement`` runs from +3 (very much
 improved) through 0 (no change) to -3 (very much worse), so stored results can
-be compared across numberings. IMMPACT anchors [S67]: minimally improved =
+be compared across numberings. IMMPACT anchors (Dworkin et al. 2008
+[Dworkin2008]): minimally improved =
 minimal, much improved = moderate, very much improved = substantial improvement
 (reported as a flag).
 
 Missing items: the single item is required.
 
 References:
-    clinical-facts.md §4.3 [S69, S70] and §4.6 [S67].
+    Source: NINDS Common Data Elements, PGIC [NINDS-PGIC]; Dworkin et al. (2008),
+    J Pain 9:105-121 [Dworkin2008]; secondary: [PGIC-Explainer]. Full entries in
+    docs/references.md.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from ketacore.scoring._common import Band, Choice, Computed, Flag, Instrument, I
 
 __all__ = ["INSTRUMENT", "LABELS_BEST_FIRST"]
 
-#: (band id, label), best first, clinical-facts.md §4.3 [S69].
+#: (band id, label), best first, NINDS CDE [NINDS-PGIC].
 LABELS_BEST_FIRST: tuple[tuple[str, str], ...] = (
     ("very_much_improved", "Very much improved"),
     ("much_improved", "Much improved"),
@@ -46,8 +50,8 @@ _IMMPACT = {
     "very_much_improved": ("immpact_substantial_improvement", "substantial"),
 }
 _SRC = {
-    "cde": "clinical-facts.md §4.3 [S69]",
-    "reversed": "clinical-facts.md §4.3 [S70, SECONDARY]",
+    "cde": "NINDS Common Data Elements [NINDS-PGIC]",
+    "reversed": "Secondary source only [PGIC-Explainer] [SECONDARY]",
 }
 
 
@@ -81,7 +85,7 @@ def _compute(answers: Mapping[str, int], options: Mapping[str, str]) -> Computed
             Flag(
                 flag_id,
                 f"By the IMMPACT anchors this is a {size} improvement.",
-                "clinical-facts.md §4.6 [S67]",
+                "IMMPACT, Dworkin et al. 2008 [Dworkin2008]",
             ),
         )
     return Computed(total=value, subscales={"improvement": 3 - rank}, band=band, flags=flags)
@@ -97,15 +101,17 @@ INSTRUMENT = Instrument(
     items_for=_items,
     compute=_compute,
     missing_rule="The single item is required.",
-    references="clinical-facts.md §4.3 [S69, S70], §4.6 [S67]",
+    references=(
+        "NINDS CDE [NINDS-PGIC]; Dworkin et al. 2008 [Dworkin2008]; secondary: [PGIC-Explainer]"
+    ),
     options=(
         Option(
             "numbering",
             ("cde", "reversed"),
             "cde",
             "[CONFLICT] cde (default): 1 = very much improved ... 7 = very much worse, NINDS CDE "
-            "[S69]; reversed: 1 = very much worse ... 7 = very much improved [S70, SECONDARY]. "
-            "The label is always stored as the band.",
+            "[NINDS-PGIC]; reversed: 1 = very much worse ... 7 = very much improved "
+            "[PGIC-Explainer] [SECONDARY]. The label is always stored as the band.",
         ),
     ),
 )

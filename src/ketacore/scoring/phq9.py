@@ -1,16 +1,20 @@
 """PHQ-9 (Kroenke, Spitzer, Williams 2001): depression severity.
 
 Nine items, each 0 (not at all) to 3 (nearly every day), about the last 2
-weeks; total 0-27 [S71]. Bands: 0-4 minimal, 5-9 mild, 10-14 moderate, 15-19
-moderately severe, 20-27 severe [S71, S73]. A total >= 10 has sensitivity and
-specificity of 88 % for major depression [S71]. Item 9 (thoughts of being
-better off dead or of self-harm) above 0 warrants immediate follow-up whatever
-the total [S74, SECONDARY]: it raises the ``item9_positive`` flag.
+weeks; total 0-27. Bands: 0-4 minimal, 5-9 mild, 10-14 moderate, 15-19
+moderately severe, 20-27 severe. A total >= 10 has sensitivity and specificity
+of 88 % for major depression (all Kroenke et al. 2001 [Kroenke2001]). Item 9
+(thoughts of being better off dead or of self-harm) above 0 warrants immediate
+follow-up whatever the total [PHQ9-Calculator] [SECONDARY]: it raises the
+``item9_positive`` flag; acting on it the same day is clinic policy, physician
+to confirm.
 
-Missing items: our reference gives no missing-item rule, so all 9 are required.
+Missing items: the cited sources give no missing-item rule, so all 9 are required.
 
 References:
-    clinical-facts.md §4.4 [S71, S72, S73, S74].
+    Source: Kroenke, Spitzer, Williams (2001), J Gen Intern Med 16:606-613
+    [Kroenke2001]; secondary: [PHQ9-Calculator] (item 9). Full entries in
+    docs/references.md.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from ketacore.scoring._common import (
 
 __all__ = ["BANDS", "FREQUENCY", "INSTRUMENT", "ITEMS"]
 
-#: The shared 0-3 answer scale of PHQ-9 and GAD-7, clinical-facts.md §4.4, §4.5 [S71, S75].
+#: The shared 0-3 answer scale of PHQ-9 and GAD-7 [Kroenke2001], [Spitzer2006].
 FREQUENCY = choices_from_labels(
     {0: "Not at all", 1: "Several days", 2: "More than half the days", 3: "Nearly every day"}
 )
@@ -62,8 +66,8 @@ ITEMS: tuple[Item, ...] = tuple(
     )
 )
 
-_SRC = "clinical-facts.md §4.4 [S71, S73]"
-#: clinical-facts.md §4.4 [S71, S73].
+_SRC = "Kroenke et al. 2001 [Kroenke2001]"
+#: Kroenke et al. 2001 [Kroenke2001].
 BANDS: tuple[Band, ...] = (
     Band("minimal", "Minimal", 0, 4, _SRC),
     Band("mild", "Mild", 5, 9, _SRC),
@@ -76,7 +80,7 @@ ITEM9_FLAG = Flag(
     "item9_positive",
     "Item 9 (thoughts of death or self-harm) is above 0: a clinician must follow this up "
     "today, whatever the total.",
-    "clinical-facts.md §4.4 [S74, SECONDARY]",
+    "Secondary source only [PHQ9-Calculator] [SECONDARY]; clinic policy, physician to confirm",
 )
 
 
@@ -94,6 +98,6 @@ INSTRUMENT = Instrument(
     recall="the last 2 weeks",
     items=ITEMS,
     compute=_compute,
-    missing_rule="No missing-item rule in our reference: all 9 items are required.",
-    references="clinical-facts.md §4.4 [S71, S72, S73, S74]",
+    missing_rule="No missing-item rule in the cited sources: all 9 items are required.",
+    references="Kroenke, Spitzer, Williams 2001 [Kroenke2001]; secondary: [PHQ9-Calculator]",
 )

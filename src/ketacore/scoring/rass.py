@@ -1,6 +1,6 @@
 """RASS (Richmond Agitation-Sedation Scale; Sessler 2002): one observed level, +4 to -5.
 
-Ten levels [S78, S79]: +4 combative, +3 very agitated, +2 agitated, +1
+Ten levels (Sessler et al. 2002 [Sessler2002]): +4 combative, +3 very agitated, +2 agitated, +1
 restless, 0 alert and calm, -1 drowsy (eye contact to voice for more than 10 s),
 -2 light sedation (eye contact to voice for less than 10 s), -3 moderate
 sedation (moves or opens eyes to voice, no eye contact), -4 deep sedation (no
@@ -10,7 +10,8 @@ the level; the band is the level's name.
 Missing items: the single observation is required.
 
 References:
-    clinical-facts.md §5.1 [S78, S79].
+    Source: Sessler et al. (2002), Am J Respir Crit Care Med [Sessler2002]. Full
+    entry in docs/references.md.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from ketacore.scoring._common import Band, Computed, Instrument, Item, choices_f
 
 __all__ = ["INSTRUMENT", "LEVELS"]
 
-_SRC = "clinical-facts.md §5.1 [S78, S79]"
+_SRC = "Sessler et al. 2002 [Sessler2002]"
 
-#: level -> (band id, description), clinical-facts.md §5.1 [S78, S79].
+#: level -> (band id, description), Sessler et al. 2002 [Sessler2002].
 LEVELS: Mapping[int, tuple[str, str]] = {
     4: ("combative", "Combative, a danger to staff"),
     3: ("very_agitated", "Very agitated: pulls at tubes, aggressive"),

@@ -44,7 +44,7 @@ def test_it_reports_the_evidence_grade_of_each_condition(codes, grades):
     result = evaluate(facts_from_dict(BASE | {"diagnoses": codes}), RULES)
     evidence = [f for f in result.findings if f.id == "indication.evidence_grade"]
     assert sorted(f.evidence_grade or "" for f in evidence) == sorted(grades)
-    assert all("S4" in f.detail for f in evidence)
+    assert all("[Cohen2018]" in f.detail for f in evidence)  # the grade cites its source
 
 
 def test_it_is_never_candidate_while_a_safety_fact_is_unknown():

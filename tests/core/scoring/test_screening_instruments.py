@@ -1,8 +1,9 @@
 """DN4, DN4-interview, LANSS, S-LANSS and ID Pain: worked examples, cut-offs -1/0/+1, missing items.
 
-The reference gives the scoring rules, not patient-level examples, so the
-"published scoring examples" here are worked examples of the published rule
-(clinical-facts.md §3.1-§3.5), each checked by hand.
+The sources give the scoring rules, not patient-level examples, so the
+"published scoring examples" here are worked examples of the published rules
+(DN4 [Bouhassira2005], LANSS [Bennett2001], S-LANSS [Bennett2005], ID Pain
+[Portenoy2006]; docs/references.md), each checked by hand.
 """
 
 from __future__ import annotations
@@ -143,4 +144,4 @@ def test_id_pain_band_sources_say_which_cutoff_is_unconfirmed():
     assert unconfirmed is not None
     assert turkish is not None
     assert "UNCONFIRMED" in unconfirmed.source
-    assert "S53" in turkish.source
+    assert "[IDPain-TR]" in turkish.source

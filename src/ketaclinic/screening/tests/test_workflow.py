@@ -104,7 +104,9 @@ def test_the_summary_shows_scores_findings_sources_and_unknowns(ada: Patient, ri
     assert page.context["result"].decision == "incomplete"
     assert "Record at least one blood-pressure reading." in html
     assert "predominantly neuropathic origin suggested" in html  # S-LANSS band
-    assert "clinical-facts.md" in html  # findings carry their sources
+    # Findings cite their sources as "Author Year [Key]" (keys in docs/references.md).
+    assert "<small>Cohen et al. 2018 [Cohen2018]</small>" in html
+    assert "docs/references.md" in html
     assert "moderate" in html  # CRPS evidence grade
     sources = {row["key"]: row["source"] for row in page.context["facts"]}
     assert sources["diagnoses"] == "chart"
