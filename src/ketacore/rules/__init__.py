@@ -6,7 +6,9 @@ JSON) and call :func:`evaluate`. See docs/screening.md for the rules table, the
 decision logic and the JSON formats.
 
 References:
-    shared/reference/clinical-facts.md §1.1, §1.2, §6, §7.4.
+    Each rule's ``source`` in the rule set cites its publication as "Author Year
+    [Key]" (e.g. Cohen et al. 2018 [Cohen2018]); the keys are listed in
+    docs/references.md.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ketacore.rules._ruleset import (
     default_rule_document,
     default_rule_set,
     load_rule_set,
+    rules_table,
 )
 from ketacore.rules.eligibility import (
     FACT_KEYS,
@@ -59,4 +62,5 @@ __all__ = [
     "evaluate",
     "facts_from_dict",
     "load_rule_set",
+    "rules_table",
 ]

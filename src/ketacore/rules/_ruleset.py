@@ -38,6 +38,7 @@ __all__ = [
     "default_rule_document",
     "default_rule_set",
     "load_rule_set",
+    "rules_table",
 ]
 
 #: The document format this code reads.
@@ -112,7 +113,8 @@ class Rule:
         clinic_decision: True where the value is the clinic's choice, not a
             guideline's (a physician must approve it).
         message: Plain words for the clinician.
-        source: Citation of the publication the rule rests on.
+        source: Citation as "Author Year [Key]" (keys in docs/references.md), or
+            "clinic decision (configurable)" where no publication sets the value.
     """
 
     id: str
@@ -354,6 +356,29 @@ def default_rule_set() -> RuleSet:
         The validated rule set from ``ketacore/rules/data/default_eligibility.json``.
 
     References:
-        Every rule's ``source`` field.
+        Every rule's ``source`` field (publications cited by key; docs/references.md).
     """
     return load_rule_set(default_rule_document())
+
+
+def rules_table(rule_set: RuleSet) -> str:
+    """The rule set as the Markdown table of docs/screening.md §2 (a test keeps it true)."""
+    lines = [
+        "| Rule id | Condition (generated from the parameters) | Check | Severity "
+        "| Unknown fact | Clinic decision | Source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for rule in rule_set.rules:
+        params = json.dumps(rule.params, ensure_ascii=False) if rule.params else ""
+        check = f"`{rule.check_name}` {params}".strip()
+        cells = (
+            f"`{rule.id}`",
+            rule.rule_text,
+            check,
+            rule.severity.value,
+            rule.on_unknown,
+            "yes" if rule.clinic_decision else "no",
+            rule.source,
+        )
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -23,8 +23,9 @@ Unknowns are listed in every decision, even when a more restrictive finding
 already decides it, so the clinic still knows what to ask.
 
 References:
-    clinical-facts.md §1.1 (evidence grades), §1.2 (contraindications), §6
-    (blood pressure), §7.4 (interactions); each rule's source in the rule set.
+    Cohen SP et al. (2018), Reg Anesth Pain Med 43(5):521-546 [Cohen2018]
+    (evidence grades, contraindications); blood pressure and interactions: each
+    rule's source in the rule set. Full entries in docs/references.md.
 """
 
 from __future__ import annotations
@@ -150,7 +151,8 @@ def evaluate(facts: EligibilityFacts, rule_set: RuleSet) -> EligibilityDecision:
         for, and the rule-set id and version that produced it.
 
     References:
-        clinical-facts.md §1.1, §1.2, §6, §7.4, through each rule's source.
+        Each rule's source in the rule set (e.g. Cohen et al. 2018 [Cohen2018]);
+        docs/references.md.
     """
     findings: list[Finding] = []
     asked: dict[str, list[str]] = {}
@@ -181,7 +183,7 @@ def evaluate(facts: EligibilityFacts, rule_set: RuleSet) -> EligibilityDecision:
                 severity="unknown",
                 message=f"Unknown - ask: {QUESTIONS[fact]}",
                 rule=f"Needed by: {', '.join(rule_ids)}",
-                source="Issue requirement: a missing fact is asked, never guessed",
+                source="ketaclinic: a fact a rule needs is asked, never guessed",
             )
         )
     decision = max(
