@@ -2,6 +2,7 @@ from django.urls import path
 
 from ketaclinic.accounts import api as accounts_api
 from ketaclinic.patients import api as patients_api
+from ketaclinic.policies import api as policies_api
 from ketaclinic.screening import api as screening_api
 
 app_name = "api"
@@ -60,7 +61,18 @@ urlpatterns = [
         screening_api.ScreeningDecisions.as_view(),
         name="patient-screening-decisions",
     ),
-    path("screening/rule-sets/", screening_api.RuleSetList.as_view(), name="rule-sets"),
+    path("screening/rule-sets/", policies_api.RuleSetList.as_view(), name="rule-sets"),
+    path("policies/<slug:kind>/", policies_api.PolicyApi.as_view(), name="policy"),
+    path(
+        "policies/<slug:kind>/<uuid:code>/",
+        policies_api.PolicyVersionApi.as_view(),
+        name="policy-version",
+    ),
+    path(
+        "policies/<slug:kind>/<uuid:code>/approve/",
+        policies_api.PolicyApprove.as_view(),
+        name="policy-approve",
+    ),
     path("portal/intake/", screening_api.PortalIntake.as_view(), name="portal-intake"),
     path(
         "portal/intake/submit/",

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "ketaclinic.audit",
     "ketaclinic.idempotency",
     "ketaclinic.patients",
+    "ketaclinic.policies",
     "ketaclinic.portal",
     "ketaclinic.screening",
 ]

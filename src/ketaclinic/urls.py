@@ -9,6 +9,7 @@ urlpatterns = [
     path("patients/", include("ketaclinic.patients.urls")),
     path("", include("ketaclinic.screening.urls")),
     path("audit/", include("ketaclinic.audit.urls")),
+    path("policies/", include("ketaclinic.policies.urls")),
     path("portal/", include("ketaclinic.portal.urls")),
     path("api/", include("ketaclinic.api_urls")),
     path("api/schema/", views.SchemaView.as_view(), name="api-schema"),

@@ -29,8 +29,8 @@ class Capability(StrEnum):
     PATIENT_VIEW_CLINICAL = "patient.view_clinical"
     PATIENT_EDIT_CLINICAL = "patient.edit_clinical"
     SCREENING_DECIDE = "screening.decide"
-    SCREENING_RULES_VIEW = "screening.rules_view"
-    SCREENING_RULES_MANAGE = "screening.rules_manage"
+    POLICY_VIEW = "policy.view"
+    POLICY_MANAGE = "policy.manage"
     AUDIT_VIEW = "audit.view"
     USERS_MANAGE = "users.manage"
     PORTAL_OWN_RECORD = "portal.own_record"
@@ -48,7 +48,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.PATIENT_CREATE,
             _C.PATIENT_VIEW_DEMOGRAPHICS,
             _C.PATIENT_EDIT_DEMOGRAPHICS,
-            _C.SCREENING_RULES_VIEW,
+            _C.POLICY_VIEW,
             _C.AUDIT_VIEW,
             _C.USERS_MANAGE,
         }
@@ -61,11 +61,11 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.PATIENT_EDIT_DEMOGRAPHICS,
             _C.PATIENT_VIEW_CLINICAL,
             _C.PATIENT_EDIT_CLINICAL,
-            # Signing screening decisions and changing the eligibility rules are
-            # prescriber decisions.
+            # Signing screening decisions and drafting and approving clinic
+            # policies (eligibility rules, later dose limits…) are prescriber decisions.
             _C.SCREENING_DECIDE,
-            _C.SCREENING_RULES_VIEW,
-            _C.SCREENING_RULES_MANAGE,
+            _C.POLICY_VIEW,
+            _C.POLICY_MANAGE,
         }
     ),
     Role.NURSE: frozenset(
@@ -76,7 +76,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.PATIENT_EDIT_DEMOGRAPHICS,
             _C.PATIENT_VIEW_CLINICAL,
             _C.PATIENT_EDIT_CLINICAL,
-            _C.SCREENING_RULES_VIEW,
+            _C.POLICY_VIEW,
         }
     ),
     # Front desk registers and finds patients and keeps contact details right.

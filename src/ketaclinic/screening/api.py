@@ -7,7 +7,6 @@ docs/screening.md §6.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
 
@@ -29,7 +28,6 @@ from ketaclinic.screening import api_schema as doc
 from ketaclinic.screening.models import (
     EnteredVia,
     InstrumentResponse,
-    RuleSetVersion,
     Screening,
     ScreeningDecision,
 )
@@ -61,7 +59,7 @@ def _decision_dict(d: ScreeningDecision, *, current: bool) -> dict[str, Any]:
         "decision": d.decision,
         "engine_decision": d.engine_decision,
         "note": d.note,
-        "rule_set": {"id": d.rule_set.rule_set_id, "version": d.rule_set_version},
+        "rule_set": {"id": str(d.rule_set.document.get("id", "")), "version": d.rule_set_version},
         "signed_by": d.signed_by_name,
         "signed_at": d.signed_at.isoformat(),
         "supersedes": str(d.supersedes.code) if d.supersedes else None,
@@ -252,47 +250,6 @@ class ScreeningDecisions(APIView):
             reason=data["reason"],
         )
         return Response(_decision_dict(signed, current=True), status=status.HTTP_201_CREATED)
-
-
-def _rule_set_dict(v: RuleSetVersion, *, document: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "code": str(v.code),
-        "id": v.rule_set_id,
-        "version": v.version,
-        "approved_by": v.approved_by,
-        "change_note": v.change_note,
-        "published_by": v.published_by.get_username() if v.published_by else None,
-        "published_at": v.published_at.isoformat(),
-    }
-    if document:
-        data["document"] = v.document
-    return data
-
-
-class RuleSetList(APIView):
-    """Published rule-set versions, newest (in force) first; POST publishes a new one."""
-
-    permission_classes = _PERMS
-    capabilities = {"GET": _C.SCREENING_RULES_VIEW, "POST": _C.SCREENING_RULES_MANAGE}  # noqa: RUF012
-
-    @extend_schema(responses=doc.RuleSetVersionDoc(many=True))
-    def get(self, request: Request) -> Response:
-        versions = access.rule_sets_for(request.user)
-        return Response([_rule_set_dict(v, document=i == 0) for i, v in enumerate(versions)])
-
-    @extend_schema(request=doc.PublishRuleSetRequest, responses={201: doc.RuleSetVersionDoc})
-    def post(self, request: Request) -> Response:
-        data = request.data if isinstance(request.data, dict) else {}
-        document = data.get("document")
-        if not isinstance(document, dict):
-            raise InputError("document", "must be the rule-set JSON object")
-        version = services.publish_rule_set(
-            acting_user(request),
-            json.dumps(document),
-            change_note=str(data.get("change_note") or ""),
-            approve=data.get("approve") is True,
-        )
-        return Response(_rule_set_dict(version, document=True), status=status.HTTP_201_CREATED)
 
 
 class PortalIntake(APIView):

@@ -1,8 +1,9 @@
-"""Screening records: rule-set versions, screenings, instrument answers, signed decisions.
+"""Screening records: screenings, instrument answers, signed decisions.
 
 A decision is never edited or deleted: a revision is a new row that names the
 one it replaces and why. The database refuses UPDATE (and DELETE on
-PostgreSQL) of decisions and rule-set versions; see migration 0002.
+PostgreSQL) of decisions; see migrations 0002 and 0004. The eligibility rules
+are a clinic policy (``ketaclinic.policies``).
 """
 
 from __future__ import annotations
@@ -12,45 +13,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from ketaclinic.accounts.models import Clinic
+from ketaclinic.lib.signed import SignedRecord
 from ketaclinic.patients.models import Patient
+from ketaclinic.policies.models import PolicyVersion
 from ketacore.rules import Decision
-
-
-class RuleSetVersion(models.Model):
-    """One published version of a clinic's eligibility rule set (never changed).
-
-    ``document`` is the rule-set JSON of docs/screening.md §1, validated by
-    ``ketacore.rules.load_rule_set`` before it is stored. The newest version of
-    a clinic is the one in force.
-    """
-
-    code = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
-    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="rule_sets")
-    rule_set_id = models.CharField(max_length=100)
-    version = models.CharField(max_length=50)
-    document = models.JSONField()
-    change_note = models.CharField(max_length=500)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    published_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ("-published_at", "-pk")
-        constraints = (
-            models.UniqueConstraint(
-                fields=("clinic", "rule_set_id", "version"), name="ruleset_version_uniq"
-            ),
-        )
-
-    def __str__(self) -> str:
-        return f"{self.rule_set_id} {self.version}"
-
-    @property
-    def approved_by(self) -> str | None:
-        value = self.document.get("approved_by")
-        return value if isinstance(value, str) else None
 
 
 class Screening(models.Model):
@@ -151,11 +117,12 @@ DECISION_LABELS = {
 }
 
 
-class ScreeningDecision(models.Model):
+class ScreeningDecision(SignedRecord):
     """A physician's signed decision (never edited or deleted; revised by a new row).
 
     It keeps what the physician saw: the facts evaluated, the engine's
-    evaluation (``decision_to_dict``) and the rule-set version that produced it.
+    evaluation (``decision_to_dict``) and the eligibility policy version (the
+    rule set) that produced it. Signed through :func:`ketaclinic.lib.signing.sign`.
     """
 
     code = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
@@ -168,17 +135,14 @@ class ScreeningDecision(models.Model):
     note = models.TextField(blank=True)
     facts = models.JSONField()
     evaluation = models.JSONField()
-    rule_set = models.ForeignKey(RuleSetVersion, on_delete=models.PROTECT, related_name="+")
+    #: What a revision calls this record ("only the current decision can be revised").
+    signed_kind = "decision"
+
+    rule_set = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
     rule_set_version = models.CharField(max_length=50)
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
-    revision_reason = models.CharField(max_length=500, blank=True)
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    signed_by_name = models.CharField(max_length=200)
-    signed_at = models.DateTimeField()
 
     class Meta:
         ordering = ("-signed_at", "-pk")

@@ -19,6 +19,4 @@ urlpatterns = [
         name="revise",
     ),
     path("screening/rules/", views.rule_sets, name="rules"),
-    path("screening/rules/new/", views.rule_set_publish, name="rules_publish"),
-    path("screening/rules/<uuid:version_code>/", views.rule_set_version, name="rule_set"),
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -19,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user, capability_required
 from ketaclinic.patients.models import Patient
+from ketaclinic.policies.models import PolicyKind
 from ketaclinic.screening import access, intake, services
 from ketaclinic.screening import forms as sforms
 from ketaclinic.screening.models import (
@@ -411,51 +411,7 @@ def revise(request: HttpRequest, code: UUID, decision_code: UUID) -> HttpRespons
 
 
 @require_GET
-@capability_required(_C.SCREENING_RULES_VIEW)
+@capability_required(_C.POLICY_VIEW)
 def rule_sets(request: HttpRequest) -> HttpResponse:
-    versions = access.rule_sets_for(request.user)
-    active = versions[0]
-    context = {
-        "versions": versions,
-        "active": active,
-        "rules": services.loaded(active),
-        "can_publish": acting_user(request).can(_C.SCREENING_RULES_MANAGE),
-    }
-    return render(request, "screening/rules.html", context)
-
-
-@require_GET
-@capability_required(_C.SCREENING_RULES_VIEW)
-def rule_set_version(request: HttpRequest, version_code: UUID) -> HttpResponse:
-    version = access.rule_set_for_user(request.user, version_code)
-    context = {
-        "version": version,
-        "rules": services.loaded(version),
-        "document": json.dumps(version.document, indent=2, ensure_ascii=False),
-    }
-    return render(request, "screening/rule_set.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-@capability_required(_C.SCREENING_RULES_MANAGE)
-def rule_set_publish(request: HttpRequest) -> HttpResponse:
-    """Edit the rules as JSON and publish them as a new version."""
-    user = acting_user(request)
-    active = services.active_rule_set(user.clinic)
-    initial = {"document": json.dumps(active.document, indent=2, ensure_ascii=False)}
-    form = sforms.RuleSetForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.publish_rule_set(
-                user,
-                form.cleaned_data["document"],
-                change_note=form.cleaned_data["change_note"],
-                approve=form.cleaned_data["approve"],
-            )
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            messages.success(request, "Rule set published. New screenings use it from now on.")
-            return redirect("screening:rules")
-    return render(request, "screening/rules_publish.html", {"form": form, "active": active})
+    """The eligibility rules moved to the clinic's policies; old links land there."""
+    return redirect("policies:detail", PolicyKind.ELIGIBILITY)

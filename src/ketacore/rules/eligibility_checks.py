@@ -38,7 +38,7 @@ FACT_LABELS = {
     "raised_iop": "Raised intraocular pressure",
 }
 _TESTABLE = tuple(FACT_VALUES)
-_FACT_VALUE_CHOICES = tuple(v for values in FACT_VALUES.values() for v in values)
+_FACT_VALUE_CHOICES = tuple(dict.fromkeys(v for values in FACT_VALUES.values() for v in values))
 
 
 def show(value: object) -> str:

@@ -21,6 +21,7 @@ from ketaclinic.accounts.services import issue_api_token
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import PASSWORD, login
 from ketaclinic.patients.models import Patient
+from ketaclinic.policies import services as policies
 from ketaclinic.screening import services
 from ketaclinic.security import PUBLIC, ROUTE_ACCESS, TWO_FACTOR_EXEMPT, allowed, render_markdown
 
@@ -65,13 +66,24 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
             note="",
             password=PASSWORD,
         )
-    rule_set = services.active_rule_set(ada.clinic)
+    rule_set = policies.store_in_force(None, ada.clinic, "eligibility")
     screening_routes = ("summary", "facts", "intake_submit", "sign")
     per_route: dict[str, dict[str, object]] = {
         **{f"screening:{r}": {"code": ada.code} for r in screening_routes},
         "screening:intake_section": {"code": ada.code, "section": "pain"},
         "screening:revise": {"code": ada.code, "decision_code": decision.code},
-        "screening:rule_set": {"version_code": rule_set.code},
+        **{
+            name: {"kind": "eligibility", "code": rule_set.code}
+            for name in ("policies:version", "policies:approve", "policies:export")
+        },
+        **{
+            name: {"kind": "eligibility"}
+            for name in ("policies:detail", "policies:edit", "policies:import", "api:policy")
+        },
+        **{
+            name: {"kind": "eligibility", "code": rule_set.code}
+            for name in ("api:policy-version", "api:policy-approve")
+        },
         "portal:intake_section": {"section": "pain"},
         "api:instrument-detail": {"instrument": "dn4"},
         "api:portal-intake-part": {"section": "pain"},
@@ -241,8 +253,14 @@ NO_PATIENT_DATA = {
     "accounts:tokens",
     "api:tokens",
     "screening:rules",
-    "screening:rule_set",
-    "screening:rules_publish",
+    "policies:list",
+    "policies:detail",
+    "policies:edit",
+    "policies:import",
+    "policies:version",
+    "policies:export",
+    "api:policy",
+    "api:policy-version",
     "audit:list",
     "api-schema",
     "api:me",

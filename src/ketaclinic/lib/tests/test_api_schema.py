@@ -35,6 +35,8 @@ from schemathesis.specs.openapi.checks import (
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.services import issue_api_token
 from ketaclinic.patients.models import Patient
+from ketaclinic.policies import services as policies
+from ketaclinic.policies.models import PolicyKind
 from ketaclinic.screening import intake
 from ketaclinic.screening.tests.helpers import complete_intake
 from ketacore.scoring import INSTRUMENTS
@@ -66,9 +68,11 @@ def known(rivera: User, ada: Patient) -> dict[str, list[str]]:
     """Real values for path parameters, so most calls reach a record instead of a 404."""
     complete_intake(ada)
     spare = issue_api_token(rivera, name="to revoke")[0]
+    rules = policies.in_force(ada.clinic, PolicyKind.ELIGIBILITY)
     return {
         "code": [str(ada.code)],
         "token_code": [str(spare.code)],
+        "policy_code": [str(rules.code)],
         "section": [*intake.FACT_SECTIONS, *INSTRUMENTS],
         "instrument": list(INSTRUMENTS),
     }
@@ -106,7 +110,11 @@ def _aim(case: Any, known: dict[str, list[str]]) -> None:
         digest = hashlib.sha256(str(value).encode()).digest()
         if digest[0] < 64:
             continue
-        pool = known["token_code"] if "/auth/tokens/" in case.path and name == "code" else None
+        pool = None
+        if name == "code" and "/auth/tokens/" in case.path:
+            pool = known["token_code"]
+        elif name == "code" and "/policies/" in case.path:
+            pool = known["policy_code"]
         choices = pool or known.get(name)
         if choices:
             case.path_parameters[name] = choices[digest[1] % len(choices)]

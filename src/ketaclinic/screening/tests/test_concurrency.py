@@ -7,17 +7,13 @@ database as they do under several gunicorn workers.
 
 from __future__ import annotations
 
-import json
-from functools import partial
-
 import pytest
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from ketaclinic.conftest import at_once, login
-from ketaclinic.screening import services
-from ketaclinic.screening.models import RuleSetVersion, Screening
+from ketaclinic.screening.models import Screening
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,19 +103,3 @@ def test_simultaneous_first_opens_start_no_screening_and_first_saves_start_one(a
     )
     assert saved == [200] * 20
     assert Screening.objects.filter(patient=ada).count() == 1
-
-
-def test_one_version_published_at_once_twice_is_stored_once_and_the_other_told_why(
-    clinic, rivera
-) -> None:
-    document = json.loads(json.dumps(services.active_rule_set(clinic).document))
-    document["version"] = "2026.9"
-    url = reverse("api:rule-sets")
-    clients = [login(APIClient(), rivera) for _ in range(6)]
-    body = {"document": document, "change_note": "Same edit from two tabs"}
-    responses = at_once(*[partial(c.post, url, body, format="json") for c in clients])
-    statuses = sorted(r.status_code for r in responses)  # type: ignore[attr-defined]
-    assert statuses == [201] + [400] * 5
-    refused = [r.json() for r in responses if r.status_code == 400]  # type: ignore[attr-defined]
-    assert all("already published" in r["document"][0] for r in refused)
-    assert RuleSetVersion.objects.filter(version="2026.9").count() == 1

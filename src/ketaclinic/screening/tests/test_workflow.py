@@ -11,7 +11,7 @@ from django.urls import reverse
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import PASSWORD, login
 from ketaclinic.patients.models import Patient
-from ketaclinic.screening import services
+from ketaclinic.screening import access, services
 from ketaclinic.screening.models import InstrumentResponse, ScreeningDecision
 from ketaclinic.screening.tests.helpers import INSTRUMENT_ANSWERS, complete_intake
 
@@ -56,7 +56,7 @@ def test_the_patient_answers_in_the_portal_and_scores_arrive_with_the_answers(
         headers={"HX-Request": "true"},
     )
     assert "Not saved" in bad.content.decode()
-    assert "pain" not in services.current_screening(ada).intake
+    assert "pain" not in access.current_screening(ada).intake
 
 
 def test_the_portal_offers_only_intake_instruments_and_only_the_patients_own(
@@ -65,15 +65,15 @@ def test_the_portal_offers_only_intake_instruments_and_only_the_patients_own(
     client = _portal(ada)
     assert client.get(reverse("portal:intake_section", args=["dn4"])).status_code == 404
     client.post(reverse("portal:intake_section", args=["gad7"]), {"q1_nervous": "1"})
-    assert services.current_screening(ben).responses_by_instrument() == {}
-    assert list(services.current_screening(ada).responses_by_instrument()) == ["gad7"]
+    assert access.current_screening(ben).responses_by_instrument() == {}
+    assert list(access.current_screening(ada).responses_by_instrument()) == ["gad7"]
 
 
 def test_after_sending_the_patient_cannot_change_answers(ada: Patient) -> None:
     client = _portal(ada)
     client.post(reverse("portal:intake_section", args=["gad7"]), {"q1_nervous": "1"})
     assert client.post(reverse("portal:intake")).status_code == 302
-    screening = services.current_screening(ada)
+    screening = access.current_screening(ada)
     assert screening.submitted_at is not None
 
     page = client.post(reverse("portal:intake_section", args=["gad7"]), {"q1_nervous": "3"})
@@ -189,7 +189,7 @@ def test_a_signed_decision_keeps_what_was_decided_on_and_is_audited(
     decision = ScreeningDecision.objects.get()
     assert decision.decision == "candidate"
     assert decision.signed_by == rivera
-    assert decision.rule_set_version == "2026.1-draft"
+    assert decision.rule_set_version == "2026.2-draft"
     assert decision.facts["diagnoses"] == ["G90.521"]
     assert decision.evaluation["decision"] == "candidate"
     event = AuditEvent.objects.get(action=Action.SIGN)
@@ -241,7 +241,7 @@ def test_only_a_physician_signs(ada: Patient, nina) -> None:
     with pytest.raises(Exception, match="Only a physician"):
         services.sign_decision(
             nina,
-            services.current_screening(ada),
+            access.current_screening(ada),
             decision="not_a_candidate",
             note="",
             password=PASSWORD,
@@ -252,7 +252,7 @@ def test_the_database_refuses_to_change_a_signed_decision(ada: Patient, rivera) 
     complete_intake(ada)
     decision = services.sign_decision(
         rivera,
-        services.current_screening(ada),
+        access.current_screening(ada),
         decision="not_a_candidate",
         note="",
         password=PASSWORD,

@@ -1,0 +1,70 @@
+"""The kinds of policy a clinic keeps, and how each is read, defaulted and described.
+
+Adding a kind (dose limits, alert thresholds…) is one entry here plus its
+loader in ``ketacore`` and its edit form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ketaclinic.accounts.roles import Capability
+from ketaclinic.policies.models import PolicyKind
+from ketacore.rules import default_rule_document, load_rule_set
+
+__all__ = ["KINDS", "KindSpec", "kind_spec"]
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    """One kind of policy.
+
+    Attributes:
+        kind: Its key.
+        governs: What it decides, in a sentence for the policy pages.
+        view: The capability to read it.
+        manage: The capability to draft and approve versions (a physician's).
+        load: Validates a document and returns the core's object; raises
+            ``InputError`` naming the field.
+        default_document: The document ketaclinic ships, with its sources.
+        used_by: Where the clinic sees it used, for the pages.
+    """
+
+    kind: PolicyKind
+    governs: str
+    view: Capability
+    manage: Capability
+    load: Callable[[Mapping[str, Any]], Any]
+    default_document: Callable[[], dict[str, Any]]
+    used_by: str
+
+    @property
+    def label(self) -> str:
+        return str(self.kind.label)
+
+    @staticmethod
+    def version_of(document: Mapping[str, Any]) -> str:
+        return str(document.get("version", ""))
+
+
+KINDS: dict[str, KindSpec] = {
+    PolicyKind.ELIGIBILITY: KindSpec(
+        kind=PolicyKind.ELIGIBILITY,
+        governs=(
+            "Who may be offered IV ketamine: the indications, the safety checks and their "
+            "thresholds, the interactions, and the contradictions to review."
+        ),
+        view=Capability.POLICY_VIEW,
+        manage=Capability.POLICY_MANAGE,
+        load=load_rule_set,
+        default_document=default_rule_document,
+        used_by="every screening evaluation and every signed screening decision",
+    ),
+}
+
+
+def kind_spec(kind: str) -> KindSpec:
+    """The spec of ``kind``; a KeyError for a kind that does not exist."""
+    return KINDS[kind]

@@ -1,0 +1,170 @@
+"""Policy pages: what is in force, every version, editing by fields, JSON import, approval."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ketaclinic.accounts.roles import Capability
+from ketaclinic.lib.access import acting_user, capability_required
+from ketaclinic.policies import access, services
+from ketaclinic.policies.forms import ApproveForm, EligibilityForm, ImportForm, field_for_error
+
+_C = Capability
+
+
+@require_GET
+@capability_required(_C.POLICY_VIEW)
+def policy_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "policies/list.html", {"policies": access.policies_for(request.user)})
+
+
+@require_GET
+@capability_required(_C.POLICY_VIEW)
+def policy_detail(request: HttpRequest, kind: str) -> HttpResponse:
+    policy = access.policy_for(request.user, kind)
+    context = {
+        "policy": policy,
+        "rules": services.loaded(policy.in_force),
+        "labels": services.STATUS_LABELS,
+        "can_manage": acting_user(request).can(policy.spec.manage),
+    }
+    return render(request, "policies/detail.html", context)
+
+
+def _apply(form: Any, action: Any) -> Any:
+    """Run a service; put its errors on the form, on the field they name where it has one."""
+    try:
+        return action()
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                target = field if field in form.fields else field_for_error(form, error)
+                form.add_error(target, error)
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(_C.POLICY_MANAGE)
+def policy_edit(request: HttpRequest, kind: str) -> HttpResponse:
+    """Edit the version in force through labelled fields and store the result as a draft."""
+    policy = access.policy_for(request.user, kind, manage=True)
+    base = policy.in_force
+    form = EligibilityForm(services.loaded(base), base.document, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        document, changes = form.edited()
+        version = _apply(
+            form,
+            lambda: services.draft(
+                acting_user(request),
+                kind,
+                document,
+                change_note=form.cleaned_data["change_note"],
+                changes=changes,
+                based_on=base if not base._state.adding else None,
+            ),
+        )
+        if version is not None:
+            messages.success(
+                request, "Draft saved. It is not in force until a physician approves it."
+            )
+            return redirect("policies:version", kind, version.code)
+    context = {"policy": policy, "form": form, "groups": form.bound_groups(), "base": base}
+    return render(request, "policies/edit.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(_C.POLICY_MANAGE)
+def policy_import(request: HttpRequest, kind: str) -> HttpResponse:
+    """For clinics that keep their policy in files: a whole JSON document becomes a draft."""
+    policy = access.policy_for(request.user, kind, manage=True)
+    initial = {"document": json.dumps(policy.in_force.document, indent=2, ensure_ascii=False)}
+    form = ImportForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        document = form.parsed()
+        if document is not None:
+            version = _apply(
+                form,
+                lambda: services.draft(
+                    acting_user(request),
+                    kind,
+                    document,
+                    change_note=form.cleaned_data["change_note"],
+                ),
+            )
+            if version is not None:
+                messages.success(request, "Draft saved from the file.")
+                return redirect("policies:version", kind, version.code)
+    return render(request, "policies/import.html", {"policy": policy, "form": form})
+
+
+@require_GET
+@capability_required(_C.POLICY_VIEW)
+def version_detail(request: HttpRequest, kind: str, code: UUID) -> HttpResponse:
+    spec, version = access.version_for(request.user, kind, code)
+    current = services.in_force(acting_user(request).clinic, kind)
+    status = services.status_of(version, current)
+    context = {
+        "spec": spec,
+        "version": version,
+        "status": status,
+        "status_label": services.STATUS_LABELS[status],
+        "approved_by": services.approved_by(version),
+        "rules": services.loaded(version),
+        "can_approve": acting_user(request).can(spec.manage)
+        and status in (services.Status.DRAFT, services.Status.DEFAULT_UNREVIEWED),
+        "form": ApproveForm(),
+    }
+    return render(request, "policies/version.html", context)
+
+
+@require_POST
+@capability_required(_C.POLICY_MANAGE)
+def version_approve(request: HttpRequest, kind: str, code: UUID) -> HttpResponse:
+    spec, version = access.version_for(request.user, kind, code, manage=True)
+    form = ApproveForm(request.POST)
+    if form.is_valid():
+        approval = _apply(
+            form,
+            lambda: services.approve(
+                acting_user(request),
+                version,
+                password=form.cleaned_data["password"],
+                note=form.cleaned_data["note"],
+            ),
+        )
+        if approval is not None:
+            messages.success(request, f"Approved and in force: {spec.label} {version.version}.")
+            return redirect("policies:detail", kind)
+    current = services.in_force(acting_user(request).clinic, kind)
+    status = services.status_of(version, current)
+    context = {
+        "spec": spec,
+        "version": version,
+        "status": status,
+        "status_label": services.STATUS_LABELS[status],
+        "approved_by": services.approved_by(version),
+        "rules": services.loaded(version),
+        "can_approve": True,
+        "form": form,
+    }
+    return render(request, "policies/version.html", context, status=400)
+
+
+@require_GET
+@capability_required(_C.POLICY_VIEW)
+def version_export(request: HttpRequest, kind: str, code: UUID) -> HttpResponse:
+    """The version's document as a JSON file (what the import page takes)."""
+    _, version = access.version_for(request.user, kind, code)
+    body = json.dumps(version.document, indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json")
+    name = f"{kind}-{version.version}.json".replace('"', "")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,60 @@
+"""Screening services, one module per responsibility.
+
+* :mod:`.intake`: the questionnaire and clinicians' facts (writes);
+* :mod:`.evaluation`: facts from every source through the eligibility rules;
+* :mod:`.decisions`: signed decisions and their revisions.
+
+The eligibility rules themselves are a clinic policy (``ketaclinic.policies``).
+"""
+
+from ketaclinic.screening.services.decisions import (
+    current_decision,
+    decision_history,
+    sign_decision,
+)
+from ketaclinic.screening.services.evaluation import (
+    Evaluation,
+    chart_facts,
+    eligibility_rules,
+    evaluate_screening,
+    rules_of,
+)
+from ketaclinic.screening.services.intake import (
+    CLINICIAN_FACTS,
+    DEFAULT_CLINICIAN_INSTRUMENTS,
+    DEFAULT_INTAKE_INSTRUMENTS,
+    add_bp_reading,
+    clinician_instruments,
+    input_error,
+    intake_instruments,
+    locked_screening,
+    record_clinician_facts,
+    save_instrument_answers,
+    save_intake_section,
+    start_screening,
+    submit_intake,
+)
+
+__all__ = [
+    "CLINICIAN_FACTS",
+    "DEFAULT_CLINICIAN_INSTRUMENTS",
+    "DEFAULT_INTAKE_INSTRUMENTS",
+    "Evaluation",
+    "add_bp_reading",
+    "chart_facts",
+    "clinician_instruments",
+    "current_decision",
+    "decision_history",
+    "eligibility_rules",
+    "evaluate_screening",
+    "input_error",
+    "intake_instruments",
+    "locked_screening",
+    "record_clinician_facts",
+    "rules_of",
+    "save_instrument_answers",
+    "save_intake_section",
+    "sign_decision",
+    "start_screening",
+    "submit_intake",
+]
