@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE := ketaclinic.settings
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run setup test check lint typecheck imports pytest core-only bench browser demo clean
+.PHONY: run setup test check lint typecheck imports rules pytest core-only bench browser demo clean
 
 ## run: set up, migrate the SQLite database under var/, load the demo clinic if empty, serve it
 run: setup
@@ -29,17 +29,22 @@ $(STAMP): pyproject.toml
 ## test: set up and run every check (format, lint, types, import contracts, all tests)
 test: setup browser check pytest
 
-check: lint typecheck imports
+## check: format, lint, types, import contracts and the house rules (no tests)
+check: lint typecheck imports rules
 
 lint:
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/ruff check src tests benchmarks tools
 
 typecheck:
-	KETACLINIC_DEV=1 $(BIN)/mypy src tests benchmarks conftest.py
+	KETACLINIC_DEV=1 $(BIN)/mypy src tests benchmarks tools conftest.py
 
 imports:
 	$(BIN)/lint-imports
+
+## rules: the house rules checked by a machine (tools/house_rules; CONTRIBUTING.md)
+rules:
+	KETACLINIC_DEV=1 $(BIN)/python -m tools.house_rules
 
 pytest:
 	KETACLINIC_DEV=1 HTTPS=False $(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup

@@ -8,7 +8,10 @@ docs/security.md shows :func:`render_markdown`'s output; a test keeps it true.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
+
+from django.urls import URLPattern, URLResolver, get_resolver
 
 from ketaclinic.accounts.roles import CAPABILITIES, Capability, Role
 
@@ -93,6 +96,25 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
 TWO_FACTOR_EXEMPT: Final = frozenset(
     {"accounts:login", "accounts:logout", "accounts:two_factor", "healthz"}
 )
+
+
+def route_names(
+    patterns: Sequence[URLPattern | URLResolver] | None = None, prefix: str = ""
+) -> set[str]:
+    """Every named route the URL resolver knows, with its namespace ("api:me").
+
+    The keys ``ROUTE_ACCESS`` must have, no more and no fewer; ``make rules`` and
+    accounts/tests/test_route_matrix.py compare the two.
+    """
+    names: set[str] = set()
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            names |= route_names(
+                p.url_patterns, f"{prefix}{p.namespace}:" if p.namespace else prefix
+            )
+        elif p.name:
+            names.add(prefix + p.name)
+    return names
 
 
 def is_api_route(name: str) -> bool:

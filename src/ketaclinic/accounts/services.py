@@ -75,6 +75,7 @@ def start_totp_enrolment(user: User) -> TOTPDevice:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        record(user, Action.TWO_FACTOR, summary="Authenticator app enrolment started")
     return device
 
 

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketaclinic.accounts import access, services
 from ketaclinic.accounts.forms import PasswordChangeForm, TokenForm
@@ -46,7 +45,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)
     if not user.requires_two_factor or user.is_verified():
         return redirect("home")
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = access.confirmed_totp_device(user)
     enrolling = device is None
     if device is None:
         device = services.start_totp_enrolment(user)

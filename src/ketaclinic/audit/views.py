@@ -7,7 +7,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ketaclinic.accounts.roles import Capability
-from ketaclinic.audit.models import Action, AuditEvent
+from ketaclinic.audit import access
+from ketaclinic.audit.models import Action
 from ketaclinic.lib.access import acting_user, capability_required
 
 
@@ -24,24 +25,9 @@ class AuditFilterForm(forms.Form):
 @capability_required(Capability.AUDIT_VIEW)
 def audit_list(request: HttpRequest) -> HttpResponse:
     """Browse and filter the clinic's audit trail (newest first)."""
-    admin = acting_user(request)
     form = AuditFilterForm(request.GET or None)
-    events = AuditEvent.objects.filter(clinic_id=admin.clinic_id)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["user"]:
-            events = events.filter(actor_username__iexact=data["user"])
-        if data["action"]:
-            events = events.filter(action=data["action"])
-        if data["object_type"]:
-            events = events.filter(object_type__iexact=data["object_type"])
-        if data["patient"]:
-            events = events.filter(patient_code=str(data["patient"]))
-        if data["date_from"]:
-            events = events.filter(created_at__date__gte=data["date_from"])
-        if data["date_to"]:
-            events = events.filter(created_at__date__lte=data["date_to"])
-    page = Paginator(events.order_by("-seq"), 50).get_page(request.GET.get("page"))
+    events = access.events_for(acting_user(request), form.cleaned_data if form.is_valid() else None)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}

@@ -3,7 +3,7 @@
 Sub-commands ``simulate``, ``compare``, ``tci`` and ``population`` each read a JSON
 document from ``--input FILE`` (``-`` for stdin), print a JSON document, and with
 ``--plot out.png`` also write a chart. The contracts live in
-:mod:`ketacore.pk._io` and docs/pk-engine.md; this module only wires them up.
+:mod:`ketacore.pk.documents` and docs/pk-engine.md; this module only wires them up.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ketaclinic.cli import read_json_input, write_json
-from ketacore.pk import _io
+from ketacore.pk import documents
 
 __all__ = ["register"]
 
@@ -43,19 +43,19 @@ def _command(run: Callable[[Any], tuple[Any, ...]], figure: str) -> Handler:
 
 _COMMANDS: dict[str, tuple[Handler, str]] = {
     "simulate": (
-        _command(_io.run_simulate, "simulation_figure"),
+        _command(documents.run_simulate, "simulation_figure"),
         "exact plasma and effect-site concentrations for one plan",
     ),
     "compare": (
-        _command(_io.run_compare, "comparison_figure"),
+        _command(documents.run_compare, "comparison_figure"),
         "compare plans (e.g. one dose over 40 min to 4 h); ceiling solves",
     ),
     "tci": (
-        _command(_io.run_tci, "tci_figure"),
+        _command(documents.run_tci, "tci_figure"),
         "target-controlled infusion rates (plasma or effect-site target)",
     ),
     "population": (
-        _command(_io.run_population, "population_figure"),
+        _command(documents.run_population, "population_figure"),
         "virtual population: percentile bands and P(Cmax > threshold)",
     ),
 }

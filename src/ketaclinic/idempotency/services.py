@@ -89,6 +89,6 @@ def once(
                 }
             ) from None
         return Outcome(earlier.result, replayed=True)
-    claim.result = create()
+    claim.result = create()  # audited by: create (the caller's service records its create)
     claim.save(update_fields=("result",))
     return Outcome(claim.result, replayed=False)

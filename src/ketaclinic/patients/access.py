@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -54,6 +54,18 @@ def patients_for(user: Any) -> QuerySet[Patient]:
     """
     staff = require(user, Capability.PATIENT_SEARCH)
     return Patient.objects.filter(clinic_id=staff.clinic_id)
+
+
+def patients_by_name(user: Any, *, fields: Sequence[str] = ()) -> QuerySet[Patient]:
+    """The clinic's patients in list order (family name, given name), unread.
+
+    Args:
+        fields: Load only these columns (e.g. :data:`LIST_FIELDS`); all when empty.
+
+    Show them through :func:`listed`, which records who saw which.
+    """
+    rows = patients_for(user).order_by("search_family", "search_given", "pk")
+    return rows.only(*fields) if fields else rows
 
 
 def listed(user: Any, patients: Iterable[Patient]) -> list[Patient]:
@@ -121,6 +133,18 @@ def clinical_summary(patient: Patient) -> dict[str, list[Any]]:
         "allergies": list(patient.allergies.filter(live)),
         "measurements": list(patient.measurements.filter(live)[:10]),
     }
+
+
+def chart_entries(patient: Patient, kind: str) -> QuerySet[Any]:
+    """Every entry of one ``kind`` in a chart (entered in error too), in the model's order.
+
+    ``patient`` comes from a getter (:func:`get_patient_for_user`), which checked that
+    the user may see the chart's clinical details and recorded the read.
+    """
+    model = ENTRY_MODELS.get(kind)
+    if model is None:
+        raise Http404("No such kind of entry")
+    return model.objects.filter(patient=patient)
 
 
 def search_patients(user: Any, query: str) -> list[Patient]:

@@ -108,9 +108,7 @@ class PatientListCreate(generics.GenericAPIView[Patient]):
     serializer_class = PatientSerializer
 
     def get_queryset(self) -> models.QuerySet[Patient]:
-        return access.patients_for(self.request.user).order_by(
-            "search_family", "search_given", "pk"
-        )
+        return access.patients_by_name(self.request.user)
 
     @extend_schema(responses=PatientSerializer(many=True))  # paginated: see lib.api.Pagination
     def get(self, request: Request) -> Response:
@@ -182,7 +180,7 @@ def _entry_view(
             patient = access.get_patient_for_user(
                 request.user, code, _C.PATIENT_VIEW_CLINICAL, part=f"{related} (API)"
             )
-            return Response(serializer(getattr(patient, related).all(), many=True).data)
+            return Response(serializer(access.chart_entries(patient, kind), many=True).data)
 
         @extend_schema(
             request=serializer,

@@ -225,7 +225,7 @@ def link_portal_account(actor: User | None, patient: Patient, user: User) -> Non
 
 def _add_entry(actor: User, entry: E, summary: str) -> E:
     entry.full_clean(exclude=["patient", "recorded_by"])
-    entry.save()
+    entry.save(force_insert=True)  # the callers construct it: always a new row
     values = {
         f.name: getattr(entry, f.attname)
         for f in entry._meta.concrete_fields

@@ -42,10 +42,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         if request.htmx:  # type: ignore[attr-defined]  # reason: set by django-htmx middleware
             return render(request, "patients/_results.html", {"results": results, "searched": True})
     else:
-        qs = access.patients_for(request.user).only(*access.LIST_FIELDS)
-        page = Paginator(qs.order_by("search_family", "search_given", "pk"), 25).get_page(
-            request.GET.get("page")
-        )
+        rows = access.patients_by_name(request.user, fields=access.LIST_FIELDS)
+        page = Paginator(rows, 25).get_page(request.GET.get("page"))
         page.object_list = access.listed(request.user, page.object_list)
     context = {"form": form, "results": results, "page": page, "searched": results is not None}
     return render(request, "patients/list.html", context)

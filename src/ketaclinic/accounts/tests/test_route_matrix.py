@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Role
@@ -23,22 +23,18 @@ from ketaclinic.conftest import PASSWORD, login
 from ketaclinic.patients.models import Patient
 from ketaclinic.policies import services as policies
 from ketaclinic.screening import services
-from ketaclinic.security import PUBLIC, ROUTE_ACCESS, TWO_FACTOR_EXEMPT, allowed, render_markdown
-
-
-def _route_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> set[str]:
-    names: set[str] = set()
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
-            names |= _route_names(p.url_patterns, ns)
-        elif p.name:
-            names.add(prefix + p.name)
-    return names
+from ketaclinic.security import (
+    PUBLIC,
+    ROUTE_ACCESS,
+    TWO_FACTOR_EXEMPT,
+    allowed,
+    render_markdown,
+    route_names,
+)
 
 
 def test_it_lists_every_route_in_the_matrix() -> None:
-    known = _route_names(get_resolver().url_patterns)
+    known = route_names()
     assert known - set(ROUTE_ACCESS) == set(), (
         "add these routes to ketaclinic.security.ROUTE_ACCESS"
     )

@@ -1,0 +1,1 @@
+"""Development tools run from the checkout (not installed with the package)."""
