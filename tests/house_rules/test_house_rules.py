@@ -428,3 +428,34 @@ def test_it_finds_no_violation_in_the_project_and_runs_fast() -> None:
     assert [str(v) for v in report.failing] == []
     assert report.stale == []
     assert time.perf_counter() - started < 10
+
+
+def test_it_counts_a_write_passed_to_sign_as_inside_its_transaction() -> None:
+    signed = """
+    from ketaclinic.lib.signing import sign
+
+    def approve(actor, version, password):
+        def write(signature):
+            return Approval.objects.create(version=version, **signature.fields())
+
+        return sign(actor, password, meaning="approved", write=write, summary="Approved")
+
+    def decide(actor, password):
+        return sign(actor, password, meaning="decided", summary="Signed",
+                    write=lambda signature: Decision.objects.create(**signature.fields()))
+    """
+    assert _service(textwrap.dedent(signed)) == []
+
+
+def test_it_flags_a_nested_write_that_is_not_given_to_sign() -> None:
+    unsigned = """
+    from ketaclinic.lib.signing import sign
+
+    def approve(actor, version, password):
+        def write(signature):
+            return Approval.objects.create(version=version, **signature.fields())
+
+        write(None)
+        return sign(actor, password, meaning="approved", write=lambda s: None, summary="x")
+    """
+    assert _service(textwrap.dedent(unsigned)) == [9]  # the create in the closure not signed

@@ -21,18 +21,7 @@ PROJECT_RULES: tuple[ProjectRule, ...] = (rule_routes.RULE,)
 #: text (so moving lines keeps an entry, and changing the line retires it). They are printed
 #: on every run but do not fail it; an entry whose violation is gone fails the run until it
 #: is removed, so this list only shrinks.
-ALLOWLIST: tuple[Allowed, ...] = (
-    # src/ketaclinic/screening/ is being restructured on another branch (issue 9): its
-    # violations are listed here for the team to fix there, not edited on this branch.
-    Allowed(
-        "src/ketaclinic/screening/services.py",
-        "save-update-fields",
-        "response.save()",
-        # save_instrument_answers(): ``response`` is either the row read with .first() or a
-        # new InstrumentResponse; the existing row is saved with every column.
-        why="screening is being restructured; to fix there",
-    ),
-)
+ALLOWLIST: tuple[Allowed, ...] = ()
 
 #: Exceptions by design, each with its reason. Keep this short: a rule that needs many
 #: exceptions needs a better definition.

@@ -24,6 +24,8 @@ runs in a transaction that also writes the audit record. Precisely:
   caller's audited create). The checker requires the function to call that name.
 * A *transaction* is the body of a function decorated ``@transaction.atomic`` (with or
   without arguments), or an outermost ``with transaction.atomic(...):`` block.
+* A write inside a callable passed as ``write=`` to ``ketaclinic.lib.signing.sign`` is
+  covered: ``sign`` runs it in a transaction with the signature's audit record.
 * The function passes when it is decorated and makes an audit call; or when every write
   is inside a ``with transaction.atomic()`` block and each such outermost block makes an
   audit call; or when its only write is one call of a same-module function that itself
@@ -60,6 +62,8 @@ from tools.house_rules.astutil import (
 from tools.house_rules.engine import Rule, Source
 
 AUDIT_WRITER = "ketaclinic.audit.services.record"
+#: Runs its ``write=`` callable in a transaction with its own audit record (a signature).
+SIGNING = "ketaclinic.lib.signing.sign"
 ATOMIC = "django.db.transaction.atomic"
 WRITES_ANY_ARGUMENTS = frozenset(
     {"bulk_create", "bulk_update", "get_or_create", "update_or_create"}
@@ -88,6 +92,13 @@ def check_saves(source: Source) -> Iterator[tuple[int, str]]:
             "save() of an existing row without update_fields=: name the fields it changes "
             "(a new row: construct it in this function, or pass force_insert=True)",
         )
+
+
+def _ancestors(node: ast.AST, parent: dict[ast.AST, ast.AST]) -> Iterator[ast.AST]:
+    current = parent.get(node)
+    while current is not None:
+        yield current
+        current = parent.get(current)
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
@@ -244,7 +255,10 @@ class _Module:
         parent = parents(facts.node)
         found: list[tuple[int, str]] = []
         blocks: dict[ast.With, None] = {}
+        signed = self._signed_writers(facts)
         for site in sites:
+            if any(ancestor in signed for ancestor in _ancestors(site, parent)):
+                continue  # runs inside sign()'s transaction, with its audit record
             block = self._outermost_atomic(site, parent)
             if block is None:
                 found.append((site.lineno, _OUTSIDE))
@@ -253,6 +267,24 @@ class _Module:
         for block in blocks:
             if not any(self._outermost_atomic(a, parent) is block for a in audits):
                 found.append((block.lineno, _NO_AUDIT))
+        return found
+
+    def _signed_writers(self, facts: _Function) -> set[ast.AST]:
+        """The callables this function passes as ``write=`` to ``sign()``."""
+        nested = {
+            n.name: n
+            for n in ast.walk(facts.node)
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n is not facts.node
+        }
+        found: set[ast.AST] = set()
+        for call in (n for n in ast.walk(facts.node) if isinstance(n, ast.Call)):
+            if self.names.qualified(call.func) != SIGNING:
+                continue
+            writer = _keyword(call, "write")
+            if isinstance(writer, ast.Lambda):
+                found.add(writer)
+            elif isinstance(writer, ast.Name) and writer.id in nested:
+                found.add(nested[writer.id])
         return found
 
     def _outermost_atomic(self, node: ast.AST, parent: dict[ast.AST, ast.AST]) -> ast.With | None:

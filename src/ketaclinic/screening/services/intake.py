@@ -201,15 +201,21 @@ def save_instrument_answers(
         result = None if missing else score_result_to_dict(instrument.score(clean, resolved))
     except InputError as exc:
         raise input_error(exc) from None
+    values = {
+        "answers": dict(clean),
+        "options": dict(resolved),
+        "missing": list(missing),
+        "result": result,
+        "entered_by": actor,
+        "entered_via": via,
+    }
     if response is None:
-        response = InstrumentResponse(screening=screening, instrument=instrument.id)
-    response.answers = dict(clean)
-    response.options = dict(resolved)
-    response.missing = list(missing)
-    response.result = result
-    response.entered_by = actor
-    response.entered_via = via
-    response.save()
+        response = InstrumentResponse(screening=screening, instrument=instrument.id, **values)
+        response.save(force_insert=True)
+    else:
+        for name, value in values.items():
+            setattr(response, name, value)
+        response.save(update_fields=(*values, "updated_at"))
     changed = {
         k: [before.get(k), clean.get(k)] for k in {*before, *clean} if before.get(k) != clean.get(k)
     }
