@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "ketaclinic.idempotency",
     "ketaclinic.patients",
     "ketaclinic.policies",
+    "ketaclinic.questionnaires",
     "ketaclinic.portal",
     "ketaclinic.screening",
 ]

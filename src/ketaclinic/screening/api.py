@@ -23,14 +23,15 @@ from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user
 from ketaclinic.lib.api import HasCapability
 from ketaclinic.lib.serializers import StrictSerializer
-from ketaclinic.screening import access, intake, services
+from ketaclinic.questionnaires.models import QuestionnaireResponse
+from ketaclinic.screening import access, services
 from ketaclinic.screening import api_schema as doc
 from ketaclinic.screening.models import (
     EnteredVia,
-    InstrumentResponse,
     Screening,
     ScreeningDecision,
 )
+from ketacore import intake
 from ketacore.errors import InputError
 from ketacore.scoring import INSTRUMENTS, get_instrument
 
@@ -38,15 +39,15 @@ _C = Capability
 _PERMS: list[type[BasePermission]] = [IsAuthenticated, HasCapability]
 
 
-def _response_dict(r: InstrumentResponse, *, with_score: bool) -> dict[str, Any]:
+def _response_dict(r: QuestionnaireResponse, *, with_score: bool) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "instrument": r.instrument,
+        "instrument": r.questionnaire,
         "answers": r.answers,
         "options": r.options,
         "complete": r.complete,
         "missing": r.missing,
         "entered_via": r.entered_via,
-        "updated_at": r.updated_at.isoformat(),
+        "updated_at": r.entered_at.isoformat(),
     }
     if with_score:
         data["score"] = r.result
@@ -73,16 +74,16 @@ def _decision_dict(d: ScreeningDecision, *, current: bool) -> dict[str, Any]:
 def _intake_dict(
     screening: Screening, instruments: tuple[str, ...], *, staff: bool
 ) -> dict[str, Any]:
-    responses = screening.responses_by_instrument()
+    responses = services.answers_of(screening)
     return {
         "screening": str(screening.code),
         "submitted_at": screening.submitted_at.isoformat() if screening.submitted_at else None,
         "sections": {
-            s.id: {
-                "answers": screening.intake.get(s.id),
-                "done": intake.section_done(s, screening.intake.get(s.id)),
+            s: {
+                "answers": responses[s].answers if s in responses else None,
+                "done": s in responses and responses[s].complete,
             }
-            for s in intake.FACT_SECTIONS.values()
+            for s in intake.FACT_SECTIONS
         },
         "instruments": {
             name: _response_dict(responses[name], with_score=staff) if name in responses else None
@@ -110,17 +111,10 @@ def _save_part(request: Request, screening: Screening, section: str, via: str) -
     if section in intake.FACT_SECTIONS:
         if options:
             raise InputError("options", "question sections have no options")
-        screening = services.save_intake_section(
+        saved = services.save_intake_section(
             actor, screening, section, answers, via=via, merge=True
         )
-        answers_now = screening.intake.get(section, {})
-        return Response(
-            {
-                "section": section,
-                "answers": answers_now,
-                "done": intake.section_done(intake.FACT_SECTIONS[section], answers_now),
-            }
-        )
+        return Response({"section": section, "answers": saved.answers, "done": saved.complete})
     allowed = (
         services.intake_instruments()
         if via == EnteredVia.PORTAL

@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
-from ketaclinic.screening import intake
 from ketaclinic.screening.models import DECISION_LABELS, SIGNABLE
+from ketacore import intake
 from ketacore.rules import FACT_VALUES
 from ketacore.scoring import Instrument
 

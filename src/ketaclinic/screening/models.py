@@ -16,15 +16,18 @@ from django.db import models
 from ketaclinic.lib.signed import SignedRecord
 from ketaclinic.patients.models import Patient
 from ketaclinic.policies.models import PolicyVersion
+from ketaclinic.questionnaires.models import EnteredVia
 from ketacore.rules import Decision
+
+__all__ = ["DECISION_LABELS", "SIGNABLE", "EnteredVia", "Screening", "ScreeningDecision"]
 
 
 class Screening(models.Model):
-    """A patient's screening for IV ketamine: the intake and the clinicians' facts.
+    """A patient's screening for IV ketamine: the encounter its intake answers belong to.
 
-    ``intake`` holds the patient's answers by section (see ``intake.py``);
-    ``clinician_facts`` holds facts recorded by a nurse or physician in the
-    facts format of docs/screening.md §4.3.
+    The answers are the patient's questionnaire responses linked to this
+    screening (``ketaclinic.questionnaires``); ``clinician_facts`` holds facts
+    recorded by a nurse or physician in the facts format of docs/screening.md §4.3.
     """
 
     code = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
@@ -33,7 +36,6 @@ class Screening(models.Model):
     #: newest is the current one. Unique per patient, so two first writes at
     #: the same moment cannot start two screenings.
     number = models.PositiveIntegerField(default=1)
-    intake = models.JSONField(default=dict, blank=True)
     clinician_facts = models.JSONField(default=dict, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -51,54 +53,6 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"Screening {self.code}"
-
-    def responses_by_instrument(self) -> dict[str, InstrumentResponse]:
-        """The stored instrument answers by instrument id (none before the first write)."""
-        if self._state.adding:
-            return {}
-        return {r.instrument: r for r in self.responses.all()}
-
-
-class EnteredVia(models.TextChoices):
-    PORTAL = "portal", "Patient, in the portal"
-    STAFF = "staff", "Staff, for the patient"
-    API = "api", "API"
-
-
-class InstrumentResponse(models.Model):
-    """The answers to one instrument within a screening, saved as they arrive.
-
-    ``result`` is the scored result (``score_result_to_dict``) once every
-    required answer is in; ``missing`` lists the required items still open.
-    """
-
-    code = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
-    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="responses")
-    instrument = models.CharField(max_length=32)
-    answers = models.JSONField(default=dict)
-    options = models.JSONField(default=dict, blank=True)
-    missing = models.JSONField(default=list, blank=True)
-    result = models.JSONField(null=True, blank=True)
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    entered_via = models.CharField(max_length=8, choices=EnteredVia.choices)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ("pk",)
-        constraints = (
-            models.UniqueConstraint(
-                fields=("screening", "instrument"), name="response_instrument_uniq"
-            ),
-        )
-
-    def __str__(self) -> str:
-        return f"{self.instrument} ({'complete' if self.result else 'in progress'})"
-
-    @property
-    def complete(self) -> bool:
-        return self.result is not None
 
 
 #: What a physician may sign: every engine outcome except "incomplete".

@@ -19,17 +19,20 @@ from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user, capability_required
 from ketaclinic.patients.models import Patient
 from ketaclinic.policies.models import PolicyKind
-from ketaclinic.screening import access, intake, services
+from ketaclinic.questionnaires.models import QuestionnaireResponse
+from ketaclinic.screening import access, services
 from ketaclinic.screening import forms as sforms
 from ketaclinic.screening.models import (
     DECISION_LABELS,
     EnteredVia,
-    InstrumentResponse,
     Screening,
     ScreeningDecision,
 )
+from ketacore import intake
+from ketacore.questionnaires import is_instrument, title_of
 from ketacore.rules.eligibility import QUESTIONS
 from ketacore.scoring import get_instrument
+from ketacore.scoring.phq9 import self_harm_reported
 
 _C = Capability
 
@@ -37,30 +40,24 @@ _C = Capability
 # ------------------------------------------------------------------ the intake
 
 
+def _answers(screening: Screening, questionnaire: str) -> dict[str, Any]:
+    response = services.answers_of(screening).get(questionnaire)
+    return dict(response.answers) if response else {}
+
+
 def _sections(screening: Screening, instruments: tuple[str, ...]) -> list[dict[str, Any]]:
     """Every part of the intake with its progress, in order."""
-    responses = screening.responses_by_instrument()
+    responses = services.answers_of(screening)
     parts: list[dict[str, Any]] = []
-    for section in intake.FACT_SECTIONS.values():
-        answers = screening.intake.get(section.id)
-        parts.append(
-            {
-                "id": section.id,
-                "title": section.title,
-                "done": intake.section_done(section, answers),
-                "started": answers is not None,
-            }
-        )
-    for name in instruments:
-        instrument = get_instrument(name)
+    for name in (*intake.FACT_SECTIONS, *instruments):
         response = responses.get(name)
         parts.append(
             {
                 "id": name,
-                "title": instrument.name,
+                "title": title_of(name),
                 "done": bool(response and response.complete),
                 "started": response is not None,
-                "response": response,
+                "response": response if is_instrument(name) else None,
             }
         )
     return parts
@@ -87,9 +84,10 @@ def _intake_page(
     actor = acting_user(request)
     read_only = via == EnteredVia.PORTAL and screening.submitted_at is not None
     section = intake.FACT_SECTIONS.get(section_id)
-    response: InstrumentResponse | None = None
+    response: QuestionnaireResponse | None = None
+    answers = services.answers_of(screening)
     if section is not None:
-        stored = screening.intake.get(section.id, {})
+        stored = answers[section.id].answers if section.id in answers else {}
         form = sforms.section_form(
             section,
             request.POST if request.method == "POST" else None,
@@ -98,7 +96,7 @@ def _intake_page(
         title, intro = section.title, section.intro
     elif section_id in instruments:
         instrument = get_instrument(section_id)
-        response = screening.responses_by_instrument().get(instrument.id)
+        response = answers.get(instrument.id)
         options = dict(response.options) if response else dict(instrument.resolve_options())
         form = sforms.instrument_form(
             instrument,
@@ -188,7 +186,7 @@ def portal_intake(request: HttpRequest) -> HttpResponse:
         "screening": screening,
         "parts": parts,
         "all_done": all(p["done"] for p in parts),
-        "phq9_item9": bool(phq9 and (phq9.answers.get("q9_self_harm_thoughts") or 0) > 0),
+        "phq9_item9": bool(phq9 and self_harm_reported(phq9.answers)),
     }
     return render(request, "portal/intake.html", context)
 
@@ -295,6 +293,7 @@ def summary(request: HttpRequest, code: UUID) -> HttpResponse:
         "unknown_questions": [(u, QUESTIONS.get(u, u)) for u in result.unknowns] if result else [],
         "facts": _fact_rows(evaluation),
         "parts": _sections(screening, services.clinician_instruments()),
+        "pain": _answers(screening, "pain"),
         "decisions": decisions,
         "current": current,
         "can_edit": user.can(_C.PATIENT_EDIT_CLINICAL),

@@ -31,7 +31,7 @@ from ketacore.scoring._common import (
     choices_from_labels,
 )
 
-__all__ = ["BANDS", "FREQUENCY", "INSTRUMENT", "ITEMS"]
+__all__ = ["BANDS", "FREQUENCY", "INSTRUMENT", "ITEM9_FLAG", "ITEMS", "self_harm_reported"]
 
 #: The shared 0-3 answer scale of PHQ-9 and GAD-7 [Kroenke2001], [Spitzer2006].
 FREQUENCY = choices_from_labels(
@@ -84,9 +84,19 @@ ITEM9_FLAG = Flag(
 )
 
 
+def self_harm_reported(answers: Mapping[str, object]) -> bool:
+    """Whether item 9 is answered above 0: true as soon as it is, complete or not.
+
+    A patient who answers it shows crisis information at once and the care team
+    is alerted, before the other eight items are in.
+    """
+    value = answers.get("q9_self_harm_thoughts")
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def _compute(answers: Mapping[str, int], options: Mapping[str, str]) -> Computed:
     total = sum(answers[i.id] for i in ITEMS)
-    flags = (ITEM9_FLAG,) if answers["q9_self_harm_thoughts"] > 0 else ()
+    flags = (ITEM9_FLAG,) if self_harm_reported(answers) else ()
     return Computed(total=total, band=band_for(total, BANDS), flags=flags)
 
 

@@ -37,8 +37,8 @@ from ketaclinic.accounts.services import issue_api_token
 from ketaclinic.patients.models import Patient
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind
-from ketaclinic.screening import intake
 from ketaclinic.screening.tests.helpers import complete_intake
+from ketacore import intake
 from ketacore.scoring import INSTRUMENTS
 
 CHECKS = [

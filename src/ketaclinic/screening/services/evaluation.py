@@ -11,9 +11,11 @@ from django.utils import timezone
 from ketaclinic.patients.models import Condition, EntryStatus, Medication, Patient
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind, PolicyVersion
-from ketaclinic.screening import intake
 from ketaclinic.screening.models import Screening
+from ketaclinic.screening.services.intake import answers_of
+from ketacore import intake
 from ketacore.errors import InputError
+from ketacore.questionnaires import is_instrument
 from ketacore.rules import EligibilityDecision, RuleSet, decision_to_dict, evaluate, facts_from_dict
 
 __all__ = ["Evaluation", "chart_facts", "eligibility_rules", "evaluate_screening", "rules_of"]
@@ -80,15 +82,16 @@ def evaluate_screening(screening: Screening, rule_set: PolicyVersion | None = No
     """Gather the facts from chart, patient and clinicians and run the rule set in force."""
     patient = screening.patient
     rule_set = rule_set or eligibility_rules(patient)
+    answers = answers_of(screening)
+    sections = {q: r.answers for q, r in answers.items() if q in intake.FACT_SECTIONS}
     facts, sources = intake.merge_facts(
-        chart_facts(patient),
-        intake.reported_facts(screening.intake),
-        screening.clinician_facts,
+        chart_facts(patient), intake.reported_facts(sections), screening.clinician_facts
     )
-    done = [r for r in screening.responses_by_instrument().values() if r.result is not None]
+    done = [r for q, r in answers.items() if is_instrument(q) and r.score is not None]
     if done:
         facts["instruments"] = [
-            {"instrument": r.instrument, "answers": r.answers, "options": r.options} for r in done
+            {"instrument": r.questionnaire, "answers": r.answers, "options": r.options}
+            for r in done
         ]
         sources["instruments"] = ", ".join(sorted({r.get_entered_via_display() for r in done}))
     try:

@@ -20,16 +20,20 @@ from django.utils import timezone
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.services import Action, record
 from ketaclinic.patients.models import Patient
-from ketaclinic.screening import intake
-from ketaclinic.screening.models import EnteredVia, InstrumentResponse, Screening
+from ketaclinic.questionnaires.models import EncounterType, EnteredVia, QuestionnaireResponse
+from ketaclinic.questionnaires.services import Encounter, record_answers
+from ketaclinic.screening.models import Screening
+from ketacore import intake
 from ketacore.errors import InputError
 from ketacore.rules import FACT_KEYS, facts_from_dict
-from ketacore.scoring import get_instrument, score_result_to_dict
+from ketacore.scoring import get_instrument
 
 __all__ = [
     "CLINICIAN_FACTS",
     "add_bp_reading",
+    "answers_of",
     "clinician_instruments",
+    "encounter_of",
     "intake_instruments",
     "record_clinician_facts",
     "save_instrument_answers",
@@ -115,38 +119,30 @@ def save_intake_section(
     *,
     via: str,
     merge: bool = False,
-) -> Screening:
+) -> QuestionnaireResponse:
     """Validate and store one question section of the intake.
 
     Args:
         raw: Question id -> answer; ``None`` clears an answer.
         merge: Add ``raw`` to the answers already stored (the API's PATCH) or
-            replace the section (a page that posts every question). The merge
-            happens here, on the row read under its lock, so writers at the same
-            moment never overwrite each other's answers (issue 8 #3).
+            replace the section (a page that posts every question). The answers
+            are the patient's questionnaire responses, appended under the
+            screening's lock, so writers at the same moment never overwrite
+            each other's answers (issue 8 #3).
     """
     screening = locked_screening(actor, screening)
     _check_portal_open(screening, via)
-    section = intake.FACT_SECTIONS.get(section_id)
-    if section is None:
+    if section_id not in intake.FACT_SECTIONS:
         raise ValidationError({"section": f"section: unknown section {section_id!r}"})
-    before = screening.intake.get(section_id)
-    if merge:
-        raw = {**(before or {}), **raw}
-    try:
-        clean = intake.clean_section(section, raw)
-    except InputError as exc:
-        raise input_error(exc) from None
-    screening.intake = {**screening.intake, section_id: clean}
-    screening.save(update_fields=("intake", "updated_at"))
-    _record_change(
+    return record_answers(
         actor,
-        screening,
-        screening,
-        f"Intake section '{section_id}' saved ({via})",
-        {section_id: [before, clean]},
+        screening.patient,
+        section_id,
+        raw,
+        via=via,
+        encounter=encounter_of(screening),
+        merge=merge,
     )
-    return screening
 
 
 @transaction.atomic
@@ -159,8 +155,8 @@ def save_instrument_answers(
     via: str,
     options: Mapping[str, Any] | None = None,
     merge: bool = True,
-) -> InstrumentResponse:
-    """Store answers to an instrument as they arrive and score it once complete.
+) -> QuestionnaireResponse:
+    """Store answers to an instrument as they arrive; ``ketacore`` scores it once complete.
 
     Args:
         actor: Who entered them (the patient in the portal, or staff).
@@ -168,7 +164,7 @@ def save_instrument_answers(
         instrument_id: The instrument; the portal may only use intake instruments.
         answers: Item id -> value; ``None`` clears an answer.
         via: :class:`EnteredVia`.
-        options: The instrument's options (defaults when None).
+        options: The instrument's options (the last response's, or its defaults, when None).
         merge: Add to the answers already saved (True) or replace them.
 
     Raises:
@@ -187,46 +183,28 @@ def save_instrument_answers(
         raise ValidationError(
             {"instrument": f"instrument: {instrument.id} is not offered here ({offered})"}
         )
-    response = InstrumentResponse.objects.filter(
-        screening=screening, instrument=instrument.id
-    ).first()
-    before = dict(response.answers) if response else {}
-    merged = {**before, **answers} if merge else dict(answers)
-    merged = {k: v for k, v in merged.items() if v is not None}
-    try:
-        resolved = instrument.resolve_options(
-            options if options is not None else (response.options if response else None)
-        )
-        clean, missing = instrument.check_answers(merged, resolved)
-        result = None if missing else score_result_to_dict(instrument.score(clean, resolved))
-    except InputError as exc:
-        raise input_error(exc) from None
-    values = {
-        "answers": dict(clean),
-        "options": dict(resolved),
-        "missing": list(missing),
-        "result": result,
-        "entered_by": actor,
-        "entered_via": via,
-    }
-    if response is None:
-        response = InstrumentResponse(screening=screening, instrument=instrument.id, **values)
-        response.save(force_insert=True)
-    else:
-        for name, value in values.items():
-            setattr(response, name, value)
-        response.save(update_fields=(*values, "updated_at"))
-    changed = {
-        k: [before.get(k), clean.get(k)] for k in {*before, *clean} if before.get(k) != clean.get(k)
-    }
-    _record_change(
+    return record_answers(
         actor,
-        response,
-        screening,
-        f"{instrument.id} answers saved ({via}, {'complete' if result else 'in progress'})",
-        changed,
+        screening.patient,
+        instrument.id,
+        answers,
+        via=via,
+        encounter=encounter_of(screening),
+        options=options,
+        merge=merge,
     )
-    return response
+
+
+def encounter_of(screening: Screening) -> Encounter:
+    """The encounter key under which a screening's questionnaire responses are kept."""
+    return (EncounterType.SCREENING, screening.code)
+
+
+def answers_of(screening: Screening) -> dict[str, QuestionnaireResponse]:
+    """Questionnaire id -> the newest response of this screening (none before the first write)."""
+    if screening._state.adding:
+        return {}
+    return QuestionnaireResponse.objects.newest_each(screening.patient, encounter_of(screening))
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from ketaclinic.conftest import at_once, login
+from ketaclinic.screening import services
 from ketaclinic.screening.models import Screening
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,7 +48,7 @@ def test_it_keeps_every_answer_of_simultaneous_one_question_saves(ada, nina) -> 
     assert statuses == [200] * len(HEALTH)
     screenings = Screening.objects.filter(patient=ada)
     assert screenings.count() == 1
-    assert screenings.get().intake["health"] == HEALTH
+    assert services.answers_of(screenings.get())["health"].answers == HEALTH
 
 
 def test_it_keeps_every_answer_from_the_portal_and_the_desk_at_once(ada, nina) -> None:
@@ -65,7 +66,7 @@ def test_it_keeps_every_answer_from_the_portal_and_the_desk_at_once(ada, nina) -
         for i, (q, a) in enumerate(items)
     ]
     assert at_once(*calls) == [200] * len(items)
-    assert Screening.objects.get(patient=ada).intake["health"] == HEALTH
+    assert services.answers_of(Screening.objects.get(patient=ada))["health"].answers == HEALTH
 
 
 def test_it_keeps_every_blood_pressure_reading_taken_at_once(ada, nina, rivera) -> None:

@@ -11,8 +11,9 @@ from django.urls import reverse
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import PASSWORD, login
 from ketaclinic.patients.models import Patient
+from ketaclinic.questionnaires.models import QuestionnaireResponse
 from ketaclinic.screening import access, services
-from ketaclinic.screening.models import InstrumentResponse, ScreeningDecision
+from ketaclinic.screening.models import ScreeningDecision
 from ketaclinic.screening.tests.helpers import INSTRUMENT_ANSWERS, complete_intake
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,11 @@ pytestmark = pytest.mark.django_db
 def _portal(ada: Patient) -> Client:
     assert ada.portal_user is not None
     return login(Client(), ada.portal_user)
+
+
+def _newest(patient: Patient, questionnaire: str) -> QuestionnaireResponse:
+    rows = QuestionnaireResponse.objects.filter(patient=patient, questionnaire=questionnaire)
+    return rows.order_by("-seq").first() or pytest.fail(f"no {questionnaire} response")
 
 
 def test_the_patient_answers_in_the_portal_and_scores_arrive_with_the_answers(
@@ -36,18 +42,22 @@ def test_the_patient_answers_in_the_portal_and_scores_arrive_with_the_answers(
     partial = client.post(url, {"q1_little_interest": "2"}, headers={"HX-Request": "true"})
     assert partial.status_code == 200
     assert "8 questions still to answer" in partial.content.decode()
-    response = InstrumentResponse.objects.get(instrument="phq9")
-    assert response.result is None
+    response = _newest(ada, "phq9")
+    assert response.score is None
     assert response.answers == {"q1_little_interest": 2}
 
     full = {k: str(v) for k, v in INSTRUMENT_ANSWERS["phq9"].items()}
     done = client.post(url, {**full, "save": "1"})
     assert done.status_code == 302
-    result = InstrumentResponse.objects.get(instrument="phq9").result
+    newest = _newest(ada, "phq9")
+    result = newest.score
     assert result is not None
     assert result["total"] == 8
     assert result["band"]["id"] == "mild"
-    assert InstrumentResponse.objects.get(instrument="phq9").entered_via == "portal"
+    assert newest.entered_via == "portal"
+    # Every save is kept: the partial answer is the first step of the history.
+    steps = QuestionnaireResponse.objects.filter(patient=ada, questionnaire="phq9")
+    assert [r.seq for r in steps.order_by("seq")] == [1, 2]
 
     # A section of questions, with a bad value, is refused and names the question.
     bad = client.post(
@@ -56,7 +66,7 @@ def test_the_patient_answers_in_the_portal_and_scores_arrive_with_the_answers(
         headers={"HX-Request": "true"},
     )
     assert "Not saved" in bad.content.decode()
-    assert "pain" not in access.current_screening(ada).intake
+    assert "pain" not in services.answers_of(access.current_screening(ada))
 
 
 def test_the_portal_offers_only_intake_instruments_and_only_the_patients_own(
@@ -65,8 +75,8 @@ def test_the_portal_offers_only_intake_instruments_and_only_the_patients_own(
     client = _portal(ada)
     assert client.get(reverse("portal:intake_section", args=["dn4"])).status_code == 404
     client.post(reverse("portal:intake_section", args=["gad7"]), {"q1_nervous": "1"})
-    assert access.current_screening(ben).responses_by_instrument() == {}
-    assert list(access.current_screening(ada).responses_by_instrument()) == ["gad7"]
+    assert services.answers_of(access.current_screening(ben)) == {}
+    assert list(services.answers_of(access.current_screening(ada))) == ["gad7"]
 
 
 def test_after_sending_the_patient_cannot_change_answers(ada: Patient) -> None:
@@ -78,7 +88,7 @@ def test_after_sending_the_patient_cannot_change_answers(ada: Patient) -> None:
 
     page = client.post(reverse("portal:intake_section", args=["gad7"]), {"q1_nervous": "3"})
     assert "already sent" in page.content.decode()
-    assert screening.responses.get().answers == {"q1_nervous": 1}
+    assert _newest(ada, "gad7").answers == {"q1_nervous": 1}
 
 
 def test_a_nurse_enters_the_questionnaire_at_the_desk(ada: Patient, nina, desmond) -> None:
@@ -89,9 +99,9 @@ def test_a_nurse_enters_the_questionnaire_at_the_desk(ada: Patient, nina, desmon
     page = client.get(url)
     names = [f.name for f in page.context["form"]]
     client.post(url, dict(zip(names, answers.values(), strict=True)))
-    response = InstrumentResponse.objects.get(instrument="dn4")
-    assert response.result is not None
-    assert response.result["total"] == 10
+    response = _newest(ada, "dn4")
+    assert response.score is not None
+    assert response.score["total"] == 10
     assert response.entered_via == "staff"
     assert response.entered_by == nina
 

@@ -1,11 +1,10 @@
 """The intake questionnaire: what the patient is asked, and how answers become facts.
 
 The questionnaire has four question sections (pain, treatments tried, health and
-safety, medicines) plus the self-completed instruments of
-``settings.KETACLINIC_INTAKE_INSTRUMENTS``. This module is the question data and
-the pure functions that turn stored answers into the eligibility facts of
-``ketacore.rules`` (docs/screening.md §4.3). It imports nothing from Django, so
-its rules can be read and tested on their own.
+safety, medicines) plus the self-completed instruments the clinic chooses. This
+module is the question data and the pure functions that turn answers into the
+eligibility facts of ``ketacore.rules`` (docs/screening.md §4.3). The sections are
+questionnaires like the scored instruments (``ketacore.questionnaires``).
 
 Three sources give facts, and the screening page shows which one each came from:
 
@@ -30,12 +29,20 @@ from ketacore.rules import TreatmentClass, TreatmentOutcome
 
 __all__ = [
     "FACT_SECTIONS",
+    "HEALTH",
+    "MAX_PAIN_MONTHS",
+    "MAX_TEXT",
+    "MEDICINES",
+    "PAIN",
+    "SOURCES",
+    "TREATMENTS",
     "UNKNOWN",
     "Choice",
     "Question",
     "Section",
     "clean_section",
     "merge_facts",
+    "missing_answers",
     "reported_facts",
     "section_done",
 ]
@@ -378,13 +385,18 @@ def clean_section(section: Section, raw: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def missing_answers(section: Section, answers: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The required questions of the section still without an answer."""
+    answers = answers or {}
+    if section.id == "medicines":
+        done = bool(answers.get("medications") or answers.get("no_medications"))
+        return () if done else ("medications",)
+    return tuple(q.id for q in section.questions if q.required and q.id not in answers)
+
+
 def section_done(section: Section, answers: Mapping[str, Any] | None) -> bool:
     """Whether every required question of the section has an answer."""
-    if answers is None:
-        return False
-    if section.id == "medicines":
-        return bool(answers.get("medications") or answers.get("no_medications"))
-    return all(q.id in answers for q in section.questions if q.required)
+    return answers is not None and not missing_answers(section, answers)
 
 
 def _fact_of(question: Question, key: str) -> object:

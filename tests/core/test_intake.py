@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from ketaclinic.demo import DEMO_INTAKE
-from ketaclinic.screening import intake
+from ketacore import intake
 from ketacore.errors import InputError
 from ketacore.rules import facts_from_dict
 
-ALL_TRIED = DEMO_INTAKE["treatments"]
+#: Every treatment class answered, as the demo patient answers them.
+ALL_TRIED = {
+    "gabapentinoid": "inadequate_relief",
+    "tca_snri": "not_tolerated",
+    "opioid": "not_tried",
+    "nsaid": "helped",
+    "topical": "not_tried",
+    "physical_therapy": "inadequate_relief",
+    "interventional": "not_tried",
+}
 
 
 def test_it_names_the_question_and_the_rule_for_a_bad_answer() -> None:
