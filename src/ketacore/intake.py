@@ -20,12 +20,12 @@ which the rules turn into "unknown - ask".
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from ketacore.errors import InputError
-from ketacore.rules import TreatmentClass, TreatmentOutcome
+from ketacore.rules import EligibilityFacts, TreatmentClass, TreatmentOutcome, facts_from_dict
 
 __all__ = [
     "FACT_SECTIONS",
@@ -34,16 +34,15 @@ __all__ = [
     "MAX_TEXT",
     "MEDICINES",
     "PAIN",
-    "SOURCES",
     "TREATMENTS",
     "UNKNOWN",
     "Choice",
     "Question",
     "Section",
     "clean_section",
-    "merge_facts",
     "missing_answers",
     "reported_facts",
+    "reported_facts_json",
     "section_done",
 ]
 
@@ -406,18 +405,20 @@ def _fact_of(question: Question, key: str) -> object:
     return UNKNOWN
 
 
-def reported_facts(intake: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Turn the patient's stored answers into facts (docs/screening.md §4.3 format).
+def reported_facts(intake: Mapping[str, Mapping[str, Any]]) -> EligibilityFacts:
+    """Turn the patient's answers into the facts they report.
 
-    Only facts the patient actually answered appear; "not sure" leaves a fact out
-    (unknown).
+    Only facts the patient actually answered are known; "not sure" leaves a
+    fact unknown.
 
     Args:
         intake: Section id -> that section's cleaned answers.
-
-    Returns:
-        A partial facts object.
     """
+    return facts_from_dict(reported_facts_json(intake))
+
+
+def reported_facts_json(intake: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """:func:`reported_facts` in the documented JSON (docs/screening.md §4.3)."""
     facts: dict[str, Any] = {}
     pain = intake.get("pain") or {}
     if "pain_duration_months" in pain:
@@ -447,46 +448,3 @@ def reported_facts(intake: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     elif medicines.get("no_medications"):
         facts["medications"] = []
     return facts
-
-
-#: Where each fact can come from, in increasing precedence.
-SOURCES: Final = ("chart", "patient", "clinician")
-
-
-def merge_facts(
-    chart: Mapping[str, Any], patient: Mapping[str, Any], clinician: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Combine the three sources of facts; say where each fact came from.
-
-    A later source replaces an earlier one (chart, then patient, then
-    clinician), except that current medications are the union of the chart's
-    and the patient's lists (nobody's list is dropped) and blood-pressure
-    readings come from clinicians only.
-
-    Args:
-        chart: Facts from the chart.
-        patient: Facts the patient reported (:func:`reported_facts`).
-        clinician: Facts a clinician recorded.
-
-    Returns:
-        The merged facts, and fact -> source (``"chart"``, ``"patient"``,
-        ``"clinician"``, or ``"chart + patient"`` for a merged list).
-    """
-    facts: dict[str, Any] = {}
-    source: dict[str, str] = {}
-    for name, layer in zip(SOURCES, (chart, patient, clinician), strict=True):
-        for key, value in layer.items():
-            if value is None or (key == "bp_readings" and name != "clinician"):
-                continue
-            if key == "medications" and "medications" in facts:
-                facts[key] = _union(facts[key], value)
-                source[key] = f"{source[key]} + {name}"
-                continue
-            facts[key] = value
-            source[key] = name
-    return facts, source
-
-
-def _union(first: Sequence[str], second: Sequence[str]) -> list[str]:
-    seen = {m.casefold() for m in first}
-    return [*first, *(m for m in second if m.casefold() not in seen)]

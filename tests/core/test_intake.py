@@ -6,7 +6,7 @@ import pytest
 
 from ketacore import intake
 from ketacore.errors import InputError
-from ketacore.rules import facts_from_dict
+from ketacore.rules import facts_from_dict, facts_to_dict, merge_facts
 
 #: Every treatment class answered, as the demo patient answers them.
 ALL_TRIED = {
@@ -53,14 +53,14 @@ def test_unanswered_and_unsure_leave_facts_unknown() -> None:
             },
         )
     }
-    facts = intake.reported_facts(answers)
+    facts = intake.reported_facts_json(answers)
     assert facts == {"cardiac": "stable", "pregnant": False}
     assert not intake.section_done(intake.HEALTH, answers["health"])
 
 
 def test_prior_treatments_are_known_only_when_every_class_is_answered() -> None:
     done = intake.clean_section(intake.TREATMENTS, ALL_TRIED)
-    facts = intake.reported_facts({"treatments": done})
+    facts = intake.reported_facts_json({"treatments": done})
     assert facts["prior_treatments"] == [
         {"treatment": "gabapentinoid", "outcome": "inadequate_relief"},
         {"treatment": "tca_snri", "outcome": "not_tolerated"},
@@ -70,17 +70,17 @@ def test_prior_treatments_are_known_only_when_every_class_is_answered() -> None:
     facts_from_dict(facts)  # the format ketacore reads
 
     partial = intake.clean_section(intake.TREATMENTS, {"gabapentinoid": "helped"})
-    assert "prior_treatments" not in intake.reported_facts({"treatments": partial})
+    assert "prior_treatments" not in intake.reported_facts_json({"treatments": partial})
     unsure = intake.clean_section(intake.TREATMENTS, {**ALL_TRIED, "opioid": "unsure"})
-    assert "prior_treatments" not in intake.reported_facts({"treatments": unsure})
+    assert "prior_treatments" not in intake.reported_facts_json({"treatments": unsure})
 
     nothing = intake.clean_section(intake.TREATMENTS, dict.fromkeys(ALL_TRIED, "not_tried"))
-    assert intake.reported_facts({"treatments": nothing})["prior_treatments"] == []
+    assert intake.reported_facts_json({"treatments": nothing})["prior_treatments"] == []
 
 
 def test_medicines_none_is_a_known_empty_list_and_a_list_is_split_by_line() -> None:
     none = intake.clean_section(intake.MEDICINES, {"no_medications": "yes"})
-    assert intake.reported_facts({"medicines": none}) == {"medications": []}
+    assert intake.reported_facts_json({"medicines": none}) == {"medications": []}
     listed = intake.clean_section(
         intake.MEDICINES, {"medications": "pregabalin 150 mg\n\n  sertraline 50 mg "}
     )
@@ -90,18 +90,23 @@ def test_medicines_none_is_a_known_empty_list_and_a_list_is_split_by_line() -> N
 
 
 def test_a_clinician_overrides_the_patient_and_the_source_is_kept() -> None:
-    facts, sources = intake.merge_facts(
-        {"diagnoses": ["G90.521"], "sex": "female", "medications": ["Pregabalin"]},
-        {
-            "hypertension": "none",
-            "medications": ["pregabalin", "Sertraline"],
-            "bp_readings": [{"systolic_mmhg": 200, "diastolic_mmhg": 90}],
-        },
-        {
-            "hypertension": "controlled",
-            "bp_readings": [{"systolic_mmhg": 130, "diastolic_mmhg": 80}],
-        },
+    typed, sources = merge_facts(
+        facts_from_dict({"diagnoses": ["G90.521"], "sex": "female", "medications": ["Pregabalin"]}),
+        facts_from_dict(
+            {
+                "hypertension": "none",
+                "medications": ["pregabalin", "Sertraline"],
+                "bp_readings": [{"systolic_mmhg": 200, "diastolic_mmhg": 90}],
+            }
+        ),
+        facts_from_dict(
+            {
+                "hypertension": "controlled",
+                "bp_readings": [{"systolic_mmhg": 130, "diastolic_mmhg": 80}],
+            }
+        ),
     )
+    facts = facts_to_dict(typed)
     assert facts["hypertension"] == "controlled"
     assert sources["hypertension"] == "clinician"
     assert facts["medications"] == ["Pregabalin", "Sertraline"]  # union, case-insensitive
@@ -109,3 +114,11 @@ def test_a_clinician_overrides_the_patient_and_the_source_is_kept() -> None:
     # Only clinicians record blood pressure.
     assert facts["bp_readings"] == [{"systolic_mmhg": 130, "diastolic_mmhg": 80}]
     assert sources["diagnoses"] == "chart"
+
+
+def test_the_typed_facts_are_those_of_the_json() -> None:
+    answers = {"treatments": intake.clean_section(intake.TREATMENTS, ALL_TRIED)}
+    typed = intake.reported_facts(answers)
+    assert facts_to_dict(typed) == intake.reported_facts_json(answers)
+    assert typed.prior_treatments is not None
+    assert len(typed.prior_treatments) == 4

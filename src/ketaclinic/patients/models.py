@@ -145,14 +145,6 @@ class Patient(models.Model):
     def display_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
 
-    @property
-    def latest_weight(self) -> BodyMeasurement | None:
-        return (
-            self.measurements.filter(weight_kg__isnull=False)
-            .order_by("-measured_on", "-recorded_at")
-            .first()
-        )
-
 
 class _ChartEntry(models.Model):
     """Fields every chart entry shares: a public code, who recorded it and when."""

@@ -13,6 +13,7 @@ Canonical call::
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
@@ -44,6 +45,8 @@ class Patient:
     Args:
         weight_kg: Total body weight, kg (> 0).
         age_years: Age, years (>= 0).
+        weight_measured_on: The date the weight was measured, when known: a
+            dose computed from it can say how old the weight is.
 
     Raises:
         InputError: Weight or age is not a finite number in range.
@@ -51,6 +54,7 @@ class Patient:
 
     weight_kg: float
     age_years: float
+    weight_measured_on: dt.date | None = None
 
     def __post_init__(self) -> None:
         finite_positive(self.weight_kg, "weight_kg")

@@ -39,9 +39,11 @@ from ketacore.rules.eligibility import (
     evaluate,
     facts_from_dict,
 )
+from ketacore.rules.facts import FACT_SOURCES, facts_to_dict, merge_facts
 
 __all__ = [
     "FACT_KEYS",
+    "FACT_SOURCES",
     "FACT_VALUES",
     "BloodPressureReading",
     "Decision",
@@ -61,6 +63,8 @@ __all__ = [
     "default_rule_set",
     "evaluate",
     "facts_from_dict",
+    "facts_to_dict",
     "load_rule_set",
+    "merge_facts",
     "rules_table",
 ]

@@ -10,7 +10,7 @@ the rule of anything it refuses.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -21,6 +21,7 @@ from ketacore.scoring import ScoreResult, get_instrument
 
 __all__ = [
     "FACT_KEYS",
+    "FACT_SOURCES",
     "FACT_VALUES",
     "QUESTIONS",
     "BloodPressureReading",
@@ -29,6 +30,8 @@ __all__ = [
     "TreatmentClass",
     "TreatmentOutcome",
     "facts_from_dict",
+    "facts_to_dict",
+    "merge_facts",
 ]
 
 
@@ -321,3 +324,71 @@ def facts_from_dict(data: Mapping[str, Any]) -> EligibilityFacts:
             field, read = FACT_READERS[key]
             values[field] = read(value, key)
     return EligibilityFacts(**values)  # type: ignore[arg-type]
+
+
+def facts_to_dict(facts: EligibilityFacts) -> dict[str, Any]:
+    """The known facts as the documented JSON (the inverse of :func:`facts_from_dict`)."""
+    out: dict[str, Any] = {}
+    for key, (field, _) in FACT_READERS.items():
+        value = getattr(facts, field)
+        if value is None:
+            continue
+        if key == "instruments":
+            value = [
+                {"instrument": r.instrument, "answers": dict(r.items), "options": dict(r.options)}
+                for r in value
+            ]
+        elif key == "prior_treatments":
+            value = [{"treatment": t.treatment.value, "outcome": t.outcome.value} for t in value]
+        elif key == "bp_readings":
+            value = [
+                {"systolic_mmhg": r.systolic_mmhg, "diastolic_mmhg": r.diastolic_mmhg}
+                for r in value
+            ]
+        elif isinstance(value, tuple):
+            value = list(value)
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out[key] = value
+    return out
+
+
+#: Where a fact can come from, in increasing precedence.
+FACT_SOURCES = ("chart", "patient", "clinician")
+
+
+def merge_facts(
+    chart: EligibilityFacts, patient: EligibilityFacts, clinician: EligibilityFacts
+) -> tuple[EligibilityFacts, dict[str, str]]:
+    """Combine the three sources of facts; say where each came from.
+
+    A later source replaces an earlier one (chart, then patient, then
+    clinician), except that current medications are the union of every
+    source's list (nobody's list is dropped) and blood-pressure readings come
+    from clinicians only.
+
+    Returns:
+        The merged facts, and JSON fact key -> source (``"chart"``,
+        ``"patient"``, ``"clinician"``, or ``"chart + patient"`` for a merged list).
+    """
+    merged: dict[str, Any] = {}
+    source: dict[str, str] = {}
+    keys = {field: key for key, (field, _) in FACT_READERS.items()}
+    for name, layer in zip(FACT_SOURCES, (chart, patient, clinician), strict=True):
+        for f in fields(layer):
+            value = getattr(layer, f.name)
+            if value is None or (f.name == "bp_readings" and name != "clinician"):
+                continue
+            key = keys[f.name]
+            if f.name == "medications" and merged.get("medications") is not None:
+                merged["medications"] = _union(merged["medications"], value)
+                source[key] = f"{source[key]} + {name}"
+                continue
+            merged[f.name] = value
+            source[key] = name
+    return replace(EligibilityFacts(), **merged), source
+
+
+def _union(first: Sequence[str], second: Sequence[str]) -> tuple[str, ...]:
+    seen = {m.casefold() for m in first}
+    return (*first, *(m for m in second if m.casefold() not in seen))

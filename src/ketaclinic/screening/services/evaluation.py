@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.utils import timezone
@@ -11,14 +12,34 @@ from django.utils import timezone
 from ketaclinic.patients.models import Condition, EntryStatus, Medication, Patient
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind, PolicyVersion
+from ketaclinic.questionnaires.models import QuestionnaireResponse
 from ketaclinic.screening.models import Screening
 from ketaclinic.screening.services.intake import answers_of
 from ketacore import intake
 from ketacore.errors import InputError
+from ketacore.icd10 import normalise_icd10
 from ketacore.questionnaires import is_instrument
-from ketacore.rules import EligibilityDecision, RuleSet, decision_to_dict, evaluate, facts_from_dict
+from ketacore.rules import (
+    EligibilityDecision,
+    EligibilityFacts,
+    RuleSet,
+    decision_to_dict,
+    evaluate,
+    facts_from_dict,
+    facts_to_dict,
+    merge_facts,
+)
+from ketacore.scoring import ScoreResult, get_instrument
 
-__all__ = ["Evaluation", "chart_facts", "eligibility_rules", "evaluate_screening", "rules_of"]
+__all__ = [
+    "Evaluation",
+    "chart_facts",
+    "eligibility_rules",
+    "evaluate_screening",
+    "instrument_results",
+    "reported_facts",
+    "rules_of",
+]
 
 
 def eligibility_rules(patient: Patient) -> PolicyVersion:
@@ -37,36 +58,56 @@ def _months_between(start: dt.date, end: dt.date) -> int:
     return max(0, months - (1 if end.day < start.day else 0))
 
 
-def chart_facts(patient: Patient) -> dict[str, Any]:
-    """Facts the chart already holds: diagnoses, recorded sex, medications, pain onset."""
-    facts: dict[str, Any] = {}
-    codes = list(
-        Condition.objects.filter(patient=patient, status=EntryStatus.ACTIVE)
+def chart_facts(patient: Patient) -> EligibilityFacts:
+    """Facts the chart already holds: diagnoses, recorded sex, medications, pain onset.
+
+    A typed converter at the edge of the core: ORM rows in, ``EligibilityFacts`` out.
+    """
+    codes = tuple(
+        normalise_icd10(code)
+        for code in Condition.objects.filter(patient=patient, status=EntryStatus.ACTIVE)
         .exclude(icd10_code="")
         .order_by("pk")
         .values_list("icd10_code", flat=True)
     )
-    if codes:
-        facts["diagnoses"] = codes
-    if patient.sex in ("female", "male", "other"):
-        facts["sex"] = patient.sex
-    meds = list(
+    meds = tuple(
         Medication.objects.filter(patient=patient, status=EntryStatus.ACTIVE)
         .order_by("pk")
         .values_list("name", flat=True)
     )
-    if meds:
-        facts["medications"] = meds
-    if patient.pain_onset_date is not None:
-        facts["pain_duration_months"] = _months_between(
-            patient.pain_onset_date, timezone.localdate()
-        )
-    return facts
+    onset = patient.pain_onset_date
+    return EligibilityFacts(
+        diagnoses=codes or None,
+        sex=patient.sex if patient.sex in ("female", "male", "other") else None,
+        medications=meds or None,
+        pain_duration_months=(
+            float(_months_between(onset, timezone.localdate())) if onset is not None else None
+        ),
+    )
+
+
+def reported_facts(answers: Mapping[str, QuestionnaireResponse]) -> EligibilityFacts:
+    """Facts the patient reported in the intake's question sections."""
+    sections = {q: r.answers for q, r in answers.items() if q in intake.FACT_SECTIONS}
+    return intake.reported_facts(sections)
+
+
+def instrument_results(answers: Mapping[str, QuestionnaireResponse]) -> tuple[ScoreResult, ...]:
+    """The complete instruments, scored by ``ketacore`` from their stored answers."""
+    return tuple(
+        get_instrument(q).score(r.answers, r.options)
+        for q, r in answers.items()
+        if is_instrument(q) and r.complete
+    )
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """What the screening page shows: facts with their sources and the rules' result."""
+    """What the screening page shows: facts with their sources and the rules' result.
+
+    ``facts`` is the documented JSON of the typed facts (for the page and for
+    the signed record); the rules ran on the typed facts themselves.
+    """
 
     facts: dict[str, Any]
     sources: dict[str, str]
@@ -83,19 +124,15 @@ def evaluate_screening(screening: Screening, rule_set: PolicyVersion | None = No
     patient = screening.patient
     rule_set = rule_set or eligibility_rules(patient)
     answers = answers_of(screening)
-    sections = {q: r.answers for q, r in answers.items() if q in intake.FACT_SECTIONS}
-    facts, sources = intake.merge_facts(
-        chart_facts(patient), intake.reported_facts(sections), screening.clinician_facts
-    )
-    done = [r for q, r in answers.items() if is_instrument(q) and r.score is not None]
-    if done:
-        facts["instruments"] = [
-            {"instrument": r.questionnaire, "answers": r.answers, "options": r.options}
-            for r in done
-        ]
-        sources["instruments"] = ", ".join(sorted({r.get_entered_via_display() for r in done}))
     try:
-        result = evaluate(facts_from_dict(facts), rules_of(rule_set))
-    except InputError as exc:
-        return Evaluation(facts, sources, rule_set, None, f"{exc.field}: {exc.rule}")
-    return Evaluation(facts, sources, rule_set, result)
+        clinician = facts_from_dict(screening.clinician_facts)
+        facts, sources = merge_facts(chart_facts(patient), reported_facts(answers), clinician)
+        scored = instrument_results(answers)
+    except InputError as exc:  # a stored value the current code no longer accepts
+        return Evaluation({}, {}, rule_set, None, f"{exc.field}: {exc.rule}")
+    if scored:
+        facts = replace(facts, instrument_results=scored)
+        channels = {answers[r.instrument].get_entered_via_display() for r in scored}
+        sources["instruments"] = ", ".join(sorted(channels))
+    result = evaluate(facts, rules_of(rule_set))
+    return Evaluation(facts_to_dict(facts), sources, rule_set, result)
