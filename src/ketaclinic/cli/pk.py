@@ -25,14 +25,14 @@ def _command(run: Callable[[Any], tuple[Any, ...]], figure: str) -> Handler:
     """A sub-command: run the JSON contract, print its output, chart it on ``--plot``.
 
     ``run`` returns ``(output document, *payload)``; the chart function named
-    ``figure`` in :mod:`ketaclinic.charts` takes the payload. matplotlib is only
+    ``figure`` in :mod:`ketaclinic.lib.charts` takes the payload. matplotlib is only
     imported when a chart is asked for.
     """
 
     def handler(args: argparse.Namespace) -> int:
         out, *payload = run(read_json_input(args.input))
         if args.plot:
-            from ketaclinic import charts
+            from ketaclinic.lib import charts
 
             charts.write_png(getattr(charts, figure)(*payload), Path(args.plot))
         write_json(out)

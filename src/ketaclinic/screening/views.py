@@ -32,7 +32,6 @@ from ketacore import intake
 from ketacore.questionnaires import is_instrument, title_of
 from ketacore.rules.eligibility import QUESTIONS
 from ketacore.scoring import get_instrument
-from ketacore.scoring.phq9 import self_harm_reported
 
 _C = Capability
 
@@ -45,7 +44,7 @@ def _answers(screening: Screening, questionnaire: str) -> dict[str, Any]:
     return dict(response.answers) if response else {}
 
 
-def _sections(screening: Screening, instruments: tuple[str, ...]) -> list[dict[str, Any]]:
+def intake_parts(screening: Screening, instruments: tuple[str, ...]) -> list[dict[str, Any]]:
     """Every part of the intake with its progress, in order."""
     responses = services.answers_of(screening)
     parts: list[dict[str, Any]] = []
@@ -63,7 +62,7 @@ def _sections(screening: Screening, instruments: tuple[str, ...]) -> list[dict[s
     return parts
 
 
-def _intake_page(
+def intake_page(
     request: HttpRequest,
     *,
     screening: Screening,
@@ -143,7 +142,7 @@ def _intake_page(
             # with the saving status; 200 even for an error, so htmx shows it.
             status = {"error": error, "response": response, "staff": via != EnteredVia.PORTAL}
             return render(request, "screening/_save_status.html", status)
-    parts = _sections(screening, instruments)
+    parts = intake_parts(screening, instruments)
     ids = [p["id"] for p in parts]
     position = ids.index(section_id)
     context: dict[str, Any] = {
@@ -167,53 +166,11 @@ def _intake_page(
 
 
 @require_http_methods(["GET", "POST"])
-@capability_required(_C.PORTAL_OWN_RECORD)
-def portal_intake(request: HttpRequest) -> HttpResponse:
-    """The patient's questionnaire overview; POST sends it to the clinic."""
-    patient, screening = access.own_screening(request.user)
-    if request.method == "POST":
-        try:
-            services.submit_intake(acting_user(request), screening)
-        except ValidationError as exc:
-            messages.error(request, "; ".join(exc.messages))
-        else:
-            messages.success(request, "Thank you. Your answers were sent to the clinic.")
-        return redirect("portal:intake")
-    parts = _sections(screening, services.intake_instruments())
-    phq9 = next((p["response"] for p in parts if p["id"] == "phq9" and p.get("response")), None)
-    context = {
-        "patient": patient,
-        "screening": screening,
-        "parts": parts,
-        "all_done": all(p["done"] for p in parts),
-        "phq9_item9": bool(phq9 and self_harm_reported(phq9.answers)),
-    }
-    return render(request, "portal/intake.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-@capability_required(_C.PORTAL_OWN_RECORD)
-def portal_intake_section(request: HttpRequest, section: str) -> HttpResponse:
-    patient, screening = access.own_screening(request.user)
-    return _intake_page(
-        request,
-        screening=screening,
-        patient=patient,
-        section_id=section,
-        via=EnteredVia.PORTAL,
-        instruments=services.intake_instruments(),
-        base="base.html",
-        back_url=reverse("portal:intake"),
-        section_url=lambda s: reverse("portal:intake_section", args=[s]),
-    )
-
-
-@require_http_methods(["GET", "POST"])
 @capability_required(_C.PATIENT_EDIT_CLINICAL)
 def desk_intake_section(request: HttpRequest, code: UUID, section: str) -> HttpResponse:
     """Staff enter the questionnaire for the patient (at the desk, or from paper)."""
     patient, screening = access.screening_for_staff(request.user, code, _C.PATIENT_EDIT_CLINICAL)
-    return _intake_page(
+    return intake_page(
         request,
         screening=screening,
         patient=patient,
@@ -292,7 +249,7 @@ def summary(request: HttpRequest, code: UUID) -> HttpResponse:
         "decision_label": DECISION_LABELS[result.decision] if result else "",
         "unknown_questions": [(u, QUESTIONS.get(u, u)) for u in result.unknowns] if result else [],
         "facts": _fact_rows(evaluation),
-        "parts": _sections(screening, services.clinician_instruments()),
+        "parts": intake_parts(screening, services.clinician_instruments()),
         "pain": _answers(screening, "pain"),
         "decisions": decisions,
         "current": current,

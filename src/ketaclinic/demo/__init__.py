@@ -1,0 +1,119 @@
+"""A synthetic demo clinic: one account per role and N patients whose conditions,
+histories and medications reflect clinic practice as described on public clinic websites.
+No real person."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ketaclinic.accounts.models import Clinic, User
+from ketaclinic.accounts.roles import Role
+from ketaclinic.accounts.services import create_user
+from ketaclinic.audit.services import Action, record
+from ketaclinic.demo.population import bulk_patients, in_batches
+from ketaclinic.demo.screening import DEMO_INSTRUMENT_ANSWERS, DEMO_INTAKE, demo_screening
+from ketaclinic.lib.db import refresh_planner_statistics
+from ketaclinic.patients.services import link_portal_account
+
+__all__ = [
+    "DEMO_ACCOUNTS",
+    "DEMO_INSTRUMENT_ANSWERS",
+    "DEMO_INTAKE",
+    "DEMO_PASSWORD",
+    "DEMO_PATIENT_LOGINS",
+    "DemoAccount",
+    "clinic_is_empty",
+    "load_demo",
+]
+
+DEMO_PASSWORD = "demo-ketaclinic-2026"  # noqa: S105 (printed on purpose: synthetic demo only)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    username: str
+    role: str
+    first_name: str
+    last_name: str
+    totp_secret_hex: str  # fixed so the printed key works on every fresh demo
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin", Role.ADMIN, "Alex", "Morgan", "3132333435363738393031323334353637383930"),
+    DemoAccount("dr.rivera", Role.PHYSICIAN, "Elena", "Rivera", "4a4b4c4d4e4f50515253545556575859"),
+    DemoAccount("nurse.kim", Role.NURSE, "Jordan", "Kim", "5a5b5c5d5e5f60616263646566676869"),
+    DemoAccount("desk.lee", Role.FRONT_DESK, "Sam", "Lee", "6a6b6c6d6e6f70717273747576777879"),
+)
+DEMO_PATIENT_LOGINS = ("patient.ada", "patient.ben")
+
+
+def clinic_is_empty() -> bool:
+    return not Clinic.objects.exists()
+
+
+def load_demo(
+    patients: int, *, seed: int = 2026, progress: Callable[[int], None] | None = None
+) -> Clinic:
+    """Create the demo clinic, its accounts and ``patients`` synthetic patients."""
+    rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
+    with transaction.atomic():
+        clinic = Clinic.objects.create(name="Desert Sky Ketamine Clinic (demo)", is_demo=True)
+        accounts = {a.username: _demo_account(clinic, a) for a in DEMO_ACCOUNTS}
+    nurse = accounts["nurse.kim"]
+    created = 0
+    for batch in in_batches(patients, 2000):
+        with transaction.atomic():
+            bulk_patients(clinic, nurse, rng, start=created, count=batch)
+        created += batch
+        if progress:
+            progress(batch)
+    with transaction.atomic():
+        _portal_accounts(clinic, accounts["admin"])
+        demo_screening(clinic, nurse)
+        record(
+            None,
+            Action.BULK_LOAD,
+            clinic_id=clinic.pk,
+            summary=f"Demo clinic loaded with {patients} synthetic patients",
+        )
+    refresh_planner_statistics()
+    return clinic
+
+
+def _demo_account(clinic: Clinic, account: DemoAccount) -> User:
+    user = create_user(
+        None,
+        clinic=clinic,
+        username=account.username,
+        role=account.role,
+        password=DEMO_PASSWORD,
+        first_name=account.first_name,
+        last_name=account.last_name,
+        validate=False,
+    )
+    TOTPDevice.objects.create(
+        user=user, name="Demo authenticator", confirmed=True, key=account.totp_secret_hex
+    )
+    return user
+
+
+def _portal_accounts(clinic: Clinic, admin: User) -> None:
+    for username, patient in zip(
+        DEMO_PATIENT_LOGINS, clinic.patients.order_by("pk")[:2], strict=False
+    ):
+        user = create_user(
+            admin,
+            clinic=clinic,
+            username=username,
+            role=Role.PATIENT,
+            password=DEMO_PASSWORD,
+            first_name=patient.given_name,
+            last_name=patient.family_name,
+            validate=False,
+        )
+        link_portal_account(admin, patient, user)
