@@ -151,6 +151,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests get a file too, not Django's in-memory shared-cache database: there, threads
+    # that write at once fail with "database table is locked" instead of waiting on
+    # busy_timeout as they do on the real file (audit/tests/test_concurrency.py).
+    # pytest-django appends the xdist worker's name, so workers do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-ketaclinic.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ------------------------------------------------------------------ auth
