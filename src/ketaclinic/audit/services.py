@@ -1,6 +1,9 @@
 """Writing audit records. Every service that changes or shows clinical data calls
 :func:`record` inside its own transaction, so the record and the change commit
-together or not at all."""
+together or not at all.
+
+Each clinic's records form their own hash chain, so appending locks that clinic's head
+row only: writers of different clinics never queue behind one another."""
 
 from __future__ import annotations
 
@@ -8,11 +11,11 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from ketaclinic.audit.chain import HASHED_FIELDS, link_hash
-from ketaclinic.audit.models import Action, AuditChainHead, AuditEvent
+from ketaclinic.audit.chain import GENESIS_HASH, chain_for, event_values, link_hash
+from ketaclinic.audit.models import Action, AuditEvent, ChainHead
 from ketaclinic.lib.middleware import current_request_context
 
 if TYPE_CHECKING:
@@ -32,7 +35,7 @@ def record(
     username: str = "",
     clinic_id: int | None = None,
 ) -> AuditEvent:
-    """Append one record to the chain (atomic with the caller's transaction).
+    """Append one record to its clinic's chain (atomic with the caller's transaction).
 
     Args:
         actor: Who did it; None for the system (CLI, demo loader) or an anonymous attempt.
@@ -45,35 +48,59 @@ def record(
         clinic_id: Overrides the actor's clinic (e.g. for system actions).
     """
     context = current_request_context()
+    clinic = clinic_id if clinic_id is not None else (actor.clinic_id if actor else None)
+    chain = chain_for(clinic)
     with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = AuditChainHead.objects.create(pk=1)
-            head = AuditChainHead.objects.select_for_update().get(pk=1)
+        seq, prev_hash = _lock_head(chain)
         event = AuditEvent(
-            seq=head.seq + 1,
+            chain=chain,
+            seq=seq + 1,
+            # Taken under the lock, so times never go backwards along a chain.
             created_at=timezone.now(),
             actor_id=actor.pk if actor else None,
             actor_username=actor.get_username() if actor else username,
             actor_role=actor.role if actor else "",
-            clinic_id=clinic_id if clinic_id is not None else (actor.clinic_id if actor else None),
+            clinic_id=clinic,
             action=action,
             object_type=obj._meta.label_lower if obj is not None else "",
             object_code=str(getattr(obj, "code", "") or ""),
             patient_code=patient_code,
             summary=summary[:200],
-            changes=changes or {},
+            # Round-trip the JSON so the hash covers exactly what the database stores.
+            changes=_jsonable(changes or {}),
             ip_address=context.ip_address if context else None,
-            prev_hash=head.hash,
+            prev_hash=prev_hash,
         )
-        # Round-trip the JSON so the hash covers exactly what the database stores.
-        event.changes = _jsonable(event.changes)
-        event.hash = link_hash(event.prev_hash, {f: getattr(event, f) for f in HASHED_FIELDS})
+        event.hash = link_hash(event.prev_hash, event_values(event))
         event.save(force_insert=True)
-        head.seq = event.seq
-        head.hash = event.hash
-        head.save(update_fields=("seq", "hash"))
+        ChainHead.objects.filter(chain=chain).update(seq=event.seq, hash=event.hash)
     return event
+
+
+def _lock_head(chain: int) -> tuple[int, str]:
+    """Lock the chain's head row until the transaction ends; return its seq and hash.
+
+    A new chain's head row is created on its first record. Two first records at once
+    (PostgreSQL) both try to insert it: the primary key makes the second insert wait for
+    the first transaction and then fail inside its savepoint, and that writer then locks
+    the row the other created. (SQLite writers take the whole database at BEGIN IMMEDIATE.)
+    """
+    head = _select_head(chain)
+    if head is None:
+        try:
+            with transaction.atomic():
+                ChainHead.objects.create(chain=chain, seq=0, hash=GENESIS_HASH)
+        except IntegrityError:
+            pass  # created by a concurrent first record; lock that one
+        head = _select_head(chain)
+        assert head is not None
+    return head
+
+
+def _select_head(chain: int) -> tuple[int, str] | None:
+    return (
+        ChainHead.objects.select_for_update().filter(chain=chain).values_list("seq", "hash").first()
+    )
 
 
 def diff(instance: models.Model, before: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:

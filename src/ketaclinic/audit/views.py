@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ketaclinic.accounts.roles import Capability
+from ketaclinic.audit.chain import chain_for
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.lib.access import acting_user, capability_required
 
@@ -24,7 +25,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     """Browse and filter the clinic's audit trail (newest first)."""
     admin = acting_user(request)
     form = AuditFilterForm(request.GET or None)
-    events = AuditEvent.objects.filter(clinic_id=admin.clinic_id)
+    # The clinic's own chain: every record of the clinic, in chain order by seq.
+    events = AuditEvent.objects.filter(chain=chain_for(admin.clinic_id))
     if form.is_valid():
         data = form.cleaned_data
         if data["user"]:

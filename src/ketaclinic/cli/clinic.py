@@ -8,10 +8,13 @@ import secrets
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ketaclinic.cli import CliError, setup_django
 from ketaclinic.paths import var_dir
+
+if TYPE_CHECKING:
+    from ketaclinic.audit.verify import ChainReport
 
 
 def register(subparsers: Any) -> None:
@@ -47,7 +50,12 @@ def register(subparsers: Any) -> None:
 
     audit = subparsers.add_parser("audit", help="audit trail tools")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND", required=True)
-    verify = audit_sub.add_parser("verify", help="check the audit hash chain end to end")
+    verify = audit_sub.add_parser("verify", help="check every clinic's audit hash chain end to end")
+    verify.add_argument(
+        "--clinic",
+        metavar="CLINIC",
+        help="check only this clinic's chain: its code (UUID) or name, or 'system'",
+    )
     verify.set_defaults(handler=_audit_verify)
 
 
@@ -180,18 +188,54 @@ def _demo_totp(args: argparse.Namespace) -> int:
 def _audit_verify(args: argparse.Namespace) -> int:
     prepare_local_environment()
     setup_django()
-    from ketaclinic.audit.chain import verify_chain
+    from ketaclinic.audit.verify import verify_chains
 
-    report = verify_chain()
+    chains = None if args.clinic is None else [_chain_of_clinic(args.clinic)]
+    reports = verify_chains(chains)
+    for report in reports:
+        _print_chain_report(report)
+    broken = [r for r in reports if not r.ok]
+    checked = sum(r.checked for r in reports)
+    if broken:
+        print(
+            f"audit chains BROKEN: {len(broken)} of {len(reports)} chains; "
+            f"{checked} records checked.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"audit chains OK: {checked} records verified in {len(reports)} chains.")
+    return 0
+
+
+def _chain_of_clinic(text: str) -> int:
+    """The chain key of a clinic named by its code or its name (or 'system')."""
+    import uuid
+
+    from ketaclinic.accounts.models import Clinic
+    from ketaclinic.audit.chain import SYSTEM_CHAIN
+
+    if text == "system":
+        return SYSTEM_CHAIN
+    try:
+        matches = list(Clinic.objects.filter(code=uuid.UUID(text)).values_list("pk", flat=True))
+    except ValueError:
+        matches = list(Clinic.objects.filter(name=text).values_list("pk", flat=True))
+    if not matches:
+        raise CliError(f"--clinic: no clinic with the code or name {text!r}")
+    if len(matches) > 1:
+        raise CliError(f"--clinic: {len(matches)} clinics are named {text!r}; give its code")
+    return matches[0]
+
+
+def _print_chain_report(report: ChainReport) -> None:
     if report.ok:
-        print(f"audit chain OK: {report.checked} records verified")
-        return 0
-    where = f"record #{report.broken_seq}"
+        print(f"{report.label}: OK, {report.checked} records verified")
+        return
+    where = "" if report.broken_seq is None else f" at record #{report.broken_seq}"
     if report.broken_id is not None:
         where += f" (row id {report.broken_id})"
     print(
-        f"audit chain BROKEN at {where}: {report.reason}. "
+        f"{report.label}: audit chain BROKEN{where}: {report.reason}. "
         f"{report.checked} records before it are intact.",
         file=sys.stderr,
     )
-    return 1
