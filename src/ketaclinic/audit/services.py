@@ -3,7 +3,8 @@
 together or not at all.
 
 Each clinic's records form their own hash chain, so appending locks that clinic's head
-row only: writers of different clinics never queue behind one another."""
+row only: writers of different clinics never queue behind one another. Once the
+transaction commits, the record's checkpoint goes to the witness file (witness.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from ketaclinic.audit.chain import GENESIS_HASH, chain_for, event_values, link_hash
 from ketaclinic.audit.models import Action, AuditEvent, ChainHead
+from ketaclinic.audit.witness import witness_on_commit
 from ketaclinic.lib.middleware import current_request_context
 
 if TYPE_CHECKING:
@@ -74,6 +76,7 @@ def record(
         event.hash = link_hash(event.prev_hash, event_values(event))
         event.save(force_insert=True)
         ChainHead.objects.filter(chain=chain).update(seq=event.seq, hash=event.hash)
+        witness_on_commit(chain, event.seq, event.hash)
     return event
 
 

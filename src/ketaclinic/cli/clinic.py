@@ -15,6 +15,7 @@ from ketaclinic.paths import var_dir
 
 if TYPE_CHECKING:
     from ketaclinic.audit.verify import ChainReport
+    from ketaclinic.audit.witness import WitnessLog
 
 
 def register(subparsers: Any) -> None:
@@ -50,11 +51,21 @@ def register(subparsers: Any) -> None:
 
     audit = subparsers.add_parser("audit", help="audit trail tools")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND", required=True)
-    verify = audit_sub.add_parser("verify", help="check every clinic's audit hash chain end to end")
+    verify = audit_sub.add_parser(
+        "verify", help="check every clinic's audit hash chain end to end, against the witness"
+    )
     verify.add_argument(
         "--clinic",
         metavar="CLINIC",
         help="check only this clinic's chain: its code (UUID) or name, or 'system'",
+    )
+    verify.add_argument(
+        "--witness",
+        action="append",
+        type=Path,
+        metavar="PATH",
+        help="a witness file (repeat for each app server's file and rotated files; .gz too); "
+        "default: AUDIT_WITNESS_PATH",
     )
     verify.set_defaults(handler=_audit_verify)
 
@@ -190,21 +201,47 @@ def _audit_verify(args: argparse.Namespace) -> int:
     setup_django()
     from ketaclinic.audit.verify import verify_chains
 
+    witness = _read_witness(args.witness)
     chains = None if args.clinic is None else [_chain_of_clinic(args.clinic)]
-    reports = verify_chains(chains)
+    reports = verify_chains(chains, witness)
+    for problem in witness.problems if witness else ():
+        print(f"audit witness BROKEN: {problem}", file=sys.stderr)
     for report in reports:
         _print_chain_report(report)
     broken = [r for r in reports if not r.ok]
     checked = sum(r.checked for r in reports)
-    if broken:
+    if broken or (witness and witness.problems):
         print(
-            f"audit chains BROKEN: {len(broken)} of {len(reports)} chains; "
+            f"audit chains BROKEN: {len(broken)} of {len(reports)} chains, "
+            f"{len(witness.problems) if witness else 0} witness lines; "
             f"{checked} records checked.",
             file=sys.stderr,
         )
         return 1
     print(f"audit chains OK: {checked} records verified in {len(reports)} chains.")
     return 0
+
+
+def _read_witness(paths: list[Path] | None) -> WitnessLog | None:
+    """The witness files named on the command line, else the configured one if it exists."""
+    from django.conf import settings
+
+    from ketaclinic.audit.witness import read_witness
+
+    if not paths:
+        default = Path(settings.AUDIT_WITNESS_PATH)
+        if not default.exists():
+            print(
+                f"audit witness: no witness file at {default}; removal of the newest "
+                "records cannot be detected (give --witness PATH)",
+                file=sys.stderr,
+            )
+            return None
+        paths = [default]
+    try:
+        return read_witness(paths)
+    except OSError as exc:
+        raise CliError(f"--witness: cannot read {exc.filename}: {exc.strerror}") from None
 
 
 def _chain_of_clinic(text: str) -> int:
@@ -229,7 +266,12 @@ def _chain_of_clinic(text: str) -> int:
 
 def _print_chain_report(report: ChainReport) -> None:
     if report.ok:
-        print(f"{report.label}: OK, {report.checked} records verified")
+        witnessed = (
+            "witnessed to the end"
+            if not report.witness_behind
+            else f"witness behind: last witnessed #{report.witnessed_seq or 0} of {report.checked}"
+        )
+        print(f"{report.label}: OK, {report.checked} records verified; {witnessed}")
         return
     where = "" if report.broken_seq is None else f" at record #{report.broken_seq}"
     if report.broken_id is not None:

@@ -1,8 +1,20 @@
-"""Helpers for the audit tests: tampering as an attacker with database access would."""
+"""Helpers for the audit tests: a witness file per test, and tampering as an attacker would."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from django.db import connection
+from pytest_django.fixtures import Settings
+
+
+@pytest.fixture(autouse=True)
+def witness_path(settings: Settings, tmp_path: Path) -> Path:
+    """Each test's own witness file: the default one is shared by the whole test run."""
+    path = tmp_path / "audit-witness.log"
+    settings.AUDIT_WITNESS_PATH = path
+    return path
 
 
 def tamper(sql: str, params: list[str | int]) -> None:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import pytest
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
 from ketaclinic.accounts.models import Clinic, User
+from ketaclinic.audit import verify
 from ketaclinic.audit.chain import SYSTEM_CHAIN
 from ketaclinic.audit.models import Action, AuditEvent, ChainHead
 from ketaclinic.audit.services import record
@@ -138,3 +140,27 @@ def test_it_lists_the_clinic_trail_in_chain_order(chains, alice, client) -> None
     assert {"Viewed chart 4", "Viewed chart 0"} <= {
         e.summary for e in response.context["page"].object_list
     }
+
+
+def test_it_notices_a_rewritten_head_row(chains, nina) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_chainhead SET hash = %s WHERE chain = %s", ["f" * 64, nina.clinic_id]
+        )
+    report = verify_chain(nina.clinic_id)
+    assert (report.ok, report.broken_seq) == (False, 5)
+    assert "the head row was rewritten" in report.reason
+
+
+def test_it_does_not_take_a_record_written_during_the_walk_for_a_cut(
+    chains, nina, monkeypatch
+) -> None:
+    # verify runs on a live system: the head row must be read before the walk.
+    walk = verify._iter_events
+
+    def walk_then_write(chain: int, batch_size: int) -> Iterator[AuditEvent]:
+        yield from walk(chain, batch_size)
+        record(nina, Action.VIEW, summary="Meanwhile")
+
+    monkeypatch.setattr(verify, "_iter_events", walk_then_write)
+    assert verify.verify_chain(nina.clinic_id).ok
