@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from ketaclinic.audit.chain import GENESIS_HASH, chain_for, event_values, link_hash
@@ -51,59 +51,67 @@ def record(
     """
     context = current_request_context()
     clinic = clinic_id if clinic_id is not None else (actor.clinic_id if actor else None)
-    chain = chain_for(clinic)
+    # Everything that does not need the chain is prepared before its head row is locked:
+    # the lock is held until the caller's transaction commits.
+    event = AuditEvent(
+        chain=chain_for(clinic),
+        actor_id=actor.pk if actor else None,
+        actor_username=actor.get_username() if actor else username,
+        actor_role=actor.role if actor else "",
+        clinic_id=clinic,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_code=str(getattr(obj, "code", "") or ""),
+        patient_code=patient_code,
+        summary=summary[:200],
+        # Round-trip the JSON so the hash covers exactly what the database stores.
+        changes=_jsonable(changes or {}),
+        ip_address=context.ip_address if context else None,
+    )
     with transaction.atomic():
-        seq, prev_hash = _lock_head(chain)
-        event = AuditEvent(
-            chain=chain,
-            seq=seq + 1,
-            # Taken under the lock, so times never go backwards along a chain.
-            created_at=timezone.now(),
-            actor_id=actor.pk if actor else None,
-            actor_username=actor.get_username() if actor else username,
-            actor_role=actor.role if actor else "",
-            clinic_id=clinic,
-            action=action,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_code=str(getattr(obj, "code", "") or ""),
-            patient_code=patient_code,
-            summary=summary[:200],
-            # Round-trip the JSON so the hash covers exactly what the database stores.
-            changes=_jsonable(changes or {}),
-            ip_address=context.ip_address if context else None,
-            prev_hash=prev_hash,
-        )
+        event.seq, event.prev_hash = _advance_head(event.chain)
+        # Taken under the lock, so times never go backwards along a chain.
+        event.created_at = timezone.now()
         event.hash = link_hash(event.prev_hash, event_values(event))
         event.save(force_insert=True)
-        ChainHead.objects.filter(chain=chain).update(seq=event.seq, hash=event.hash)
-        witness_on_commit(chain, event.seq, event.hash)
+        _execute(_SET_HEAD_HASH, [event.hash, event.chain])
+        witness_on_commit(event.chain, event.seq, event.hash)
     return event
 
 
-def _lock_head(chain: int) -> tuple[int, str]:
-    """Lock the chain's head row until the transaction ends; return its seq and hash.
+# Raw SQL on purpose: this runs for every audited read and write, and building the
+# equivalent querysets cost several times the statements themselves (docs/performance.md).
+# UPDATE ... RETURNING (PostgreSQL; SQLite >= 3.35) locks the head row, moves it on and
+# reads the previous hash in one round trip.
+_ADVANCE_HEAD = "UPDATE audit_chainhead SET seq = seq + 1 WHERE chain = %s RETURNING seq, hash"
+_SET_HEAD_HASH = "UPDATE audit_chainhead SET hash = %s WHERE chain = %s"
+
+
+def _advance_head(chain: int) -> tuple[int, str]:
+    """Lock the chain's head row until the transaction ends, move it on by one, and
+    return the new record's seq and the hash it links to.
 
     A new chain's head row is created on its first record. Two first records at once
     (PostgreSQL) both try to insert it: the primary key makes the second insert wait for
-    the first transaction and then fail inside its savepoint, and that writer then locks
+    the first transaction and then fail inside its savepoint, and that writer then takes
     the row the other created. (SQLite writers take the whole database at BEGIN IMMEDIATE.)
     """
-    head = _select_head(chain)
-    if head is None:
+    row = _execute(_ADVANCE_HEAD, [chain])
+    if row is None:
         try:
             with transaction.atomic():
                 ChainHead.objects.create(chain=chain, seq=0, hash=GENESIS_HASH)
         except IntegrityError:
-            pass  # created by a concurrent first record; lock that one
-        head = _select_head(chain)
-        assert head is not None
-    return head
+            pass  # created by a concurrent first record; take that one
+        row = _execute(_ADVANCE_HEAD, [chain])
+        assert row is not None
+    return int(row[0]), str(row[1])
 
 
-def _select_head(chain: int) -> tuple[int, str] | None:
-    return (
-        ChainHead.objects.select_for_update().filter(chain=chain).values_list("seq", "hash").first()
-    )
+def _execute(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() if cursor.description else None
 
 
 def diff(instance: models.Model, before: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
