@@ -8,7 +8,7 @@ one line is appended to ``AUDIT_WITNESS_PATH``::
     w1 chain=3 seq=1042 hash=<64 hex> at=2026-11-27T15:30:00.123456Z mac=<64 hex>
 
 ``mac`` is HMAC-SHA256 over the line up to `` mac=`` with the witness key, which is derived
-from ``AUDIT_HMAC_KEY`` (so a line cannot be forged without the key, and a witness MAC can
+from ``AUDIT_HMAC_KEY`` (so a line cannot be forged without that key, and a witness MAC can
 never be confused with a chain hash). ``ketaclinic audit verify`` compares the chains with
 the lines: a witnessed record that is no longer in its chain means rows were removed from
 the end; a witnessed hash that differs from the chain's means the chain was rewritten.
@@ -52,8 +52,16 @@ __all__ = [
 logger = logging.getLogger("ketaclinic.audit.witness")
 
 VERSION = "w1"
-#: Fixed input of the key derivation (a one-block KDF with HMAC as PRF, NIST SP 800-108r1).
-_KEY_LABEL = b"ketaclinic audit witness key v1"
+#: The witness key is K = HMAC-SHA256(AUDIT_HMAC_KEY, [1]_32 || Label || 0x00 || Context ||
+#: [256]_32): NIST SP 800-108r1's KDF in counter mode, one 256-bit block. A separate key
+#: means a witness MAC can never be replayed as a chain hash, or the other way round.
+_KDF_INPUT = (
+    (1).to_bytes(4, "big")
+    + b"ketaclinic audit witness"
+    + b"\x00"
+    + b"w1"
+    + (256).to_bytes(4, "big")
+)
 # search, not match: lines shipped through syslog or journald arrive with a prefix.
 _LINE = re.compile(
     r"(?P<body>w1 chain=(?P<chain>\d+) seq=(?P<seq>\d+) hash=(?P<hash>[0-9a-f]{64})"
@@ -99,7 +107,7 @@ class WitnessLog:
 
 
 def _key() -> bytes:
-    return hmac.new(settings.AUDIT_HMAC_KEY.encode(), _KEY_LABEL, hashlib.sha256).digest()
+    return hmac.new(settings.AUDIT_HMAC_KEY.encode(), _KDF_INPUT, hashlib.sha256).digest()
 
 
 def _mac(body: str) -> str:
