@@ -27,6 +27,8 @@ class ChainReport:
     reason: str = ""
     #: The highest sequence number the witness saw in this chain (None: never witnessed).
     witnessed_seq: int | None = None
+    #: The hash of the last record checked (the genesis hash for an empty chain).
+    last_hash: str = GENESIS_HASH
 
     @property
     def witness_behind(self) -> bool:
@@ -95,7 +97,7 @@ def verify_chain(
     )
     if broken is not None:
         return ChainReport(chain, label, False, checked, *_fields(broken), newest)
-    return ChainReport(chain, label, True, checked, witnessed_seq=newest)
+    return ChainReport(chain, label, True, checked, witnessed_seq=newest, last_hash=expected_prev)
 
 
 def _fields(broken: _Break) -> tuple[int | None, int | None, str]:

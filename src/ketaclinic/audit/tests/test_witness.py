@@ -172,3 +172,30 @@ def test_it_warns_at_start_up_when_the_witness_cannot_be_written(settings, tmp_p
     assert check_witness_path() == []
     settings.AUDIT_WITNESS_PATH = tmp_path / "missing-directory" / "audit-witness.log"
     assert [m.id for m in check_witness_path()] == ["ketaclinic.audit.W001"]
+
+
+def test_it_checkpoints_the_end_of_every_verified_chain(
+    nina, charlie, witness_path, capsys
+) -> None:
+    # Records whose commit callbacks never ran: nothing witnessed them (an idle clinic
+    # since the upgrade, or since the witness file was rotated).
+    for user in (nina, charlie):
+        record(user, Action.VIEW, summary="Viewed chart")
+        record(user, Action.VIEW, summary="Viewed chart")
+    assert main(["audit", "verify", "--checkpoint"]) == 0
+    assert "audit witness: 2 of 2 chain ends checkpointed" in capsys.readouterr().out
+    assert read_witness([witness_path]).newest(nina.clinic_id) == 2
+    cut_chain(nina.clinic_id, keep=1)
+    assert main(["audit", "verify"]) == 1
+    assert "removed from the end" in capsys.readouterr().err
+
+
+@pytest.fixture
+def chains_with_a_cut(witnessed, nina) -> None:
+    cut_chain(nina.clinic_id, keep=2)
+
+
+def test_it_checkpoints_nothing_when_a_chain_is_broken(chains_with_a_cut, witness_path) -> None:
+    lines_before = witness_path.read_text()
+    assert main(["audit", "verify", "--checkpoint"]) == 1
+    assert witness_path.read_text() == lines_before
