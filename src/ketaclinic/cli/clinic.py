@@ -215,16 +215,18 @@ def _audit_verify(args: argparse.Namespace) -> int:
     for report in reports:
         _print_chain_report(report)
     broken = [r for r in reports if not r.ok]
+    bad_lines = len(witness.problems) if witness else 0
     checked = sum(r.checked for r in reports)
-    if broken or (witness and witness.problems):
+    if broken or bad_lines:
         print(
-            f"audit chains BROKEN: {len(broken)} of {len(reports)} chains, "
-            f"{len(witness.problems) if witness else 0} witness lines; "
-            f"{checked} records checked.",
+            f"audit chains BROKEN: {len(broken)} of {_count(len(reports), 'chain')} broken, "
+            f"{_count(bad_lines, 'witness line')} bad; {_count(checked, 'record')} checked.",
             file=sys.stderr,
         )
         return 1
-    print(f"audit chains OK: {checked} records verified in {len(reports)} chains.")
+    print(
+        f"audit chains OK: {_count(checked, 'record')} verified in {_count(len(reports), 'chain')}."
+    )
     if args.checkpoint:
         _checkpoint(reports)
     return 0
@@ -295,13 +297,17 @@ def _print_chain_report(report: ChainReport) -> None:
             if not report.witness_behind
             else f"witness behind: last witnessed #{report.witnessed_seq or 0} of {report.checked}"
         )
-        print(f"{report.label}: OK, {report.checked} records verified; {witnessed}")
+        print(f"{report.label}: OK, {_count(report.checked, 'record')} verified; {witnessed}")
         return
     where = "" if report.broken_seq is None else f" at record #{report.broken_seq}"
     if report.broken_id is not None:
         where += f" (row id {report.broken_id})"
     print(
         f"{report.label}: audit chain BROKEN{where}: {report.reason}. "
-        f"{report.checked} records before it are intact.",
+        f"{_count(report.checked, 'record')} before it intact.",
         file=sys.stderr,
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -116,7 +116,7 @@ def test_it_checks_one_clinic_named_by_code_or_name(chains, nina, charlie, capsy
     assert main(["audit", "verify", "--clinic", "Desert Sky"]) == 1
     out = capsys.readouterr().out
     assert "Desert Sky" not in out
-    assert "audit chains OK: 3 records verified in 1 chains." in out
+    assert "audit chains OK: 3 records verified in 1 chain." in out
 
 
 def test_it_refuses_an_unknown_or_ambiguous_clinic(chains, capsys) -> None:
