@@ -24,6 +24,7 @@ for what this does and does not detect, and docs/deploy.md for several servers.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import hmac
@@ -107,7 +108,12 @@ class WitnessLog:
 
 
 def _key() -> bytes:
-    return hmac.new(settings.AUDIT_HMAC_KEY.encode(), _KDF_INPUT, hashlib.sha256).digest()
+    return _derive_key(settings.AUDIT_HMAC_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _derive_key(secret: str) -> bytes:
+    return hmac.new(secret.encode(), _KDF_INPUT, hashlib.sha256).digest()
 
 
 def _mac(body: str) -> str:
@@ -126,7 +132,7 @@ def format_line(checkpoint: Checkpoint) -> bytes:
 def append_checkpoint(chain: int, seq: int, hash_: str, path: Path | None = None) -> bool:
     """Append the checkpoint of one record; log an error and return False if it fails."""
     target = Path(settings.AUDIT_WITNESS_PATH) if path is None else path
-    at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    at = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
     data = format_line(Checkpoint(chain, seq, hash_, at))
     try:
         fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
