@@ -56,7 +56,8 @@ def chain_label(chain: int) -> str:
 def all_chains(witness: WitnessLog | None = None) -> list[int]:
     """Every chain that has a head row, a record, or a witness line."""
     keys = set(ChainHead.objects.values_list("chain", flat=True))
-    keys.update(AuditEvent.objects.values_list("chain", flat=True).distinct())
+    # order_by(): the default ordering's columns would join the DISTINCT, one row per record.
+    keys.update(AuditEvent.objects.order_by().values_list("chain", flat=True).distinct())
     if witness is not None:
         keys.update(witness.seen)
     return sorted(keys)

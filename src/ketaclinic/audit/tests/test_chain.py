@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.audit import verify
@@ -164,3 +165,10 @@ def test_it_does_not_take_a_record_written_during_the_walk_for_a_cut(
 
     monkeypatch.setattr(verify, "_iter_events", walk_then_write)
     assert verify.verify_chain(nina.clinic_id).ok
+
+
+def test_it_lists_the_chains_with_one_row_each(chains) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        assert verify.all_chains() == sorted(chains)
+    distinct = next(q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"])
+    assert "created_at" not in distinct
