@@ -65,7 +65,10 @@ def canonical(values: dict[str, Any]) -> bytes:
 
 
 def link_hash(prev_hash: str, values: dict[str, Any]) -> str:
-    """``HMAC-SHA256(AUDIT_HMAC_KEY, prev_hash || canonical(values))`` (RFC 2104), in hex."""
+    """``HMAC-SHA256(AUDIT_HMAC_KEY, prev_hash || canonical(values))``, in hex.
+
+    Source: RFC 2104 [RFC2104], docs/references.md.
+    """
     key = settings.AUDIT_HMAC_KEY.encode()
     return hmac.new(key, prev_hash.encode() + canonical(values), hashlib.sha256).hexdigest()
 

@@ -54,8 +54,8 @@ logger = logging.getLogger("ketaclinic.audit.witness")
 
 VERSION = "w1"
 #: The witness key is K = HMAC-SHA256(AUDIT_HMAC_KEY, [1]_32 || Label || 0x00 || Context ||
-#: [256]_32): NIST SP 800-108r1's KDF in counter mode, one 256-bit block. A separate key
-#: means a witness MAC can never be replayed as a chain hash, or the other way round.
+#: [256]_32): NIST SP 800-108r1's KDF in counter mode [SP800-108r1], one 256-bit block. A
+#: separate key means a witness MAC can never be replayed as a chain hash, or the other way.
 _KDF_INPUT = (
     (1).to_bytes(4, "big")
     + b"ketaclinic audit witness"
