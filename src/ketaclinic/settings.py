@@ -67,6 +67,9 @@ SECRET_KEY = env_secret("SECRET_KEY", "dev-only-not-secret-change-me" if _DEV el
 # The audit chain's HMAC key is separate from SECRET_KEY so that rotating one
 # does not invalidate the other (docs/security.md).
 AUDIT_HMAC_KEY = env_secret("AUDIT_HMAC_KEY", "dev-only-audit-key" if _DEV else None)
+# Append-only file outside the database that witnesses each audit record, so removing
+# the newest records is evident (audit/witness.py). One file per app server.
+AUDIT_WITNESS_PATH = Path(env_str("AUDIT_WITNESS_PATH", "") or VAR_DIR / "audit-witness.log")
 ALLOWED_HOSTS = [h for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 SITE_NAME = env_str("SITE_NAME", "ketaclinic")
@@ -156,10 +159,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # Tests run on a file in WAL mode, as the clinic does, not on a shared-cache
-    # memory database whose locking differs: concurrency tests must see the
-    # real behaviour (pytest-xdist adds a suffix per worker).
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # Tests get a file too, not Django's in-memory shared-cache database: there, threads
+    # that write at once fail with "database table is locked" instead of waiting on
+    # busy_timeout as they do on the real file (audit/tests/test_concurrency.py).
+    # pytest-django appends the xdist worker's name, so workers do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-ketaclinic.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ------------------------------------------------------------------ auth

@@ -1,23 +1,37 @@
-"""The keyed hash chain: how a record's hash is computed, and how the chain is checked."""
+"""The keyed hash chains: which chain a record belongs to, and how its hash is computed.
+
+Checking the chains is in ``verify.py``; the witness outside the database in ``witness.py``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 
-from ketaclinic.audit.models import AuditChainHead, AuditEvent
+from ketaclinic.audit.models import SYSTEM_CHAIN, AuditEvent
 
+__all__ = [
+    "GENESIS_HASH",
+    "HASHED_FIELDS",
+    "SYSTEM_CHAIN",
+    "canonical",
+    "chain_for",
+    "event_values",
+    "link_hash",
+]
+
+#: The ``prev_hash`` of every chain's first record. The chain key is inside the hashed
+#: record, so chains that start alike still cannot be swapped for one another.
 GENESIS_HASH = "0" * 64
 
-#: Fields covered by the hash, in a fixed order.
+#: Fields covered by the hash (serialised with sorted keys, so this order is cosmetic).
 HASHED_FIELDS = (
+    "chain",
     "seq",
     "created_at",
     "actor_id",
@@ -34,6 +48,11 @@ HASHED_FIELDS = (
 )
 
 
+def chain_for(clinic_id: int | None) -> int:
+    """The chain a record of ``clinic_id`` goes to: the clinic's own, or the system chain."""
+    return SYSTEM_CHAIN if clinic_id is None else clinic_id
+
+
 def canonical(values: dict[str, Any]) -> bytes:
     """Serialise the hashed fields deterministically (sorted keys, UTC ISO times)."""
     out: dict[str, Any] = {}
@@ -46,74 +65,13 @@ def canonical(values: dict[str, Any]) -> bytes:
 
 
 def link_hash(prev_hash: str, values: dict[str, Any]) -> str:
+    """``HMAC-SHA256(AUDIT_HMAC_KEY, prev_hash || canonical(values))``, in hex.
+
+    Source: RFC 2104 [RFC2104], docs/references.md.
+    """
     key = settings.AUDIT_HMAC_KEY.encode()
     return hmac.new(key, prev_hash.encode() + canonical(values), hashlib.sha256).hexdigest()
 
 
 def event_values(event: AuditEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in HASHED_FIELDS}
-
-
-@dataclass(frozen=True, slots=True)
-class ChainReport:
-    ok: bool
-    checked: int
-    broken_seq: int | None = None
-    broken_id: int | None = None
-    reason: str = ""
-
-
-def verify_chain(batch_size: int = 5000) -> ChainReport:
-    """Walk the whole chain in order and return where it first breaks, if anywhere."""
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    for event in _iter_events(batch_size):
-        if event.seq != expected_seq:
-            return ChainReport(
-                False,
-                checked,
-                expected_seq,
-                None,
-                f"record #{expected_seq} is missing (next present is #{event.seq})",
-            )
-        if event.prev_hash != expected_prev:
-            return ChainReport(
-                False,
-                checked,
-                event.seq,
-                event.pk,
-                "its link to the previous record does not match",
-            )
-        if not hmac.compare_digest(event.hash, link_hash(event.prev_hash, event_values(event))):
-            return ChainReport(
-                False,
-                checked,
-                event.seq,
-                event.pk,
-                "its content does not match its hash (the row was changed)",
-            )
-        expected_prev = event.hash
-        expected_seq += 1
-        checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.seq != checked or head.hash != expected_prev):
-        return ChainReport(
-            False,
-            checked,
-            checked + 1,
-            None,
-            f"the chain ends at #{checked} but the head says #{head.seq} "
-            "(records were removed from the end)",
-        )
-    return ChainReport(True, checked)
-
-
-def _iter_events(batch_size: int) -> Iterator[AuditEvent]:
-    last = 0
-    while True:
-        batch = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq")[:batch_size])
-        if not batch:
-            return
-        yield from batch
-        last = batch[-1].seq

@@ -24,18 +24,26 @@ class Action(models.TextChoices):
     PASSWORD_CHANGE = "password_change", "Password changed"
 
 
-class AuditEvent(models.Model):
-    """One append-only audit record, linked to the one before by a keyed hash.
+#: The chain of records that belong to no clinic (e.g. a failed sign-in with an unknown name).
+SYSTEM_CHAIN = 0
 
-    ``hash = HMAC-SHA256(AUDIT_HMAC_KEY, prev_hash || canonical(record))``, so
-    changing, inserting or removing any row breaks every link after it, and
-    nobody without the key can forge a consistent chain. The actor is stored as
-    plain values (not a foreign key) so that no later change elsewhere rewrites
-    a row. UPDATE is refused by a database trigger (and DELETE too on
-    PostgreSQL); see the migration.
+
+class AuditEvent(models.Model):
+    """One append-only audit record, linked to the one before it in its chain by a keyed hash.
+
+    Each clinic has its own chain (``chain`` is the clinic's id; records of no clinic go to
+    :data:`SYSTEM_CHAIN`), so appending locks one clinic's head row, never the whole trail.
+    ``hash = HMAC-SHA256(AUDIT_HMAC_KEY, prev_hash || canonical(record))``, with the chain
+    and the sequence number inside the record, so changing, inserting, removing or moving
+    any row breaks every link after it, and nobody without the key can forge a consistent
+    chain. Removing the newest rows of a chain is caught by the witness file (witness.py).
+    The actor is stored as plain values (not a foreign key) so that no later change
+    elsewhere rewrites a row. UPDATE is refused by a database trigger (and DELETE too on
+    PostgreSQL); see migrations 0002 and 0005.
     """
 
-    seq = models.PositiveBigIntegerField(unique=True)
+    chain = models.BigIntegerField()
+    seq = models.PositiveBigIntegerField()
     created_at = models.DateTimeField()
     actor_id = models.BigIntegerField(null=True)
     actor_username = models.CharField(max_length=150, blank=True)
@@ -52,7 +60,11 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ("-seq",)
+        # Sequence numbers count within one chain; across chains, time is the order.
+        ordering = ("-created_at", "-id")
+        constraints = (
+            models.UniqueConstraint(fields=("chain", "seq"), name="audit_chain_seq_uniq"),
+        )
         indexes = (
             models.Index(fields=("created_at",), name="audit_created_idx"),
             models.Index(fields=("actor_id", "seq"), name="audit_actor_idx"),
@@ -60,15 +72,23 @@ class AuditEvent(models.Model):
         )
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type} by {self.actor_username or '-'}"
+        return (
+            f"#{self.seq} of chain {self.chain}: {self.action} {self.object_type} "
+            f"by {self.actor_username or '-'}"
+        )
 
 
-class AuditChainHead(models.Model):
-    """The single row that says where the chain ends; locked while appending."""
+class ChainHead(models.Model):
+    """Where one chain ends: its last sequence number and hash. Locked while appending.
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    One row per chain, so writers of different clinics never wait for each other.
+    The row is created by the chain's first record (race-free: the primary key makes a
+    second concurrent creation fail, and the loser then locks the winner's row).
+    """
+
+    chain = models.BigIntegerField(primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
 
     def __str__(self) -> str:
-        return f"audit head #{self.seq}"
+        return f"audit chain {self.chain} head #{self.seq}"

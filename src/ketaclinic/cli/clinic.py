@@ -8,10 +8,14 @@ import secrets
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ketaclinic.cli import CliError, setup_django
 from ketaclinic.paths import var_dir
+
+if TYPE_CHECKING:
+    from ketaclinic.audit.verify import ChainReport
+    from ketaclinic.audit.witness import WitnessLog
 
 
 def register(subparsers: Any) -> None:
@@ -47,7 +51,28 @@ def register(subparsers: Any) -> None:
 
     audit = subparsers.add_parser("audit", help="audit trail tools")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND", required=True)
-    verify = audit_sub.add_parser("verify", help="check the audit hash chain end to end")
+    verify = audit_sub.add_parser(
+        "verify", help="check every clinic's audit hash chain end to end, against the witness"
+    )
+    verify.add_argument(
+        "--clinic",
+        metavar="CLINIC",
+        help="check only this clinic's chain: its code (UUID) or name, or 'system'",
+    )
+    verify.add_argument(
+        "--witness",
+        action="append",
+        type=Path,
+        metavar="PATH",
+        help="a witness file (repeat for each app server's file and rotated files; .gz too); "
+        "default: AUDIT_WITNESS_PATH",
+    )
+    verify.add_argument(
+        "--checkpoint",
+        action="store_true",
+        help="when every chain verifies, append a checkpoint of each chain's end to this "
+        "server's witness file (run nightly, so that idle clinics stay witnessed)",
+    )
     verify.set_defaults(handler=_audit_verify)
 
 
@@ -201,18 +226,109 @@ def _demo_totp(args: argparse.Namespace) -> int:
 def _audit_verify(args: argparse.Namespace) -> int:
     prepare_local_environment()
     setup_django()
-    from ketaclinic.audit.chain import verify_chain
+    from ketaclinic.audit.verify import verify_chains
 
-    report = verify_chain()
+    witness = _read_witness(args.witness)
+    chains = None if args.clinic is None else [_chain_of_clinic(args.clinic)]
+    reports = verify_chains(chains, witness)
+    for problem in witness.problems if witness else ():
+        print(f"audit witness BROKEN: {problem}", file=sys.stderr)
+    for report in reports:
+        _print_chain_report(report)
+    broken = [r for r in reports if not r.ok]
+    bad_lines = len(witness.problems) if witness else 0
+    checked = sum(r.checked for r in reports)
+    if broken or bad_lines:
+        print(
+            f"audit chains BROKEN: {len(broken)} of {_count(len(reports), 'chain')} broken, "
+            f"{_count(bad_lines, 'witness line')} bad; {_count(checked, 'record')} checked.",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"audit chains OK: {_count(checked, 'record')} verified in {_count(len(reports), 'chain')}."
+    )
+    if args.checkpoint:
+        _checkpoint(reports)
+    return 0
+
+
+def _checkpoint(reports: list[ChainReport]) -> None:
+    """Witness the end of every verified chain, so a later cut shows without a new record."""
+    from django.conf import settings
+
+    from ketaclinic.audit.witness import append_checkpoint
+
+    ends = [r for r in reports if r.checked > 0]
+    written = sum(append_checkpoint(r.chain, r.checked, r.last_hash) for r in ends)
+    print(
+        f"audit witness: {written} of {len(ends)} chain ends checkpointed to "
+        f"{settings.AUDIT_WITNESS_PATH}."
+    )
+    if written < len(ends):
+        raise CliError(f"--checkpoint: could not write to {settings.AUDIT_WITNESS_PATH}")
+
+
+def _read_witness(paths: list[Path] | None) -> WitnessLog | None:
+    """The witness files named on the command line, else the configured one if it exists."""
+    from django.conf import settings
+
+    from ketaclinic.audit.witness import read_witness
+
+    if not paths:
+        default = Path(settings.AUDIT_WITNESS_PATH)
+        if not default.exists():
+            print(
+                f"audit witness: no witness file at {default}; removal of the newest "
+                "records cannot be detected (give --witness PATH)",
+                file=sys.stderr,
+            )
+            return None
+        paths = [default]
+    try:
+        return read_witness(paths)
+    except OSError as exc:
+        raise CliError(f"--witness: cannot read {exc.filename}: {exc.strerror}") from None
+
+
+def _chain_of_clinic(text: str) -> int:
+    """The chain key of a clinic named by its code or its name (or 'system')."""
+    import uuid
+
+    from ketaclinic.accounts.models import Clinic
+    from ketaclinic.audit.chain import SYSTEM_CHAIN
+
+    if text == "system":
+        return SYSTEM_CHAIN
+    try:
+        matches = list(Clinic.objects.filter(code=uuid.UUID(text)).values_list("pk", flat=True))
+    except ValueError:
+        matches = list(Clinic.objects.filter(name=text).values_list("pk", flat=True))
+    if not matches:
+        raise CliError(f"--clinic: no clinic with the code or name {text!r}")
+    if len(matches) > 1:
+        raise CliError(f"--clinic: {len(matches)} clinics are named {text!r}; give its code")
+    return matches[0]
+
+
+def _print_chain_report(report: ChainReport) -> None:
     if report.ok:
-        print(f"audit chain OK: {report.checked} records verified")
-        return 0
-    where = f"record #{report.broken_seq}"
+        witnessed = (
+            "witnessed to the end"
+            if not report.witness_behind
+            else f"witness behind: last witnessed #{report.witnessed_seq or 0} of {report.checked}"
+        )
+        print(f"{report.label}: OK, {_count(report.checked, 'record')} verified; {witnessed}")
+        return
+    where = "" if report.broken_seq is None else f" at record #{report.broken_seq}"
     if report.broken_id is not None:
         where += f" (row id {report.broken_id})"
     print(
-        f"audit chain BROKEN at {where}: {report.reason}. "
-        f"{report.checked} records before it are intact.",
+        f"{report.label}: audit chain BROKEN{where}: {report.reason}. "
+        f"{_count(report.checked, 'record')} before it intact.",
         file=sys.stderr,
     )
-    return 1
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
