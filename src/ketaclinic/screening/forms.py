@@ -32,6 +32,9 @@ def section_form(section: intake.Section, data: Any = None, initial: Any = None)
             )
         elif q.kind == "text":
             field = forms.CharField(label=q.text, max_length=intake.MAX_TEXT, required=False)
+            # No maxlength attribute: a browser would silently cut a longer text at
+            # the limit; the server refuses it and says why (issue 10 #13).
+            field.widget.attrs.pop("maxlength", None)
         else:
             field = forms.CharField(
                 label=q.text, widget=forms.Textarea(attrs={"rows": 5}), required=False

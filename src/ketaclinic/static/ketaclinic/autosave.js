@@ -1,0 +1,49 @@
+// Honest autosave for questionnaire pages (issue 10 #13, #14).
+//
+// Every change is posted by htmx, queued in order (hx-sync="queue all"). This
+// script makes sure the page never says "saved" for an answer that was not, and
+// that leaving the page never cancels a save that is still on its way:
+//  * before each request the status says "Saving…", so an earlier "saved" never
+//    stands for a newer change; a failed request says "Not saved" and why;
+//  * a link marked data-after-save (Next part, back to the overview) waits for
+//    the queued saves to finish, then goes; the browser warns on other exits.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+    var status = form.querySelector("#save-status");
+    var pending = 0;
+    var leaveTo = null;
+
+    function say(html) {
+      if (status) { status.innerHTML = html; }
+    }
+    function settle() {
+      pending = Math.max(0, pending - 1);
+      if (pending === 0 && leaveTo) { window.location.assign(leaveTo); }
+    }
+    form.addEventListener("htmx:beforeRequest", function () {
+      pending += 1;
+      say('<p class="saving">Saving…</p>');
+    });
+    form.addEventListener("htmx:afterRequest", function (event) {
+      if (!event.detail.successful) {
+        say('<p class="error" role="alert">Not saved: the clinic could not be reached. ' +
+            "Your last change is still on this page; try again.</p>");
+        leaveTo = null;  // stay: the change would be lost
+      }
+      settle();
+    });
+    document.querySelectorAll("a[data-after-save]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (pending > 0) {
+          event.preventDefault();
+          leaveTo = link.href;
+          say('<p class="saving">Saving your last answer before leaving…</p>');
+        }
+      });
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (pending > 0 && !leaveTo) { event.preventDefault(); event.returnValue = ""; }
+    });
+  });
+})();
