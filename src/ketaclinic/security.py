@@ -57,6 +57,8 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "portal:intake": {"GET": _C.PORTAL_OWN_RECORD, "POST": _C.PORTAL_OWN_RECORD},
     "portal:intake_section": {"GET": _C.PORTAL_OWN_RECORD, "POST": _C.PORTAL_OWN_RECORD},
     "api-schema": {"GET": SIGNED_IN},
+    "api-root": {"GET": _C.API_DOCS},
+    "api-docs": {"GET": _C.API_DOCS},
     "api:me": {"GET": SIGNED_IN},
     "api:token": {"POST": SIGNED_IN},  # a browser session only: never a token
     "api:tokens": {"GET": SIGNED_IN},
@@ -119,7 +121,7 @@ def route_names(
 
 def is_api_route(name: str) -> bool:
     """Whether a route (by resolved name) is served by the REST API."""
-    return name.startswith("api:") or name == "api-schema"
+    return name.startswith("api:") or name in ("api-schema", "api-root", "api-docs")
 
 
 def allowed(role: str | None, requirement: Requirement) -> bool:

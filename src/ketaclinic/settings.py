@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "ketaclinic.accounts",
     "ketaclinic.audit",
     "ketaclinic.idempotency",
@@ -255,6 +256,12 @@ REST_FRAMEWORK = {
         "ketaclinic.lib.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON first (what a client gets for */*); a browser asking for HTML gets DRF's
+    # browsable page of the same endpoint, with the same permissions.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_SCHEMA_CLASS": "ketaclinic.lib.schema.AutoSchema",  # adds the error responses
     # Limit/offset pages: 50 rows unless the client asks, 100 at most.
     "DEFAULT_PAGINATION_CLASS": "ketaclinic.lib.api.Pagination",
@@ -266,6 +273,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Patients, screening, plans, infusions and outcomes of a ketamine clinic.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
 }

@@ -34,6 +34,7 @@ class Capability(StrEnum):
     AUDIT_VIEW = "audit.view"
     USERS_MANAGE = "users.manage"
     PORTAL_OWN_RECORD = "portal.own_record"
+    API_DOCS = "api.docs"
 
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK})
@@ -44,6 +45,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
     # read clinical details: least privilege (ASVS 4.0 V4.1.3).
     Role.ADMIN: frozenset(
         {
+            _C.API_DOCS,
             _C.PATIENT_SEARCH,
             _C.PATIENT_CREATE,
             _C.PATIENT_VIEW_DEMOGRAPHICS,
@@ -55,6 +57,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
     ),
     Role.PHYSICIAN: frozenset(
         {
+            _C.API_DOCS,
             _C.PATIENT_SEARCH,
             _C.PATIENT_CREATE,
             _C.PATIENT_VIEW_DEMOGRAPHICS,
@@ -70,6 +73,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
     ),
     Role.NURSE: frozenset(
         {
+            _C.API_DOCS,
             _C.PATIENT_SEARCH,
             _C.PATIENT_CREATE,
             _C.PATIENT_VIEW_DEMOGRAPHICS,
@@ -82,6 +86,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
     # Front desk registers and finds patients and keeps contact details right.
     Role.FRONT_DESK: frozenset(
         {
+            _C.API_DOCS,
             _C.PATIENT_SEARCH,
             _C.PATIENT_CREATE,
             _C.PATIENT_VIEW_DEMOGRAPHICS,

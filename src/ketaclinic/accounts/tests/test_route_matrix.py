@@ -259,6 +259,8 @@ NO_PATIENT_DATA = {
     "api:policy-version",
     "audit:list",
     "api-schema",
+    "api-root",
+    "api-docs",
     "api:me",
     "api:instrument-list",
     "api:instrument-detail",

@@ -11,19 +11,30 @@
   "use strict";
   document.querySelectorAll("form[data-autosave]").forEach(function (form) {
     var status = form.querySelector("#save-status");
-    var pending = 0;
+    var inFlight = new Set();  // the requests sent and not yet answered
     var leaveTo = null;
 
     function say(html) {
       if (status) { status.innerHTML = html; }
     }
-    function settle() {
-      pending = Math.max(0, pending - 1);
-      if (pending === 0 && leaveTo) { window.location.assign(leaveTo); }
+    function answered(xhr) {
+      inFlight.delete(xhr);
     }
-    form.addEventListener("htmx:beforeRequest", function () {
-      pending += 1;
+    function leaveIfDone() {
+      if (inFlight.size === 0 && leaveTo) {
+        var target = leaveTo;
+        leaveTo = null;  // once
+        window.location.assign(target);
+      }
+    }
+    form.addEventListener("htmx:beforeRequest", function (event) {
+      inFlight.add(event.detail.xhr);
       say('<p class="saving">Saving…</p>');
+    });
+    // The answer has arrived: no longer in flight, so a redirect it carries (the
+    // "Save and go back" button) is not held up by the leave-page warning.
+    form.addEventListener("htmx:beforeOnLoad", function (event) {
+      answered(event.detail.xhr);
     });
     form.addEventListener("htmx:afterRequest", function (event) {
       if (!event.detail.successful) {
@@ -31,11 +42,12 @@
             "Your last change is still on this page; try again.</p>");
         leaveTo = null;  // stay: the change would be lost
       }
-      settle();
+      answered(event.detail.xhr);
+      leaveIfDone();  // after htmx has finished with the answer
     });
     document.querySelectorAll("a[data-after-save]").forEach(function (link) {
       link.addEventListener("click", function (event) {
-        if (pending > 0) {
+        if (inFlight.size > 0) {
           event.preventDefault();
           leaveTo = link.href;
           say('<p class="saving">Saving your last answer before leaving…</p>');
@@ -43,7 +55,7 @@
       });
     });
     window.addEventListener("beforeunload", function (event) {
-      if (pending > 0 && !leaveTo) { event.preventDefault(); event.returnValue = ""; }
+      if (inFlight.size > 0 && !leaveTo) { event.preventDefault(); event.returnValue = ""; }
     });
   });
 })();
