@@ -26,6 +26,8 @@ from ketaclinic.patients.forms import (
     SearchForm,
 )
 from ketaclinic.patients.models import Patient
+from ketaclinic.screening import access as screening_access
+from ketaclinic.screening import services as screening_services
 
 _C = Capability
 
@@ -78,6 +80,8 @@ def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
     if clinical:
         context |= access.clinical_summary(patient)
         context["can_edit_clinical"] = acting_user(request).can(_C.PATIENT_EDIT_CLINICAL)
+        screening = screening_access.current_screening(patient)
+        context["screening_plan"] = screening_services.authorisation(screening)
     return render(request, "patients/chart.html", context)
 
 

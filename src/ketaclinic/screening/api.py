@@ -71,6 +71,20 @@ def _decision_dict(d: ScreeningDecision, *, current: bool) -> dict[str, Any]:
     }
 
 
+def _authorisation_dict(plan: services.Authorisation) -> dict[str, Any]:
+    stale = plan.staleness
+    return {
+        "authorises_plan": plan.ok,
+        "reasons": list(plan.reasons),
+        "stale": stale.stale,
+        "changed_facts": [
+            {"fact": c.key, "signed_on": c.signed_on, "now": c.now} for c in stale.facts
+        ],
+        "rules_changed": list(stale.rules) if stale.rules else None,
+        "result_changed": list(stale.result) if stale.result else None,
+    }
+
+
 def _intake_dict(
     screening: Screening, instruments: tuple[str, ...], *, staff: bool
 ) -> dict[str, Any]:
@@ -161,6 +175,7 @@ class ScreeningDetail(APIView):
         patient, screening = access.screening_for_staff(user, code, _C.PATIENT_VIEW_CLINICAL)
         evaluation = services.evaluate_screening(screening)
         current = services.current_decision(screening)
+        plan = services.authorisation(screening, evaluation)
         data = _intake_dict(screening, services.clinician_instruments(), staff=True)
         data |= {
             "patient": str(patient.code),
@@ -169,6 +184,7 @@ class ScreeningDetail(APIView):
             "fact_sources": evaluation.sources,
             "evaluation": evaluation.as_dict() or {"error": evaluation.error},
             "current_decision": _decision_dict(current, current=True) if current else None,
+            "plan_authorisation": _authorisation_dict(plan),
         }
         return Response(data)
 

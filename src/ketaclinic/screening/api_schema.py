@@ -182,6 +182,27 @@ class SignedDecision(S.Serializer[Any]):
     evaluation = Eligibility()
 
 
+class FactChangeDoc(S.Serializer[Any]):
+    fact = S.CharField(help_text="The fact's key (docs/screening.md §4.3).")
+    signed_on = _anything()
+    now = _anything()
+
+
+class PlanAuthorisation(S.Serializer[Any]):
+    """Whether the current decision lets a treatment plan be made now."""
+
+    authorises_plan = S.BooleanField()
+    reasons = S.ListField(child=S.CharField(), help_text="Why not, in words; empty when it does.")
+    stale = S.BooleanField(help_text="Facts, rules or the rules' result changed since signing.")
+    changed_facts = S.ListField(child=FactChangeDoc())
+    rules_changed = S.ListField(
+        child=S.CharField(), allow_null=True, help_text="[version signed with, version in force]"
+    )
+    result_changed = S.ListField(
+        child=S.CharField(), allow_null=True, help_text="[the rules' result then, now]"
+    )
+
+
 class StaffScreening(S.Serializer[Any]):
     """The current screening as staff see it (docs/screening.md §7)."""
 
@@ -199,6 +220,7 @@ class StaffScreening(S.Serializer[Any]):
         resource_type_field_name=None,
     )
     current_decision = SignedDecision(allow_null=True)
+    plan_authorisation = PlanAuthorisation()
 
 
 class ClinicianFacts(S.Serializer[Any]):

@@ -30,6 +30,7 @@ from ketaclinic.screening.models import (
 )
 from ketacore import intake
 from ketacore.questionnaires import is_instrument, title_of
+from ketacore.rules import Decision
 from ketacore.rules.eligibility import QUESTIONS
 from ketacore.scoring import get_instrument
 
@@ -241,6 +242,7 @@ def summary(request: HttpRequest, code: UUID) -> HttpResponse:
     decisions = services.decision_history(screening)
     current = next((d for d, is_current in decisions if is_current), None)
     result = evaluation.result
+    plan = services.authorisation(screening, evaluation)
     context = {
         "patient": patient,
         "screening": screening,
@@ -256,8 +258,22 @@ def summary(request: HttpRequest, code: UUID) -> HttpResponse:
         "can_edit": user.can(_C.PATIENT_EDIT_CLINICAL),
         "can_sign": user.can(_C.SCREENING_DECIDE),
         "sign_form": sforms.DecisionForm() if current is None else None,
+        "plan": plan,
+        "fact_label": sforms.FACT_LABELS,
         "diagnosis_link": reverse("patients:entry_create", args=[patient.code, "condition"]),
     }
+    result_change = plan.staleness.result
+    context["result_change"] = (
+        tuple(DECISION_LABELS[Decision(r)] for r in result_change) if result_change else None
+    )
+    context["changes"] = [
+        (
+            sforms.FACT_LABELS.get(c.key, c.key),
+            _show_fact(c.key, c.signed_on),
+            _show_fact(c.key, c.now),
+        )
+        for c in plan.staleness.facts
+    ]
     return render(request, "screening/summary.html", context)
 
 

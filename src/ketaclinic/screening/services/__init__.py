@@ -8,9 +8,14 @@ The eligibility rules themselves are a clinic policy (``ketaclinic.policies``).
 """
 
 from ketaclinic.screening.services.decisions import (
+    Authorisation,
+    FactChange,
+    Staleness,
+    authorisation,
     current_decision,
     decision_history,
     sign_decision,
+    staleness,
 )
 from ketaclinic.screening.services.evaluation import (
     Evaluation,
@@ -41,9 +46,13 @@ __all__ = [
     "CLINICIAN_FACTS",
     "DEFAULT_CLINICIAN_INSTRUMENTS",
     "DEFAULT_INTAKE_INSTRUMENTS",
+    "Authorisation",
     "Evaluation",
+    "FactChange",
+    "Staleness",
     "add_bp_reading",
     "answers_of",
+    "authorisation",
     "chart_facts",
     "clinician_instruments",
     "current_decision",
@@ -59,6 +68,7 @@ __all__ = [
     "save_instrument_answers",
     "save_intake_section",
     "sign_decision",
+    "staleness",
     "start_screening",
     "submit_intake",
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from ketaclinic.accounts.models import User
@@ -10,11 +13,20 @@ from ketaclinic.lib.signing import Meaning, Signature, sign
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind
 from ketaclinic.screening.models import SIGNABLE, Screening, ScreeningDecision
-from ketaclinic.screening.services.evaluation import evaluate_screening
+from ketaclinic.screening.services.evaluation import Evaluation, evaluate_screening
 from ketaclinic.screening.services.intake import locked_screening
 from ketacore.rules import Decision
 
-__all__ = ["current_decision", "decision_history", "sign_decision"]
+__all__ = [
+    "Authorisation",
+    "FactChange",
+    "Staleness",
+    "authorisation",
+    "current_decision",
+    "decision_history",
+    "sign_decision",
+    "staleness",
+]
 
 #: Decision order, most restrictive first (ketacore.rules.Decision's order).
 _RESTRICTIVENESS = {d: i for i, d in enumerate(Decision)}
@@ -145,3 +157,96 @@ def _write(
         supersedes=revises,
         **signature.fields(),
     )
+
+
+# ------------------------------------------------------------------ stale decisions
+
+
+@dataclass(frozen=True, slots=True)
+class FactChange:
+    """A fact that differs from what the decision was signed on."""
+
+    key: str
+    signed_on: Any
+    now: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Staleness:
+    """How the facts and rules today differ from those a decision was signed on.
+
+    Attributes:
+        facts: The facts that changed (a pain duration that only grew with time
+            is not a change: the decision already rested on the pain lasting).
+        rules: (version signed with, version in force) when the eligibility
+            rules in force are another version.
+        result: (the rules' result then, now) when the rules give another result.
+    """
+
+    facts: tuple[FactChange, ...] = ()
+    rules: tuple[str, str] | None = None
+    result: tuple[str, str] | None = None
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.facts or self.rules or self.result)
+
+
+def staleness(decision: ScreeningDecision, evaluation: Evaluation) -> Staleness:
+    """Compare a signed decision with the screening's evaluation now."""
+    before, now = decision.facts, evaluation.facts
+    changes = []
+    for key in sorted({*before, *now}):
+        old, new = before.get(key), now.get(key)
+        if old == new:
+            continue
+        grew = key == "pain_duration_months" and old is not None and new is not None
+        if grew and new >= old:
+            continue
+        changes.append(FactChange(key, old, new))
+    rules = None
+    if evaluation.rule_set.code != decision.rule_set.code:
+        rules = (decision.rule_set_version, evaluation.rule_set.version)
+    result = None
+    engine_now = evaluation.result.decision.value if evaluation.result else "incomplete"
+    if engine_now != decision.engine_decision:
+        result = (decision.engine_decision, engine_now)
+    return Staleness(tuple(changes), rules, result)
+
+
+@dataclass(frozen=True, slots=True)
+class Authorisation:
+    """Whether a screening authorises a treatment plan now, and if not, why."""
+
+    decision: ScreeningDecision | None
+    staleness: Staleness
+    reasons: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+
+#: Signed decisions that allow a treatment plan.
+_AUTHORISING = (Decision.CANDIDATE, Decision.CANDIDATE_WITH_PRECAUTIONS)
+
+
+def authorisation(screening: Screening, evaluation: Evaluation | None = None) -> Authorisation:
+    """A treatment plan needs a current, positive decision that still rests on today's facts.
+
+    A decision that is stale (facts or rules changed since signing) or that the
+    rules no longer give does not authorise a plan until a physician revises it.
+    """
+    decision = current_decision(screening)
+    if decision is None:
+        return Authorisation(None, Staleness(), ("No screening decision is signed.",))
+    stale = staleness(decision, evaluation or evaluate_screening(screening))
+    reasons = []
+    if Decision(decision.decision) not in _AUTHORISING:
+        reasons.append(f"The signed decision is '{decision.get_decision_display()}'.")
+    if stale.stale:
+        reasons.append(
+            "The decision rests on facts or rules that have changed since it was signed: "
+            "a physician must review and sign it again."
+        )
+    return Authorisation(decision, stale, tuple(reasons))
