@@ -25,6 +25,7 @@ _C = Capability
 ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "home": {"GET": SIGNED_IN},
     "healthz": {"GET": PUBLIC},
+    "references": {"GET": SIGNED_IN},
     "accounts:login": {"GET": PUBLIC, "POST": PUBLIC},
     "accounts:logout": {"POST": PUBLIC},  # harmless when signed out
     "accounts:two_factor": {"GET": SIGNED_IN, "POST": SIGNED_IN},

@@ -137,6 +137,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ketaclinic.lib.context.site",
             ],
+            # {{ source|cite }} links each [Key] to the references page.
+            "builtins": ["ketaclinic.lib.citations"],
         },
     },
 ]

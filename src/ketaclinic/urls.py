@@ -5,6 +5,7 @@ from ketaclinic.lib import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("references/", views.references, name="references"),
     path("accounts/", include("ketaclinic.accounts.urls")),
     path("patients/", include("ketaclinic.patients.urls")),
     path("", include("ketaclinic.screening.urls")),

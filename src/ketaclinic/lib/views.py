@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import defaults
 from django.views.decorators.http import require_GET
@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ketaclinic.accounts.roles import Capability
+from ketaclinic.lib import citations
 from ketaclinic.lib.access import acting_user
 from ketaclinic.lib.api import HasCapability
 
@@ -30,6 +31,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@require_GET
+@login_required
+def references(request: HttpRequest) -> HttpResponse:
+    """Every publication the rules and scores cite, each at an anchor named by its key."""
+    return render(request, "references.html", {"sections": citations.references()})
+
+
 def healthz(request: HttpRequest) -> HttpResponse:
     """For load balancers: the process is up (no database, no PHI)."""
     return HttpResponse("ok", content_type="text/plain")

@@ -172,3 +172,20 @@ def test_it_lists_the_chains_with_one_row_each(chains) -> None:
         assert verify.all_chains() == sorted(chains)
     distinct = next(q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"])
     assert "created_at" not in distinct
+
+
+def test_the_trail_page_names_record_types_and_patients_in_words(alice, ada, nina) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from ketaclinic.conftest import login
+    from ketaclinic.patients import access
+
+    access.get_patient_for_user(nina, ada.code, part="chart")  # a view record about Ada
+    page = login(Client(), alice).get(reverse("audit:list"))
+    text = page.content.decode()
+    assert "Ada Lovelace" in text
+    assert "<td>Patient</td>" in text
+    assert "<td>patients.patient</td>" not in text
+    listed = page.context["rows"]
+    assert any(r.patient_name == "Ada Lovelace" for r in listed)
