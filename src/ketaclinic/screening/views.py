@@ -216,15 +216,34 @@ def _fact_rows(evaluation: services.Evaluation) -> list[dict[str, Any]]:
     return rows
 
 
+#: A finding's severity in a clinician's words.
+SEVERITY_LABELS = {
+    "exclude": "Excludes",
+    "specialist": "Specialist clearance",
+    "review": "To review",
+    "unknown": "Unknown: ask",
+    "precaution": "Precaution",
+    "info": "Information",
+}
+_TREATMENTS = {q.id: q.text for q in intake.TREATMENTS.questions}
+_OUTCOMES = {
+    "inadequate_relief": "did not help enough",
+    "not_tolerated": "stopped for side effects",
+    "helped": "helped",
+}
+
+
 def _show_fact(key: str, value: Any) -> str:
     if value is None:
         return ""
     if key == "instruments":
-        return ", ".join(v["instrument"] for v in value)
+        return ", ".join(title_of(v["instrument"]) for v in value)
     if key == "prior_treatments":
-        return "; ".join(f"{t['treatment']}: {t['outcome']}".replace("_", " ") for t in value) or (
-            "none tried"
-        )
+        return "; ".join(
+            f"{_TREATMENTS.get(t['treatment'], t['treatment'])}: "
+            f"{_OUTCOMES.get(t['outcome'], t['outcome'])}"
+            for t in value
+        ) or ("none tried")
     if key == "bp_readings":
         return ", ".join(f"{r['systolic_mmhg']}/{r['diastolic_mmhg']} mmHg" for r in value)
     if isinstance(value, list):
@@ -259,6 +278,10 @@ def summary(request: HttpRequest, code: UUID) -> HttpResponse:
         "can_sign": user.can(_C.SCREENING_DECIDE),
         "sign_form": sforms.DecisionForm() if current is None else None,
         "plan": plan,
+        "findings": [
+            (f, SEVERITY_LABELS.get(f.severity, f.severity))
+            for f in (result.findings if result else ())
+        ],
         "fact_label": sforms.FACT_LABELS,
         "diagnosis_link": reverse("patients:entry_create", args=[patient.code, "condition"]),
     }
