@@ -76,6 +76,7 @@ def test_intake_in_the_portal_then_a_signed_decision(live_server, browser) -> No
         page.get_by_role("button", name="Save and go back").click()
         page.wait_for_url("**/portal/intake/")
     assert page.locator(".tag.ok").count() == 8  # every part done
+    page.get_by_label("I have finished").check()
     page.get_by_role("button", name="Send my answers to the clinic").click()
     page.get_by_text("Your answers were sent to the clinic").wait_for()
     context.close()

@@ -36,6 +36,9 @@ def portal_intake(request: HttpRequest) -> HttpResponse:
     """The patient's questionnaire overview; POST sends it to the clinic."""
     patient, screening = screening_access.own_screening(request.user)
     if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, "Not sent: tick the box to confirm you have finished.")
+            return redirect("portal:intake")
         try:
             screening_services.submit_intake(acting_user(request), screening)
         except ValidationError as exc:

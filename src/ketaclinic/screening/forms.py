@@ -71,13 +71,17 @@ def section_initial(section: intake.Section, answers: dict[str, Any]) -> dict[st
     return initial
 
 
+#: A scale with more points than this is offered as a list, in steps (issue 10 #12).
+LONG_SCALE = 20
+
+
 def instrument_form(
     instrument: Instrument, options: dict[str, str], data: Any = None, initial: Any = None
 ) -> forms.Form:
     """One radio group per item, in the instrument's order (answers may come one by one)."""
     form = forms.Form(data, initial=initial or {})
     for item in instrument.items_with(options):
-        choices = [
+        choices: list[tuple[int | str, str]] = [
             (
                 c.value,
                 f"{c.value} – {c.label}"
@@ -86,12 +90,24 @@ def instrument_form(
             )
             for c in item.choices
         ]
+        widget: forms.Widget = forms.RadioSelect(
+            attrs={"class": "scale" if len(choices) > 5 else ""}
+        )
+        if len(choices) > LONG_SCALE:
+            # A 0-100 % scale is not 101 radio buttons: steps of ten in a list
+            # (the score takes any whole number; these are the ones offered).
+            # An answer given another way (paper, the API) stays on the list.
+            current = (initial or {}).get(item.id)
+            offered: list[tuple[int | str, str]] = [("", "— choose —")]
+            offered += [(v, label) for v, label in choices if v == current or int(v) % 10 == 0]
+            choices = offered
+            widget = forms.Select()
         form.fields[item.id] = forms.TypedChoiceField(
             label=item.text,
             choices=choices,
             coerce=int,
             empty_value=None,
-            widget=forms.RadioSelect(attrs={"class": "scale" if len(choices) > 5 else ""}),
+            widget=widget,
             required=False,
         )
     return form

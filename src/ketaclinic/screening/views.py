@@ -33,6 +33,7 @@ from ketacore.questionnaires import is_instrument, title_of
 from ketacore.rules import Decision
 from ketacore.rules.eligibility import QUESTIONS
 from ketacore.scoring import get_instrument
+from ketacore.scoring.phq9 import self_harm_reported
 
 _C = Capability
 
@@ -61,6 +62,11 @@ def intake_parts(screening: Screening, instruments: tuple[str, ...]) -> list[dic
             }
         )
     return parts
+
+
+def _crisis(section_id: str, response: QuestionnaireResponse | None) -> bool:
+    """Whether the patient's PHQ-9 answers report thoughts of self-harm (item 9 above 0)."""
+    return section_id == "phq9" and response is not None and self_harm_reported(response.answers)
 
 
 def intake_page(
@@ -141,7 +147,12 @@ def intake_page(
         if request.htmx:  # type: ignore[attr-defined]  # reason: django-htmx
             # Every change is posted (queued in order by hx-sync) and answered
             # with the saving status; 200 even for an error, so htmx shows it.
-            status = {"error": error, "response": response, "staff": via != EnteredVia.PORTAL}
+            status = {
+                "error": error,
+                "response": response,
+                "staff": via != EnteredVia.PORTAL,
+                "crisis": _crisis(section_id, response),
+            }
             return render(request, "screening/_save_status.html", status)
     parts = intake_parts(screening, instruments)
     ids = [p["id"] for p in parts]
@@ -157,6 +168,7 @@ def intake_page(
         "read_only": read_only,
         "response": response,
         "staff": via != EnteredVia.PORTAL,
+        "crisis": via == EnteredVia.PORTAL and _crisis(section_id, response),
         "back_url": back_url,
         "action": section_url(section_id),
         "next_url": section_url(ids[position + 1]) if position + 1 < len(ids) else back_url,
@@ -188,6 +200,11 @@ def desk_intake_section(request: HttpRequest, code: UUID, section: str) -> HttpR
 @capability_required(_C.PATIENT_EDIT_CLINICAL)
 def desk_intake_submit(request: HttpRequest, code: UUID) -> HttpResponse:
     patient, screening = access.screening_for_staff(request.user, code, _C.PATIENT_EDIT_CLINICAL)
+    if request.POST.get("confirm") != "yes":
+        messages.error(
+            request, "Not marked as sent: tick the box to confirm the patient has finished."
+        )
+        return redirect("screening:summary", patient.code)
     try:
         services.submit_intake(acting_user(request), screening)
     except ValidationError as exc:

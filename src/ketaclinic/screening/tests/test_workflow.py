@@ -82,13 +82,65 @@ def test_the_portal_offers_only_intake_instruments_and_only_the_patients_own(
 def test_after_sending_the_patient_cannot_change_answers(ada: Patient) -> None:
     client = _portal(ada)
     client.post(reverse("portal:intake_section", args=["gad7"]), {"q1_nervous": "1"})
-    assert client.post(reverse("portal:intake")).status_code == 302
+    # Sending is a deliberate act: without the confirming tick nothing is sent.
+    unticked = client.post(reverse("portal:intake"), follow=True)
+    assert "tick the box" in unticked.content.decode()
+    assert access.current_screening(ada).submitted_at is None
+    assert client.post(reverse("portal:intake"), {"confirm": "yes"}).status_code == 302
     screening = access.current_screening(ada)
     assert screening.submitted_at is not None
 
     page = client.post(reverse("portal:intake_section", args=["gad7"]), {"q1_nervous": "3"})
     assert "already sent" in page.content.decode()
     assert _newest(ada, "gad7").answers == {"q1_nervous": 1}
+
+
+def test_thoughts_of_self_harm_show_crisis_help_at_once(ada: Patient) -> None:
+    client = _portal(ada)
+    url = reverse("portal:intake_section", args=["phq9"])
+    calm = client.post(url, {"q9_self_harm_thoughts": "0"}, headers={"HX-Request": "true"})
+    assert "If you are thinking of hurting yourself" not in calm.content.decode()
+    status = client.post(url, {"q9_self_harm_thoughts": "1"}, headers={"HX-Request": "true"})
+    assert "If you are thinking of hurting yourself" in status.content.decode()
+    assert "988" in status.content.decode()
+    # The help stays on the page and on the overview when the patient comes back.
+    assert "If you are thinking of hurting yourself" in client.get(url).content.decode()
+    overview = client.get(reverse("portal:intake")).content.decode()
+    assert "If you are thinking of hurting yourself" in overview
+    # Another questionnaire's page does not repeat it.
+    other = client.get(reverse("portal:intake_section", args=["gad7"])).content.decode()
+    assert "If you are thinking of hurting yourself" not in other
+
+
+def test_the_percent_relief_scale_is_a_list_in_steps_of_ten(ada: Patient, nina) -> None:
+    client = _portal(ada)
+    url = reverse("portal:intake_section", args=["bpi-sf"])
+    page = client.get(url)
+    field = page.context["form"]["q5_relief"].field
+    offered = [value for value, _ in field.choices]
+    assert offered == ["", *range(0, 101, 10)]
+    html = page.content.decode()
+    assert '<select name="q5_relief"' in html
+    assert 'type="radio" name="q5_relief"' not in html
+    client.post(url, {"q5_relief": "40"}, headers={"HX-Request": "true"})
+    assert _newest(ada, "bpi-sf").answers["q5_relief"] == 40
+    # An in-between answer recorded another way is still shown, not dropped.
+    services.save_instrument_answers(
+        nina, access.current_screening(ada), "bpi-sf", {"q5_relief": 35}, via="staff"
+    )
+    again = client.get(url).context["form"]["q5_relief"]
+    assert 35 in [value for value, _ in again.field.choices]
+    assert again.value() == 35
+
+
+def test_the_desk_marks_the_questionnaire_sent_only_when_confirmed(ada: Patient, nina) -> None:
+    client = login(Client(), nina)
+    url = reverse("screening:intake_submit", args=[ada.code])
+    page = client.post(url, follow=True)
+    assert "tick the box" in page.content.decode()
+    assert access.current_screening(ada).submitted_at is None
+    client.post(url, {"confirm": "yes"})
+    assert access.current_screening(ada).submitted_at is not None
 
 
 def test_a_nurse_enters_the_questionnaire_at_the_desk(ada: Patient, nina, desmond) -> None:
