@@ -396,9 +396,7 @@ def sign(request: HttpRequest, code: UUID) -> HttpResponse:
     done = _sign(request, patient, screening, form, None)
     if done is not None:
         return done
-    evaluation = services.evaluate_screening(screening)
-    context = {"form": form, "patient": patient, "evaluation": evaluation, "revises": None}
-    return render(request, "screening/sign.html", context)
+    return _sign_page(request, form, patient, screening, None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -409,12 +407,25 @@ def revise(request: HttpRequest, code: UUID, decision_code: UUID) -> HttpRespons
     done = _sign(request, decision.patient, decision.screening, form, decision)
     if done is not None:
         return done
-    evaluation = services.evaluate_screening(decision.screening)
+    return _sign_page(request, form, decision.patient, decision.screening, decision)
+
+
+def _sign_page(
+    request: HttpRequest,
+    form: forms.Form,
+    patient: Patient,
+    screening: Screening,
+    revises: ScreeningDecision | None,
+) -> HttpResponse:
+    evaluation = services.evaluate_screening(screening)
+    result = evaluation.result
     context = {
         "form": form,
-        "patient": decision.patient,
+        "patient": patient,
         "evaluation": evaluation,
-        "revises": decision,
+        "revises": revises,
+        "decision_label": DECISION_LABELS[result.decision] if result else "",
+        "unknown_questions": [QUESTIONS.get(u, u) for u in result.unknowns] if result else [],
     }
     return render(request, "screening/sign.html", context)
 
