@@ -255,6 +255,12 @@ REST_FRAMEWORK = {
         "ketaclinic.lib.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON taken strictly: a key twice, invalid UTF-8, deep nesting, huge numbers -> 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "ketaclinic.lib.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "ketaclinic.lib.schema.AutoSchema",  # adds the error responses
     # Limit/offset pages: 50 rows unless the client asks, 100 at most.
     "DEFAULT_PAGINATION_CLASS": "ketaclinic.lib.api.Pagination",

@@ -121,7 +121,8 @@ def _codes() -> ModuleType:
         warnings.simplefilter("ignore", DeprecationWarning)
         import simple_icd_10_cm  # deferred: loading takes about 2 s
 
-    return simple_icd_10_cm
+    module: ModuleType = simple_icd_10_cm
+    return module
 
 
 def is_valid(code: str) -> bool:

@@ -432,8 +432,7 @@ class ContradictionDiagnosis(Check[EligibilityFacts]):
         if self.except_codes:
             text += f" (not {_either([str(r) for r in self._ranges(self.except_codes)])})"
         return (
-            f"{text} is recorded while {FACT_LABELS[self.fact].lower()} is "
-            f"{_either(self.values)}."
+            f"{text} is recorded while {FACT_LABELS[self.fact].lower()} is {_either(self.values)}."
         )
 
     def evaluate(self, facts: EligibilityFacts, context: Context) -> Result:

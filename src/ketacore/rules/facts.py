@@ -214,7 +214,9 @@ def _only(entry: Mapping[str, Any], where: str, allowed: Sequence[str]) -> None:
     """Refuse a key the format does not have: never silently dropped."""
     for key in entry:
         if key not in allowed:
-            raise InputError(f"{where}.{key}", f"is not allowed here; allowed: {', '.join(allowed)}")
+            raise InputError(
+                f"{where}.{key}", f"is not allowed here; allowed: {', '.join(allowed)}"
+            )
 
 
 def _date(value: object, field: str) -> dt.date:
@@ -265,14 +267,17 @@ def _read_instruments(value: object, key: str) -> tuple[ScoreResult, ...]:
             )
         try:
             instrument = get_instrument(entry["instrument"])
-            scored.append(instrument.score(entry.get("answers") or {}, entry.get("options")))
+            answers = entry.get("answers")
+            scored.append(
+                instrument.score({} if answers is None else answers, entry.get("options"))
+            )
         except InputError as exc:
             raise InputError(f"{where}.{exc.field}", exc.rule) from None
     return tuple(scored)
 
 
 def _read_treatments(value: object, key: str) -> tuple[PriorTreatment, ...]:
-    items = []
+    items: list[PriorTreatment] = []
     for i, raw in enumerate(_list(value, key)):
         where = f"{key}[{i}]"
         entry = _object(raw, where, '{"treatment": ..., "outcome": ...}')

@@ -273,7 +273,7 @@ class Instrument:
         """
         if options is not None and not isinstance(options, Mapping):
             raise InputError(
-                "options", "must be an object of option name -> value, e.g. {\"cutoff\": \"4\"}"
+                "options", 'must be an object of option name -> value, e.g. {"cutoff": "4"}'
             )
         given = dict(options or {})
         known = {o.name: o for o in self.options}
