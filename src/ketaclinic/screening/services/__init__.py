@@ -35,6 +35,7 @@ from ketaclinic.screening.services.intake import (
     save_intake_section,
     start_screening,
     submit_intake,
+    treatment_choices,
 )
 
 __all__ = [
@@ -61,4 +62,5 @@ __all__ = [
     "sign_decision",
     "start_screening",
     "submit_intake",
+    "treatment_choices",
 ]
