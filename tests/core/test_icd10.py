@@ -82,7 +82,8 @@ def test_a_code_resolves_to_its_group_through_the_hierarchy(code, group, neuropa
 @pytest.mark.parametrize("code", ["M54.2", "G54.7", "I10", "E11.9", "M54.30", "R52"])
 def test_codes_outside_the_table_have_no_group_and_are_not_neuropathic(code) -> None:
     entry = icd10.lookup(code)
-    assert entry is not None and entry.description
+    assert entry is not None
+    assert entry.description
     assert (entry.group, entry.neuropathic) == (None, False)
 
 

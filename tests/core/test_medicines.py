@@ -19,7 +19,8 @@ def test_every_drug_of_the_interaction_table_has_a_brand_or_says_why_not() -> No
 def test_the_table_is_lower_case_and_each_brand_names_ingredients() -> None:
     for brand, parts in BRANDS.items():
         assert brand == brand.strip().lower()
-        assert parts and all(p == p.strip().lower() for p in parts)
+        assert parts
+        assert all(p == p.strip().lower() for p in parts)
 
 
 @pytest.mark.parametrize(

@@ -89,7 +89,8 @@ def test_the_chart_gives_age_weight_and_the_official_title(ada: Patient, nina) -
     born = ada.date_of_birth
     assert facts.date_of_birth == born
     assert facts.assessed_on == today
-    assert facts.age_years is not None and 0 <= facts.age_years <= 120
+    assert facts.age_years is not None
+    assert 0 <= facts.age_years <= 120
     assert (facts.weight_kg, facts.weight_measured_on) == (71.5, today)
     condition = Condition(patient=ada, recorded_by=nina, icd10_code="g90.51")
     condition.full_clean()
@@ -117,7 +118,8 @@ def test_an_old_reading_entered_on_the_form_is_flagged(ada: Patient, nina) -> No
     screening = Screening.objects.get(patient=ada)
     assert screening.clinician_facts["bp_readings"][0]["measured_on"] == old.isoformat()
     result = services.evaluate_screening(screening).result
-    assert result is not None and result.decision.value == "incomplete"
+    assert result is not None
+    assert result.decision.value == "incomplete"
     assert "safety.bp_reading_old" in {f.id for f in result.findings}
     future = timezone.localdate() + dt.timedelta(days=1)
     page = submit(
@@ -131,7 +133,8 @@ def test_a_clinician_marks_an_unknown_medicine_checked_on_the_form(ada: Patient,
     screening = complete_intake(ada)
     services.add_bp_reading(nina, screening, 128, 82)
     before = services.evaluate_screening(screening).result
-    assert before is not None and before.decision.value == "incomplete"
+    assert before is not None
+    assert before.decision.value == "incomplete"
     assert "interaction.not_checked" in {f.id for f in before.findings}
     page = login(Client(), nina).get(reverse("screening:facts", args=[ada.code]))
     assert "Medicines checked by hand for interactions" in page.content.decode()
@@ -144,7 +147,8 @@ def test_a_clinician_marks_an_unknown_medicine_checked_on_the_form(ada: Patient,
     screening.refresh_from_db()
     assert screening.clinician_facts["medications_checked"] == ["zapfluxine"]
     after = services.evaluate_screening(screening).result
-    assert after is not None and after.decision.value == "candidate"
+    assert after is not None
+    assert after.decision.value == "candidate"
 
 
 def test_a_clinician_corrects_one_treatment_class_on_the_form(ada: Patient, nina) -> None:
