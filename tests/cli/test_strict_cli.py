@@ -105,3 +105,20 @@ def test_the_installed_command_exits_2_without_a_traceback(data):
     assert result.returncode == 2, result.stderr
     assert b"Traceback" not in result.stderr
     assert result.stderr.startswith(b"ketaclinic: error: ")
+
+
+def test_the_screen_example_in_the_docs_is_what_the_command_prints(tmp_path: Path, capsys):
+    text = (Path(__file__).parents[2] / "docs" / "screening.md").read_text(encoding="utf-8")
+    start = text.index("Example input `facts.json`:")
+    facts = text[
+        text.index("```json\n", start) + 8 : text.index("```", text.index("```json\n", start) + 8)
+    ]
+    shown_at = text.index("`ketaclinic screen --input - < facts.json` prints:")
+    body = text.index("```json\n", shown_at) + 8
+    shown = text[body : text.index("```", body)]
+    path = tmp_path / "facts.json"
+    path.write_text(facts, encoding="utf-8")
+    assert main(["screen", "--input", str(path)]) == 0
+    assert capsys.readouterr().out == shown, (
+        "regenerate the example output in docs/screening.md §4.3"
+    )
