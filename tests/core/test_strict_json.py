@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 
 from ketacore import strict_json
 from ketacore.errors import InputError
-from ketacore.rules import facts_from_dict, load_rule_set
-from ketacore.rules._ruleset import default_rule_document
+from ketacore.rules import default_rule_document, facts_from_dict, load_rule_set
 
 
 @pytest.mark.parametrize(
