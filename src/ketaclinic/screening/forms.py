@@ -114,6 +114,12 @@ FACT_LABELS = {
     "raised_icp": "Raised intracranial pressure",
     "raised_iop": "Raised intraocular pressure",
     "medications": "Current medications",
+    "medications_checked": "Medicines checked by hand",
+    "date_of_birth": "Date of birth",
+    "age_years": "Age (years)",
+    "weight_kg": "Weight (kg)",
+    "weight_measured_on": "Weighed on",
+    "assessed_on": "Assessed on",
 }
 
 
