@@ -52,7 +52,7 @@ pytest:
 ## core-only: the scientific core's tests in a venv without Django (proves the core stands alone)
 core-only:
 	test -x .venv-core/bin/python || $(PYTHON) -m venv .venv-core
-	.venv-core/bin/python -m pip install --quiet numpy scipy pytest hypothesis
+	.venv-core/bin/python -m pip install --quiet numpy scipy simple-icd-10-cm==1.5.0 pytest hypothesis
 	cd tests/core && PYTHONPATH=$(CURDIR)/src ../../.venv-core/bin/pytest -p no:cacheprovider -q -c /dev/null --rootdir=. --confcutdir=. .
 
 ## browser: install Debian's Chromium for the Playwright tests when it is missing

@@ -264,6 +264,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # JSON taken strictly: a key twice, invalid UTF-8, deep nesting, huge numbers -> 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "ketaclinic.lib.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "ketaclinic.lib.schema.AutoSchema",  # adds the error responses
     # Limit/offset pages: 50 rows unless the client asks, 100 at most.
     "DEFAULT_PAGINATION_CLASS": "ketaclinic.lib.api.Pagination",

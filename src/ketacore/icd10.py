@@ -1,37 +1,73 @@
-"""ICD-10-CM codes the clinic meets most, grouped by condition.
+"""ICD-10-CM: every valid code, its official title, and the clinic's condition groups.
 
-The registry accepts any well-formed ICD-10-CM code; this catalogue gives the
-common ones a description and a *condition group*, which the eligibility rules
-use to look up the evidence grade for ketamine in that condition.
+Two parts, kept apart on purpose:
+
+* **The code set** is the complete ICD-10-CM classification (CDC/NCHS and CMS,
+  **April 2026 release**, FY2026 update; the US government's files are in the
+  public domain [ICD10CM]), read from the ``simple-icd-10-cm`` package (MIT
+  licence), which ships the release's tabular list unchanged. Any code of it
+  validates and shows its official title; any other code is refused with the
+  field named (:func:`normalise_icd10`). The set is loaded on first use (about
+  two seconds, 200 MB), never at import. :data:`CODE_SET_RELEASE` names the release.
+* **The condition groups** are the clinic's own reviewed table
+  (:data:`GROUP_TABLE`): code ranges, each with its condition group, whether it
+  is a neuropathic pain condition, and where that comes from. A code belongs to
+  the group of the most specific row that covers it or one of its ancestors in the
+  classification (:func:`condition_of`), so a billable child such as G90.522
+  inherits the group of G90.5, and M54.50 (low back pain) is *not* graded as
+  radiculopathy because M54.1 (radiculopathy) does not cover it.
+
+A range is written as a code (``"G90.5"``: it and every code under it) or two
+codes
+of the same length (``"I20-I25"``: the categories I20 to I25 and every code under
+them); :func:`parse_code_range` reads one and refuses what is not ICD-10-CM.
 
 References:
-    Source: ICD-10-CM [ICD10CM] (docs/references.md). The codes in
-    :data:`VERIFIED_IN_REFERENCE` (E11.42, B02.29/B02.22/B02.23, G90.5-,
-    G56.4-/G57.7-, G54.6, G50.0, G62.0 + T45.1X5-) were checked against the code
-    pages listed under [ICD10CM]. The others are from the ICD-10-CM Tabular List
-    (CMS/NCHS, FY2025/FY2026 editions) and should be re-checked against the
-    edition in force when the catalogue is updated. B02.29 is used for
-    postherpetic neuralgia although sources disagree on it [ICD10CM]; clinicians
-    may choose another code.
+    Source: ICD-10-CM [ICD10CM] (docs/references.md), April 2026 release, for
+    every code, title and hierarchy. The codes in :data:`VERIFIED_IN_REFERENCE`
+    (E11.42, B02.29/B02.22/B02.23, G90.5-, G56.4-/G57.7-, G54.6, G50.0, G62.0 +
+    T45.1X5-) were also checked against the code pages listed under [ICD10CM].
+    Condition groups and their evidence grades: Cohen et al. 2018 [Cohen2018];
+    each row of :data:`GROUP_TABLE` says which title of the classification puts
+    a code range in its group. B02.29 is used for postherpetic neuralgia
+    although sources disagree on it [ICD10CM]; clinicians may choose another code.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
+from types import ModuleType
 
 from ketacore.errors import InputError
 
 __all__ = [
     "CATALOGUE",
+    "CODE_SET_RELEASE",
+    "GROUP_TABLE",
     "VERIFIED_IN_REFERENCE",
+    "CodeRange",
     "ConditionGroup",
+    "GroupRow",
     "Icd10Code",
+    "ancestors",
+    "condition_of",
+    "covers_any",
     "describe",
     "group_of",
+    "is_billable",
+    "is_valid",
+    "lookup",
     "normalise_icd10",
+    "parse_code_range",
 ]
+
+#: The ICD-10-CM release the code set is (the data of ``simple-icd-10-cm`` 1.5.0).
+CODE_SET_RELEASE = "ICD-10-CM April 2026 release (FY2026), CDC/NCHS and CMS [ICD10CM]"
 
 
 class ConditionGroup(StrEnum):
@@ -51,168 +87,90 @@ class ConditionGroup(StrEnum):
     IDIOPATHIC_NEUROPATHY = "idiopathic_neuropathy"
     OTHER_NEUROPATHIC = "other_neuropathic"
     CHRONIC_PAIN_OTHER = "chronic_pain_other"
+    #: Kept for documents that name it; no row of :data:`GROUP_TABLE` uses it:
+    #: the codes that matter for safety are the rule set's contradiction rules.
     COMORBIDITY = "comorbidity"
 
 
 @dataclass(frozen=True, slots=True)
 class Icd10Code:
-    """One catalogue entry."""
+    """One code of the classification, with the clinic's group where it has one.
+
+    Attributes:
+        code: The code, with its dot (``"G90.522"``).
+        description: The official title in the release (:data:`CODE_SET_RELEASE`).
+        group: The condition group (:func:`condition_of`), or None.
+        neuropathic: Whether the clinic counts it as a neuropathic pain condition.
+    """
 
     code: str
     description: str
-    group: ConditionGroup
+    group: ConditionGroup | None
     neuropathic: bool
 
 
-_G = ConditionGroup
-_ENTRIES: tuple[Icd10Code, ...] = (
-    # --- neuropathic pain conditions named by clinics (clinic practice as described on
-    # public clinic websites) ---
-    Icd10Code(
-        "E11.42",
-        "Type 2 diabetes mellitus with diabetic polyneuropathy",
-        _G.DIABETIC_NEUROPATHY,
-        True,
-    ),
-    Icd10Code(
-        "E11.40",
-        "Type 2 diabetes mellitus with diabetic neuropathy, unspecified",
-        _G.DIABETIC_NEUROPATHY,
-        True,
-    ),
-    Icd10Code(
-        "E10.42",
-        "Type 1 diabetes mellitus with diabetic polyneuropathy",
-        _G.DIABETIC_NEUROPATHY,
-        True,
-    ),
-    Icd10Code(
-        "B02.29",
-        "Other postherpetic nervous system involvement (postherpetic neuralgia)",
-        _G.POSTHERPETIC_NEURALGIA,
-        True,
-    ),
-    Icd10Code("B02.22", "Postherpetic trigeminal neuralgia", _G.POSTHERPETIC_NEURALGIA, True),
-    Icd10Code("B02.23", "Postherpetic polyneuropathy", _G.POSTHERPETIC_NEURALGIA, True),
-    Icd10Code("G90.50", "Complex regional pain syndrome I, unspecified", _G.CRPS, True),
-    Icd10Code("G90.511", "Complex regional pain syndrome I of right upper limb", _G.CRPS, True),
-    Icd10Code("G90.512", "Complex regional pain syndrome I of left upper limb", _G.CRPS, True),
-    Icd10Code(
-        "G90.513", "Complex regional pain syndrome I of upper limb, bilateral", _G.CRPS, True
-    ),
-    Icd10Code(
-        "G90.519", "Complex regional pain syndrome I of unspecified upper limb", _G.CRPS, True
-    ),
-    Icd10Code("G90.521", "Complex regional pain syndrome I of right lower limb", _G.CRPS, True),
-    Icd10Code("G90.522", "Complex regional pain syndrome I of left lower limb", _G.CRPS, True),
-    Icd10Code(
-        "G90.523", "Complex regional pain syndrome I of lower limb, bilateral", _G.CRPS, True
-    ),
-    Icd10Code(
-        "G90.529", "Complex regional pain syndrome I of unspecified lower limb", _G.CRPS, True
-    ),
-    Icd10Code("G90.59", "Complex regional pain syndrome I of other specified site", _G.CRPS, True),
-    Icd10Code("G56.40", "Causalgia (CRPS II) of unspecified upper limb", _G.CRPS, True),
-    Icd10Code("G57.70", "Causalgia (CRPS II) of unspecified lower limb", _G.CRPS, True),
-    Icd10Code("G54.6", "Phantom limb syndrome with pain", _G.PHANTOM_LIMB, True),
-    Icd10Code("G50.0", "Trigeminal neuralgia", _G.TRIGEMINAL_NEURALGIA, True),
-    Icd10Code(
-        "G62.0",
-        "Drug-induced polyneuropathy (with T45.1X5- for chemotherapy)",
-        _G.CHEMOTHERAPY_NEUROPATHY,
-        True,
-    ),
-    Icd10Code(
-        "T45.1X5A",
-        "Adverse effect of antineoplastic and immunosuppressive drugs, initial encounter",
-        _G.CHEMOTHERAPY_NEUROPATHY,
-        False,
-    ),
-    Icd10Code(
-        "G63",
-        "Polyneuropathy in diseases classified elsewhere (e.g. with B20)",
-        _G.HIV_NEUROPATHY,
-        True,
-    ),
-    Icd10Code("B20", "Human immunodeficiency virus [HIV] disease", _G.HIV_NEUROPATHY, False),
-    Icd10Code("M54.10", "Radiculopathy, site unspecified", _G.RADICULOPATHY, True),
-    Icd10Code("M54.12", "Radiculopathy, cervical region", _G.RADICULOPATHY, True),
-    Icd10Code("M54.16", "Radiculopathy, lumbar region", _G.RADICULOPATHY, True),
-    Icd10Code("M54.17", "Radiculopathy, lumbosacral region", _G.RADICULOPATHY, True),
-    Icd10Code(
-        "G56.00", "Carpal tunnel syndrome, unspecified upper limb", _G.COMPRESSION_NEUROPATHY, True
-    ),
-    Icd10Code(
-        "G57.10", "Meralgia paresthetica, unspecified lower limb", _G.COMPRESSION_NEUROPATHY, True
-    ),
-    Icd10Code("G60.3", "Idiopathic progressive neuropathy", _G.IDIOPATHIC_NEUROPATHY, True),
-    Icd10Code(
-        "G60.9", "Hereditary and idiopathic neuropathy, unspecified", _G.IDIOPATHIC_NEUROPATHY, True
-    ),
-    Icd10Code("G62.9", "Polyneuropathy, unspecified", _G.OTHER_NEUROPATHIC, True),
-    Icd10Code("M79.2", "Neuralgia and neuritis, unspecified", _G.OTHER_NEUROPATHIC, True),
-    Icd10Code("G89.29", "Other chronic pain", _G.CHRONIC_PAIN_OTHER, False),
-    Icd10Code("G89.4", "Chronic pain syndrome", _G.CHRONIC_PAIN_OTHER, False),
-    # --- comorbidities that matter for ketamine safety (Cohen et al. 2018 [Cohen2018];
-    # the eligibility rules' sources) ---
-    Icd10Code("I10", "Essential (primary) hypertension", _G.COMORBIDITY, False),
-    Icd10Code(
-        "I25.10",
-        "Atherosclerotic heart disease of native coronary artery without angina",
-        _G.COMORBIDITY,
-        False,
-    ),
-    Icd10Code("I50.9", "Heart failure, unspecified", _G.COMORBIDITY, False),
-    Icd10Code("I48.91", "Unspecified atrial fibrillation", _G.COMORBIDITY, False),
-    Icd10Code("F20.9", "Schizophrenia, unspecified", _G.COMORBIDITY, False),
-    Icd10Code(
-        "F29",
-        "Unspecified psychosis not due to a substance or known physiological condition",
-        _G.COMORBIDITY,
-        False,
-    ),
-    Icd10Code("F31.9", "Bipolar disorder, unspecified", _G.COMORBIDITY, False),
-    Icd10Code("F32.A", "Depression, unspecified", _G.COMORBIDITY, False),
-    Icd10Code("F41.1", "Generalized anxiety disorder", _G.COMORBIDITY, False),
-    Icd10Code("F10.20", "Alcohol dependence, uncomplicated", _G.COMORBIDITY, False),
-    Icd10Code(
-        "F19.20", "Other psychoactive substance dependence, uncomplicated", _G.COMORBIDITY, False
-    ),
-    Icd10Code("K74.60", "Unspecified cirrhosis of liver", _G.COMORBIDITY, False),
-    Icd10Code("H40.9", "Unspecified glaucoma", _G.COMORBIDITY, False),
-    Icd10Code("G93.2", "Benign intracranial hypertension", _G.COMORBIDITY, False),
-    Icd10Code("E03.9", "Hypothyroidism, unspecified", _G.COMORBIDITY, False),
-    Icd10Code("E11.9", "Type 2 diabetes mellitus without complications", _G.COMORBIDITY, False),
-    Icd10Code("Z33.1", "Pregnant state, incidental", _G.COMORBIDITY, False),
-)
+# ------------------------------------------------------------------ the code set
 
-#: Codes checked against the code pages listed under [ICD10CM] in docs/references.md;
-#: the rest come from the ICD-10-CM Tabular List (see the module docstring).
-VERIFIED_IN_REFERENCE: frozenset[str] = frozenset(
-    {"E11.42", "B02.29", "B02.22", "B02.23", "G54.6", "G50.0", "G62.0", "T45.1X5A"}
-    | {e.code for e in _ENTRIES if e.code.startswith(("G90.5", "G56.4", "G57.7"))}
-)
 
-#: Code -> entry, for lookup.
-CATALOGUE: dict[str, Icd10Code] = {entry.code: entry for entry in _ENTRIES}
+@cache
+def _codes() -> ModuleType:
+    """The complete classification, loaded once on first use (import is deferred)."""
+    with warnings.catch_warnings():
+        # The package reads its data with importlib.resources.read_text, which Python
+        # 3.11 calls deprecated; nothing to act on here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm  # deferred: loading takes about 2 s
 
-# Letter (U is reserved), two characters (digit, then digit or letter for the
-# newer categories such as F32.A), then optionally a dot and 1-4 alphanumerics.
-_ICD10_CM = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+    module: ModuleType = simple_icd_10_cm
+    return module
+
+
+def is_valid(code: str) -> bool:
+    """Whether ``code`` (normalised, with its dot) is a category or code of ICD-10-CM."""
+    cm = _codes()
+    return bool(cm.is_valid_item(code) and cm.is_category_or_subcategory(code))
+
+
+def is_billable(code: str) -> bool:
+    """Whether a valid ``code`` is billable (has no more specific code under it)."""
+    return is_valid(code) and bool(_codes().is_leaf(code))
+
+
+def describe(code: str) -> str | None:
+    """The official title of ``code``, or None if it is not an ICD-10-CM code."""
+    return str(_codes().get_description(code)) if is_valid(code) else None
+
+
+def ancestors(code: str) -> tuple[str, ...]:
+    """``code`` and the codes above it, most specific first, up to its category.
+
+    ``ancestors("G90.522")`` is ``("G90.522", "G90.52", "G90.5", "G90")``; blocks and
+    chapters are left out. Empty for a code that is not in the classification.
+    """
+    if not is_valid(code):
+        return ()
+    above = [a for a in _codes().get_ancestors(code) if is_valid(a)]
+    return (code, *above)
+
+
+# Letter, two characters (digit, then digit or letter: F32.A, Z3A), then optionally
+# a dot and 1-4 characters. The shape is checked first for a clear message.
+_ICD10_CM = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 
 
 def normalise_icd10(code: str, *, field: str = "icd10_code") -> str:
-    """Return ``code`` upper-cased and stripped, or raise if it is not ICD-10-CM shaped.
+    """Return ``code`` upper-cased with its dot, or raise if it is not an ICD-10-CM code.
 
     Args:
-        code: A code as typed, e.g. ``"g90.521"``.
+        code: A code as typed, e.g. ``"g90521"``.
         field: The name to use in the error message.
 
     Returns:
         The normalised code, e.g. ``"G90.521"``.
 
     Raises:
-        InputError: If the code is not of the form ``A00`` or ``A00.XXXX``.
+        InputError: If the code is not shaped like one (``A00`` or ``A00.XXXX``) or
+            is not a code of the release in use (:data:`CODE_SET_RELEASE`).
     """
     cleaned = code.strip().upper()
     if len(cleaned) > 3 and "." not in cleaned:
@@ -223,20 +181,255 @@ def normalise_icd10(code: str, *, field: str = "icd10_code") -> str:
             "must be an ICD-10-CM code: a letter, two characters, then optionally a dot and "
             "up to 4 characters (for example G90.521)",
         )
+    if not is_valid(cleaned):
+        raise InputError(
+            field,
+            f"{cleaned} is not a code of ICD-10-CM (April 2026 release): check it in the "
+            "ICD-10-CM tabular list",
+        )
     return cleaned
 
 
-def describe(code: str) -> str | None:
-    """Return the catalogue description of ``code``, or None if it is not catalogued."""
-    entry = CATALOGUE.get(code)
-    return entry.description if entry else None
+# ------------------------------------------------------------------ code ranges
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRange:
+    """A range of the classification: ``low`` to ``high`` (same length) and every code under.
+
+    ``CodeRange("G90.5", "G90.5")`` is G90.5 and its children; ``CodeRange("I20", "I25")``
+    the categories I20 to I25 and every code under them.
+    """
+
+    low: str
+    high: str
+
+    def covers(self, code: str) -> bool:
+        """Whether ``code`` (normalised) is in the range or under one of its codes."""
+        head = code[: len(self.low)]
+        return len(code) >= len(self.low) and self.low <= head <= self.high
+
+    def __str__(self) -> str:
+        return self.low if self.low == self.high else f"{self.low}–{self.high}"
+
+
+def parse_code_range(spec: object, field: str) -> CodeRange:
+    """Read ``"G90.5"`` or ``"I20-I25"``; each end must be a code of ICD-10-CM.
+
+    Raises:
+        InputError: Naming ``field``, for anything else (a typo, a code of another
+            release, ends of different length or in the wrong order).
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise InputError(field, 'must be an ICD-10-CM code or range, e.g. "G90.5" or "I20-I25"')
+    parts = [p.strip().upper() for p in spec.replace("–", "-").split("-")]
+    if len(parts) > 2 or not all(_ICD10_CM.match(p) and is_valid(p) for p in parts):
+        raise InputError(
+            field,
+            f'"{spec}" must be an ICD-10-CM code (category or subcategory) or two joined by '
+            'a dash, e.g. "G90.5" or "I20-I25"',
+        )
+    low, high = parts[0], parts[-1]
+    if len(low) != len(high) or low > high:
+        raise InputError(field, f'"{spec}": both ends must be codes of one length, low first')
+    return CodeRange(low, high)
+
+
+def covers_any(ranges: tuple[CodeRange, ...], code: str) -> bool:
+    """Whether any of ``ranges`` covers ``code``."""
+    return any(r.covers(code) for r in ranges)
+
+
+# ------------------------------------------------------------------ condition groups
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    """One row of the clinic's condition-group table.
+
+    Attributes:
+        ranges: The code ranges of the row (see :func:`parse_code_range`).
+        group: The condition group they belong to.
+        neuropathic: Whether they count as a neuropathic pain condition.
+        source: Why: the classification's titles [ICD10CM] and the guideline [Cohen2018].
+    """
+
+    ranges: tuple[str, ...]
+    group: ConditionGroup
+    neuropathic: bool
+    source: str
+
+
+_G = ConditionGroup
+_TITLES = "ICD-10-CM [ICD10CM] titles"
+#: The clinic's reviewed table: code ranges -> condition group. The most specific row
+#: covering a code or one of its ancestors decides (G56.4, causalgia, is CRPS although
+#: G56 is a compression neuropathy). A physician reviews it with the rule set.
+GROUP_TABLE: tuple[GroupRow, ...] = (
+    GroupRow(
+        ("G90.5", "G56.4", "G57.7"),
+        _G.CRPS,
+        True,
+        f"{_TITLES}: complex regional pain syndrome I (G90.5-), causalgia = CRPS II of the "
+        "upper (G56.4-) and lower limb (G57.7-); CRPS is a condition graded by Cohen et al. "
+        "2018 [Cohen2018]",
+    ),
+    GroupRow(
+        ("E08.4", "E09.4", "E10.4", "E11.4", "E13.4"),
+        _G.DIABETIC_NEUROPATHY,
+        True,
+        f"{_TITLES}: diabetes mellitus (due to an underlying condition, drug-induced, type 1, "
+        "type 2, other specified) with neurological complications, E08.4- to E13.4- "
+        "(E12 does not exist)",
+    ),
+    GroupRow(
+        ("B02.2",),
+        _G.POSTHERPETIC_NEURALGIA,
+        True,
+        f"{_TITLES}: zoster with other nervous system involvement (B02.2-: postherpetic "
+        "ganglionitis, trigeminal neuralgia, polyneuropathy, myelitis, other)",
+    ),
+    GroupRow(
+        ("G54.6",),
+        _G.PHANTOM_LIMB,
+        True,
+        f"{_TITLES}: phantom limb syndrome with pain (G54.7, without pain, is not a pain "
+        "condition)",
+    ),
+    GroupRow(("G50.0",), _G.TRIGEMINAL_NEURALGIA, True, f"{_TITLES}: trigeminal neuralgia"),
+    GroupRow(
+        ("G62.0",),
+        _G.CHEMOTHERAPY_NEUROPATHY,
+        True,
+        f"{_TITLES}: drug-induced polyneuropathy, coded with T45.1X5- for chemotherapy",
+    ),
+    GroupRow(
+        ("T45.1X5",),
+        _G.CHEMOTHERAPY_NEUROPATHY,
+        False,
+        f"{_TITLES}: adverse effect of antineoplastic and immunosuppressive drugs (names the "
+        "cause, not a neuropathy)",
+    ),
+    GroupRow(
+        ("B20",),
+        _G.HIV_NEUROPATHY,
+        False,
+        f"{_TITLES}: HIV disease (names the cause; the neuropathy is coded G63)",
+    ),
+    GroupRow(
+        ("M54.1", "M50.1", "M51.1", "M47.2", "G54.2-G54.4"),
+        _G.RADICULOPATHY,
+        True,
+        f"{_TITLES}: radiculopathy (M54.1-), cervical and lumbar disc disorders with "
+        "radiculopathy (M50.1-, M51.1-), spondylosis with radiculopathy (M47.2-), cervical, "
+        "thoracic and lumbosacral root disorders (G54.2-G54.4); not M54.5- (low back pain)",
+    ),
+    GroupRow(
+        ("G56-G57",),
+        _G.COMPRESSION_NEUROPATHY,
+        True,
+        f"{_TITLES}: mononeuropathies of the upper and lower limb (carpal tunnel syndrome, "
+        "meralgia paresthetica, ...)",
+    ),
+    GroupRow(
+        ("G60",),
+        _G.IDIOPATHIC_NEUROPATHY,
+        True,
+        f"{_TITLES}: hereditary and idiopathic neuropathy",
+    ),
+    GroupRow(
+        ("S14.0-S14.1", "S24.0-S24.1", "S34.0-S34.1"),
+        _G.SPINAL_CORD_INJURY,
+        True,
+        f"{_TITLES}: injury of the cervical, thoracic and lumbar spinal cord (the sequela "
+        "code, 7th character S, is how chronic pain after it is coded); spinal cord injury "
+        "pain is graded by Cohen et al. 2018 [Cohen2018]",
+    ),
+    GroupRow(("G35",), _G.MULTIPLE_SCLEROSIS, True, f"{_TITLES}: multiple sclerosis"),
+    GroupRow(
+        ("G54.0-G54.1", "G54.5", "G54.8-G54.9", "G58-G59", "G62-G63", "G89.0", "M79.2"),
+        _G.OTHER_NEUROPATHIC,
+        True,
+        f"{_TITLES}: plexus disorders, neuralgic amyotrophy, other mononeuropathies, other "
+        "polyneuropathies, polyneuropathy in diseases classified elsewhere, central pain "
+        "syndrome, neuralgia and neuritis",
+    ),
+    GroupRow(
+        ("G89.2", "G89.3", "G89.4", "M54.5", "M79.7", "G43"),
+        _G.CHRONIC_PAIN_OTHER,
+        False,
+        f"{_TITLES}: chronic pain, neoplasm-related pain, chronic pain syndrome, low back "
+        "pain, fibromyalgia, migraine; conditions of weak or no evidence in Cohen et al. "
+        "2018 [Cohen2018]",
+    ),
+)
+
+
+@cache
+def _parsed_table() -> tuple[tuple[CodeRange, GroupRow], ...]:
+    return tuple(
+        (parse_code_range(spec, f"GROUP_TABLE[{i}].ranges[{j}]"), row)
+        for i, row in enumerate(GROUP_TABLE)
+        for j, spec in enumerate(row.ranges)
+    )
+
+
+def condition_of(code: str) -> GroupRow | None:
+    """The row of :data:`GROUP_TABLE` that ``code`` belongs to, through the hierarchy.
+
+    The code and then each ancestor (most specific first) is looked up; the first
+    that a row's range covers decides, and among rows covering the same code the one
+    with the longest (most specific) range wins.
+    """
+    for candidate in ancestors(code):
+        rows = [(r, row) for r, row in _parsed_table() if r.covers(candidate)]
+        if rows:
+            return max(rows, key=lambda pair: len(pair[0].low))[1]
+    return None
 
 
 def group_of(code: str) -> ConditionGroup | None:
-    """Return the condition group of ``code``; for uncatalogued codes, try its category."""
-    entry = CATALOGUE.get(code)
-    if entry is not None:
-        return entry.group
-    category = code.split(".")[0]
-    matches = {e.group for e in _ENTRIES if e.code.split(".")[0] == category}
-    return matches.pop() if len(matches) == 1 else None
+    """The condition group of ``code`` through the hierarchy, or None."""
+    row = condition_of(code)
+    return row.group if row is not None else None
+
+
+def lookup(code: str) -> Icd10Code | None:
+    """``code`` with its title, group and whether it is neuropathic; None if invalid."""
+    title = describe(code)
+    if title is None:
+        return None
+    row = condition_of(code)
+    return Icd10Code(
+        code, title, row.group if row else None, bool(row is not None and row.neuropathic)
+    )
+
+
+class _Catalogue(Mapping[str, Icd10Code]):
+    """Every code of the classification as an :class:`Icd10Code`, built on demand."""
+
+    def __getitem__(self, code: str) -> Icd10Code:
+        entry = lookup(code) if isinstance(code, str) else None
+        if entry is None:
+            raise KeyError(code)
+        return entry
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and is_valid(code)
+
+    def __iter__(self) -> Iterator[str]:
+        return (c for c in _codes().get_all_codes() if is_valid(c))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+#: Code -> entry for every code of the classification (looked up on demand).
+CATALOGUE: Mapping[str, Icd10Code] = _Catalogue()
+
+#: Codes also checked against the code pages listed under [ICD10CM] in docs/references.md.
+VERIFIED_IN_REFERENCE: frozenset[str] = frozenset(
+    {"E11.42", "B02.29", "B02.22", "B02.23", "G54.6", "G50.0", "G62.0", "T45.1X5A"}
+    | {"G90.50", "G90.511", "G90.512", "G90.513", "G90.519", "G90.521", "G90.522"}
+    | {"G90.523", "G90.529", "G90.59", "G56.40", "G57.70"}
+)

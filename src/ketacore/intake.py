@@ -44,6 +44,7 @@ __all__ = [
     "reported_facts",
     "reported_facts_json",
     "section_done",
+    "treatments_tried",
 ]
 
 
@@ -405,6 +406,25 @@ def _fact_of(question: Question, key: str) -> object:
     return UNKNOWN
 
 
+def treatments_tried(answers: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The treatments section's answers as ``prior_treatments``, counted per class.
+
+    A class answered "not tried" is left out; a class answered "not sure", or not
+    answered yet, is listed with the outcome ``unknown``: the rule counts the classes
+    that failed, and asks only when a class not known could make the difference
+    (two classes that failed are enough, whatever the third).
+    """
+    tried: list[dict[str, str]] = []
+    for q in TREATMENTS.questions:
+        answer = answers.get(q.id)
+        if answer == "not_tried":
+            continue
+        known = answer in {o.value for o in TreatmentOutcome}
+        outcome = answer if known else TreatmentOutcome.UNKNOWN.value
+        tried.append({"treatment": q.id, "outcome": str(outcome)})
+    return tried
+
+
 def reported_facts(intake: Mapping[str, Mapping[str, Any]]) -> EligibilityFacts:
     """Turn the patient's answers into the facts they report.
 
@@ -424,18 +444,8 @@ def reported_facts_json(intake: Mapping[str, Mapping[str, Any]]) -> dict[str, An
     if "pain_duration_months" in pain:
         facts["pain_duration_months"] = pain["pain_duration_months"]
     treatments = intake.get("treatments")
-    # Known only when every class is answered; a "not sure" keeps the list
-    # unknown, because the class not known might be the one that counts.
-    if (
-        treatments
-        and section_done(TREATMENTS, treatments)
-        and all(treatments[q.id] != "unsure" for q in TREATMENTS.questions)
-    ):
-        facts["prior_treatments"] = [
-            {"treatment": q.id, "outcome": treatments[q.id]}
-            for q in TREATMENTS.questions
-            if treatments[q.id] != "not_tried"
-        ]
+    if treatments:
+        facts["prior_treatments"] = treatments_tried(treatments)
     health = intake.get("health") or {}
     for q in HEALTH.questions:
         if q.id in health:

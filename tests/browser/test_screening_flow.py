@@ -87,7 +87,7 @@ def test_intake_in_the_portal_then_a_signed_decision(live_server, browser) -> No
     page.goto(f"{base}/patients/{patient.code}/screening/")
     summary = page.locator("main").inner_text()
     assert "Incomplete" in summary
-    assert "Record at least one blood-pressure reading." in summary
+    assert "Record a blood-pressure reading with the date it was taken." in summary
     assert "Pain of predominantly neuropathic origin suggested" in summary  # S-LANSS band
     assert "Evidence" in summary
     page.get_by_role("link", name="Record facts and blood pressure").click()

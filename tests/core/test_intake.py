@@ -6,7 +6,13 @@ import pytest
 
 from ketacore import intake
 from ketacore.errors import InputError
-from ketacore.rules import facts_from_dict, facts_to_dict, merge_facts
+from ketacore.rules import (
+    default_rule_set,
+    evaluate,
+    facts_from_dict,
+    facts_to_dict,
+    merge_facts,
+)
 
 #: Every treatment class answered, as the demo patient answers them.
 ALL_TRIED = {
@@ -58,7 +64,7 @@ def test_unanswered_and_unsure_leave_facts_unknown() -> None:
     assert not intake.section_done(intake.HEALTH, answers["health"])
 
 
-def test_prior_treatments_are_known_only_when_every_class_is_answered() -> None:
+def test_prior_treatments_list_every_class_answered() -> None:
     done = intake.clean_section(intake.TREATMENTS, ALL_TRIED)
     facts = intake.reported_facts_json({"treatments": done})
     assert facts["prior_treatments"] == [
@@ -69,13 +75,41 @@ def test_prior_treatments_are_known_only_when_every_class_is_answered() -> None:
     ]
     facts_from_dict(facts)  # the format ketacore reads
 
-    partial = intake.clean_section(intake.TREATMENTS, {"gabapentinoid": "helped"})
-    assert "prior_treatments" not in intake.reported_facts_json({"treatments": partial})
-    unsure = intake.clean_section(intake.TREATMENTS, {**ALL_TRIED, "opioid": "unsure"})
-    assert "prior_treatments" not in intake.reported_facts_json({"treatments": unsure})
-
     nothing = intake.clean_section(intake.TREATMENTS, dict.fromkeys(ALL_TRIED, "not_tried"))
     assert intake.reported_facts_json({"treatments": nothing})["prior_treatments"] == []
+
+
+def _prior_treatments_finding(answers: dict[str, str]) -> str:
+    """What the default rules make of the treatments answered: pass, ask or hit."""
+    section = intake.clean_section(intake.TREATMENTS, answers)
+    facts = facts_from_dict(intake.reported_facts_json({"treatments": section}))
+    result = evaluate(facts, default_rule_set())
+    ids = {f.id for f in result.findings}
+    if "unknown.prior_treatments" in ids:
+        return "ask"
+    return "hit" if "indication.prior_treatments" in ids else "pass"
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        # two classes failed: known, whatever the "not sure" classes (issue 10 item 5)
+        (
+            {"gabapentinoid": "inadequate_relief", "tca_snri": "not_tolerated", "opioid": "unsure"},
+            "pass",
+        ),
+        ({**ALL_TRIED, "opioid": "unsure", "topical": "unsure"}, "pass"),
+        # one failed and one not sure: the unsure class may count, so ask
+        ({"gabapentinoid": "inadequate_relief", "opioid": "unsure"}, "ask"),
+        # one failed, the others answered (not "not sure"), the rest not answered: ask
+        ({"gabapentinoid": "inadequate_relief", "opioid": "helped"}, "ask"),
+        # one failed, every class answered: too few
+        ({**dict.fromkeys(ALL_TRIED, "not_tried"), "opioid": "inadequate_relief"}, "hit"),
+        ({**dict.fromkeys(ALL_TRIED, "helped"), "opioid": "not_tolerated"}, "hit"),
+    ],
+)
+def test_prior_treatments_are_counted_per_class(answers, expected) -> None:
+    assert _prior_treatments_finding(answers) == expected
 
 
 def test_medicines_none_is_a_known_empty_list_and_a_list_is_split_by_line() -> None:

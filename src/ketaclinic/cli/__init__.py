@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from ketacore import strict_json
 from ketacore.errors import InputError
 
 __all__ = ["CliError", "main", "read_json_input", "setup_django", "write_json"]
@@ -48,15 +49,21 @@ def setup_django() -> None:
 
 
 def read_json_input(source: str, *, field: str = "--input") -> Any:
-    """Read a JSON document from a path, or from stdin when ``source`` is ``-``."""
+    """Read a JSON document from a path, or from stdin when ``source`` is ``-``, strictly.
+
+    The bytes must be UTF-8, and a key twice in one object, nesting deeper than
+    ``strict_json.MAX_DEPTH``, an integer too long to convert, ``NaN`` or
+    ``Infinity`` are refused with the field named (``ketacore.strict_json``).
+    """
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        if source == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            data: bytes | str = stream.read() if stream is not None else sys.stdin.read()
+        else:
+            data = Path(source).read_bytes()
     except OSError as exc:
         raise CliError(f"{field}: cannot read {source!r}: {exc.strerror}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{field}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    return strict_json.loads(data, field=field)
 
 
 def write_json(data: Any, out: IO[str] | None = None) -> None:

@@ -5,14 +5,16 @@ lives in the core. Formats are documented in docs/screening.md.
 
 * ``ketaclinic score INSTRUMENT --describe [--option NAME=VALUE ...]``
 * ``ketaclinic score INSTRUMENT --input FILE|- [--option NAME=VALUE ...]``
-* ``ketaclinic screen --input FILE|- [--rules FILE]``
+* ``ketaclinic screen --input FILE|- [--rules FILE]`` (``assessed_on`` defaults to today)
 
-Bad input exits with code 2 and a message naming the field and the rule.
+Bad input exits with code 2 and a message naming the field and the rule; JSON is
+read strictly (``read_json_input``).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -101,6 +103,10 @@ def _screen(args: argparse.Namespace) -> int:
         if args.rules
         else default_rule_set()
     )
-    facts = facts_from_dict(read_json_input(args.input))
+    data = read_json_input(args.input)
+    if isinstance(data, dict) and data.get("assessed_on") is None:
+        # The facts describe today unless they say otherwise (the local date).
+        data["assessed_on"] = dt.datetime.now(dt.UTC).astimezone().date().isoformat()
+    facts = facts_from_dict(data)
     write_json(decision_to_dict(evaluate(facts, rule_set)))
     return 0

@@ -17,6 +17,8 @@ from typing import Any
 from django import forms
 
 from ketaclinic.policies.services import Change
+from ketacore import strict_json
+from ketacore.errors import InputError
 from ketacore.rules import FACT_VALUES, RuleSet
 from ketacore.rules.checks import Params, ParamSpec
 from ketacore.rules.eligibility_checks import show
@@ -223,7 +225,7 @@ class EligibilityForm(forms.Form):
                 out[name] = nested
                 continue
             value = _value(spec, self.cleaned_data.get(f"r{i}__{name}"))
-            if value is not None or not spec.optional:
+            if value not in (None, []) or not spec.optional:  # a blank optional list: left out
                 out[name] = value
         return out
 
@@ -239,10 +241,10 @@ class ImportForm(forms.Form):
     )
 
     def parsed(self) -> dict[str, Any] | None:
-        try:
-            value = json.loads(self.cleaned_data["document"])
-        except json.JSONDecodeError as exc:
-            self.add_error("document", f"Not valid JSON (line {exc.lineno}, column {exc.colno}).")
+        try:  # strictly: a key given twice is refused, not the last one kept
+            value = strict_json.loads(self.cleaned_data["document"], field="document")
+        except InputError as exc:
+            self.add_error("document", f"{exc.field}: {exc.rule}")
             return None
         if not isinstance(value, dict):
             self.add_error("document", "Must be a JSON object.")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from ketaclinic.screening.models import DECISION_LABELS, SIGNABLE
 from ketacore import intake
@@ -131,6 +133,12 @@ FACT_LABELS = {
     "raised_icp": "Raised intracranial pressure",
     "raised_iop": "Raised intraocular pressure",
     "medications": "Current medications",
+    "medications_checked": "Medicines checked by hand",
+    "date_of_birth": "Date of birth",
+    "age_years": "Age (years)",
+    "weight_kg": "Weight (kg)",
+    "weight_measured_on": "Weighed on",
+    "assessed_on": "Assessed on",
 }
 
 
@@ -148,6 +156,17 @@ def fact_value(key: str) -> object:
     return {"yes": True, "no": False}.get(key, key)
 
 
+#: The answers a clinician gives for one class of treatment tried (intake keys).
+TREATMENT_CHOICES = (
+    ("", "— not recorded —"),
+    ("not_tried", "Not tried"),
+    ("helped", "Tried: helped"),
+    ("inadequate_relief", "Tried: inadequate relief"),
+    ("not_tolerated", "Tried: stopped for side effects"),
+    ("unsure", "Not known whether tried or how it went"),
+)
+
+
 class ClinicianFactsForm(forms.Form):
     """Facts a nurse or physician establishes; blank keeps the patient's answer."""
 
@@ -159,9 +178,16 @@ class ClinicianFactsForm(forms.Form):
     )
     systolic_mmhg = forms.IntegerField(label="Blood pressure: systolic (mmHg)", required=False)
     diastolic_mmhg = forms.IntegerField(label="Blood pressure: diastolic (mmHg)", required=False)
+    bp_measured_on = forms.DateField(
+        label="Blood pressure taken on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The date of the reading; today unless you enter an earlier reading.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["bp_measured_on"].initial = timezone.localdate()
         for fact, values in FACT_VALUES.items():
             if fact == "sex":  # the chart's recorded sex is the source
                 continue
@@ -171,6 +197,23 @@ class ClinicianFactsForm(forms.Form):
                 + [(fact_key(v), fact_key(v).replace("_", " ")) for v in values],
                 required=False,
             )
+        for q in intake.TREATMENTS.questions:
+            self.fields[f"treatment_{q.id}"] = forms.ChoiceField(
+                label=f"Treatment tried: {q.text.lower()}",
+                choices=TREATMENT_CHOICES,
+                required=False,
+                help_text=q.help,
+            )
+        self.fields["medications_checked"] = forms.CharField(
+            label="Medicines checked by hand for interactions",
+            widget=forms.Textarea(attrs={"rows": 3}),
+            required=False,
+            help_text=(
+                "One per line, as the medication list names it. Only for medicines the "
+                "interaction table does not know, after a clinician or pharmacist has "
+                "checked them."
+            ),
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -178,6 +221,43 @@ class ClinicianFactsForm(forms.Form):
         if (sys_ is None) != (dia is None):
             raise forms.ValidationError("Enter both blood-pressure values, or neither.")
         return data
+
+    def treatments_changed(self) -> bool:
+        return any(name.startswith("treatment_") for name in self.changed_data)
+
+    def clinician_data(self) -> dict[str, Any]:
+        """The facts to record, in the format of docs/screening.md §4.3 (None removes one).
+
+        Treatments tried are sent (all classes together, as one list) only when one of
+        them was changed, so a form saved for a blood-pressure reading does not copy
+        the patient's answers into the clinician's facts.
+        """
+        data: dict[str, Any] = {}
+        for fact in FACT_VALUES:
+            if fact in self.fields:
+                value = self.cleaned_data.get(fact)
+                data[fact] = None if value in ("", None) else fact_value(value)
+        months = self.cleaned_data.get("pain_duration_months")
+        data["pain_duration_months"] = months
+        if self.treatments_changed():
+            answers = {
+                q.id: self.cleaned_data.get(f"treatment_{q.id}") or "unsure"
+                for q in intake.TREATMENTS.questions
+            }
+            every_blank = not any(
+                self.cleaned_data.get(f"treatment_{q.id}") for q in intake.TREATMENTS.questions
+            )
+            data["prior_treatments"] = None if every_blank else intake.treatments_tried(answers)
+        lines = (self.cleaned_data.get("medications_checked") or "").splitlines()
+        checked = [line.strip() for line in lines if line.strip()]
+        data["medications_checked"] = checked or None
+        return data
+
+    def reading(self) -> tuple[tuple[int, int] | None, dt.date | None]:
+        """The blood-pressure reading entered, if any, and its date."""
+        sys_, dia = self.cleaned_data.get("systolic_mmhg"), self.cleaned_data.get("diastolic_mmhg")
+        reading = (sys_, dia) if sys_ is not None and dia is not None else None
+        return reading, self.cleaned_data.get("bp_measured_on")
 
 
 class DecisionForm(forms.Form):

@@ -323,28 +323,23 @@ def clinician_facts(request: HttpRequest, code: UUID) -> HttpResponse:
     """A nurse or physician records facts (blood pressure, confirmed history)."""
     patient, screening = access.screening_for_staff(request.user, code, _C.PATIENT_EDIT_CLINICAL)
     stored = screening.clinician_facts
-    initial = {
+    initial: dict[str, Any] = {
         k: sforms.fact_key(v)
         for k, v in stored.items()
-        if k not in ("bp_readings", "prior_treatments")
+        if k not in ("bp_readings", "prior_treatments", "medications_checked")
     }
+    initial |= {f"treatment_{k}": v for k, v in services.treatment_choices(screening).items()}
+    initial["medications_checked"] = "\n".join(stored.get("medications_checked") or [])
     form = sforms.ClinicianFactsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data: dict[str, Any] = {}
-        for name in form.fields:
-            if name in ("systolic_mmhg", "diastolic_mmhg"):
-                continue
-            value = form.cleaned_data.get(name)
-            data[name] = (
-                None
-                if value in ("", None)
-                else (value if name == "pain_duration_months" else sforms.fact_value(value))
-            )
-        sys_, dia = form.cleaned_data.get("systolic_mmhg"), form.cleaned_data.get("diastolic_mmhg")
-        reading = (sys_, dia) if sys_ is not None and dia is not None else None
+        reading, measured_on = form.reading()
         try:
             services.record_clinician_facts(
-                acting_user(request), screening, data, add_bp_reading=reading
+                acting_user(request),
+                screening,
+                form.clinician_data(),
+                add_bp_reading=reading,
+                bp_measured_on=measured_on,
             )
         except ValidationError as exc:
             form.add_error(None, "; ".join(exc.messages))

@@ -3,18 +3,19 @@
 Each class's fields are the parameters a clinic sets in its rule set; see
 :mod:`ketacore.rules.checks` for how they are parsed, described and applied.
 Edge values are stated in each generated text (a blood pressure *at* the
-limit does not count; a pain duration *at* the minimum passes).
+limit does not count; a pain duration *at* the minimum passes; an age of
+exactly the minimum passes; a reading exactly the longest age old is recent).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ketacore import icd10
 from ketacore.errors import InputError
-from ketacore.icd10 import CATALOGUE, group_of
+from ketacore.medicines import BRANDS, ingredients, mentions
 from ketacore.rules.checks import Check, CheckRegistry, Context, Hit, Params, Result, param
 from ketacore.rules.facts import FACT_VALUES, EligibilityFacts, TreatmentOutcome
 from ketacore.scoring import INSTRUMENTS
@@ -73,9 +74,12 @@ def _instrument_names(ids: Sequence[str]) -> str:
     return _either([INSTRUMENTS[i].name if i in INSTRUMENTS else i for i in ids])
 
 
-def _matches(medication: str, names: Sequence[str]) -> bool:
-    text = medication.lower()
-    return any(re.search(rf"\b{re.escape(n)}\b", text) for n in names)
+def _generics(context: Context) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(n for dc in context.drug_classes.values() for n in dc.names))
+
+
+def _titled(codes: Sequence[str]) -> str:
+    return ", ".join(f"{c} ({icd10.describe(c) or 'not in ICD-10-CM'})" for c in codes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,14 +132,18 @@ class DiagnosisNotNeuropathic(Check[EligibilityFacts]):
     summary = "No diagnosis is a neuropathic pain condition."
 
     def text(self) -> str:
-        return "No diagnosis is a neuropathic pain condition of the ICD-10-CM catalogue."
+        return (
+            "No diagnosis is a neuropathic pain condition: no ICD-10-CM code falls in a "
+            "neuropathic range of the clinic's condition-group table (a code counts through "
+            "its parent codes)."
+        )
 
     def evaluate(self, facts: EligibilityFacts, context: Context) -> Result:
         if facts.unknown("diagnoses"):
             return Result.ask("diagnoses")
         codes = facts.diagnoses or ()
-        neuropathic = [d for d in codes if d in CATALOGUE and CATALOGUE[d].neuropathic]
-        return Result.hit_if(not neuropathic, f"diagnoses = {', '.join(codes)}")
+        neuropathic = [d for d in codes if (row := icd10.condition_of(d)) and row.neuropathic]
+        return Result.hit_if(not neuropathic, f"diagnoses = {_titled(codes)}")
 
 
 @ELIGIBILITY_CHECKS.register
@@ -151,13 +159,17 @@ class EvidenceGradeOf(Check[EligibilityFacts]):
         if facts.unknown("diagnoses"):
             return Result.ask("diagnoses")
         codes = facts.diagnoses or ()
-        groups = sorted({g.value for d in codes if (g := group_of(d)) is not None})
+        groups = sorted({g.value for d in codes if (g := icd10.group_of(d)) is not None})
         hits = []
         for group in groups:
+            if group == icd10.ConditionGroup.COMORBIDITY:
+                continue
             grade = context.evidence_grades.get(group)
-            if grade is not None:
-                detail = f"{group}: {grade.grade}. {grade.note} ({grade.source})"
-                hits.append(Hit(detail, grade.grade))
+            if grade is None:  # never silently: the rule set lacks a grade for a group
+                hits.append(Hit(f"{group}: no evidence grade in this rule set"))
+                continue
+            detail = f"{group}: {grade.grade}. {grade.note} ({grade.source})"
+            hits.append(Hit(detail, grade.grade))
         return Result(hits=tuple(hits))
 
 
@@ -223,7 +235,8 @@ class ScreenNegative(Check[EligibilityFacts]):
     def text(self) -> str:
         return (
             f"None of {_instrument_names(self.instruments)} is in its "
-            f"{_either(self.positive_bands)} band."
+            f"{_either(self.positive_bands)} band (a total exactly at an instrument's "
+            "cut-off is in the band)."
         )
 
     def evaluate(self, facts: EligibilityFacts, context: Context) -> Result:
@@ -246,10 +259,18 @@ class PriorTreatmentsInsufficient(Check[EligibilityFacts]):
         "choices", "Outcomes that count", choices=tuple(o.value for o in TreatmentOutcome)
     )
 
+    def validate(self, field: str, context: Context) -> None:
+        if TreatmentOutcome.UNKNOWN.value in self.failure_outcomes:
+            raise InputError(
+                f"{field}.failure_outcomes", "an unknown outcome is asked, never counted"
+            )
+
     def text(self) -> str:
         return (
             f"Fewer than {self.min_classes} treatment classes tried with "
-            f"{_either(self.failure_outcomes)} ({self.min_classes} or more passes)."
+            f"{_either(self.failure_outcomes)} ({self.min_classes} or more passes; counted "
+            "per class, and a class whose outcome is not known is asked when it could "
+            "make the difference)."
         )
 
     def evaluate(self, facts: EligibilityFacts, context: Context) -> Result:
@@ -262,6 +283,15 @@ class PriorTreatmentsInsufficient(Check[EligibilityFacts]):
                 if t.outcome.value in self.failure_outcomes
             }
         )
+        unsure = sorted(
+            {
+                t.treatment.value
+                for t in facts.prior_treatments
+                if t.outcome == TreatmentOutcome.UNKNOWN and t.treatment.value not in failed
+            }
+        )
+        if len(failed) < self.min_classes and unsure:
+            return Result.ask("prior_treatments")
         detail = f"tried without success: {', '.join(failed) or 'none'}"
         return Result.hit_if(len(failed) < self.min_classes, detail)
 
@@ -306,25 +336,44 @@ class MedicationClass(Check[EligibilityFacts]):
     def evaluate(self, facts: EligibilityFacts, context: Context) -> Result:
         if facts.medications is None:
             return Result.ask("medications")
-        names = context.drug_classes[self.drug_class].names
-        matched = [m for m in facts.medications if _matches(m, names)]
-        return Result.hit_if(bool(matched), f"medications: {', '.join(matched)}")
+        names = set(context.drug_classes[self.drug_class].names)
+        generics = _generics(context)
+        shown = []
+        for medication in facts.medications:
+            found = ingredients(medication, generics)
+            hit = [i for i in found.ingredients if i in names]
+            if hit:
+                via = "" if not found.brands else f" ({', '.join(hit)})"
+                shown.append(f"{medication}{via}")
+        return Result.hit_if(bool(shown), f"medications: {', '.join(shown)}")
 
 
 @ELIGIBILITY_CHECKS.register
 @dataclass(frozen=True, slots=True)
 class MedicationsUnmatched(Check[EligibilityFacts]):
     name = "medications_unmatched"
-    summary = "A current medication matches no drug class, so it was not checked."
+    summary = "A current medication is not in the interaction table and no clinician checked it."
 
     def text(self) -> str:
-        return "A current medication matches no drug class of the rule set."
+        return (
+            "A current medication is not recognised in the interaction table (by generic or "
+            "brand name), or has an ingredient it does not list, and no clinician has marked "
+            "it checked."
+        )
 
     def evaluate(self, facts: EligibilityFacts, context: Context) -> Result:
         if facts.medications is None:
             return Result.ask("medications")
-        every = [n for dc in context.drug_classes.values() for n in dc.names]
-        unmatched = [m for m in facts.medications if not _matches(m, every)]
+        generics = _generics(context)
+        known = set(generics)
+        checked = facts.medications_checked or ()
+        unmatched = []
+        for medication in facts.medications:
+            found = ingredients(medication, generics)
+            brand_parts = {i for b in found.brands for i in BRANDS[b]}
+            recognised = bool(found.ingredients) and brand_parts <= known
+            if not recognised and not any(mentions(medication, c) for c in checked):
+                unmatched.append(medication)
         return Result.hit_if(bool(unmatched), f"not checked: {', '.join(unmatched)}")
 
 
@@ -359,21 +408,89 @@ class ContradictionDiagnosis(Check[EligibilityFacts]):
     name = "contradiction_diagnosis"
     summary = "A diagnosis code contradicts a stated fact."
 
-    code_prefixes: tuple[str, ...] = param("strings", "Diagnosis codes starting with")
+    code_prefixes: tuple[str, ...] = param(
+        "strings", "Diagnosis codes (ICD-10-CM code or range, e.g. I20-I25) and codes under them"
+    )
     fact: str = param("choice", "Fact", choices=_TESTABLE)
     values: tuple[Any, ...] = param("choices", "Values", choices=_FACT_VALUE_CHOICES)
+    except_codes: tuple[str, ...] | None = param(
+        "strings", "Except these codes and codes under them", optional=True
+    )
 
     def validate(self, field: str, context: Context) -> None:
         _check_values(self.fact, self.values, field)
+        for name in ("code_prefixes", "except_codes"):
+            for i, spec in enumerate(getattr(self, name) or ()):
+                icd10.parse_code_range(spec, f"{field}.{name}[{i}]")
+
+    def _ranges(self, specs: Sequence[str] | None) -> tuple[icd10.CodeRange, ...]:
+        return tuple(icd10.parse_code_range(s, "code_prefixes") for s in specs or ())
 
     def text(self) -> str:
+        shown = [str(r) for r in self._ranges(self.code_prefixes)]
+        text = f"A diagnosis coded under {_either(shown)}"
+        if self.except_codes:
+            text += f" (not {_either([str(r) for r in self._ranges(self.except_codes)])})"
         return (
-            f"A diagnosis code starting with {_either(self.code_prefixes)} is recorded while "
-            f"{FACT_LABELS[self.fact].lower()} is {_either(self.values)}."
+            f"{text} is recorded while {FACT_LABELS[self.fact].lower()} is {_either(self.values)}."
         )
 
     def evaluate(self, facts: EligibilityFacts, context: Context) -> Result:
-        matched = [d for d in facts.diagnoses or () if d.startswith(self.code_prefixes)]
+        ranges, excepted = self._ranges(self.code_prefixes), self._ranges(self.except_codes)
+        matched = [
+            d
+            for d in facts.diagnoses or ()
+            if icd10.covers_any(ranges, d) and not icd10.covers_any(excepted, d)
+        ]
         value = facts.value(self.fact)
-        detail = f"diagnoses {', '.join(matched)} but {self.fact} = {show(value)}"
+        detail = f"diagnoses {_titled(matched)} but {self.fact} = {show(value)}"
         return Result.hit_if(bool(matched) and _in(value, self.values), detail)
+
+
+@ELIGIBILITY_CHECKS.register
+@dataclass(frozen=True, slots=True)
+class AgeBelow(Check[EligibilityFacts]):
+    name = "age_below"
+    summary = "The patient is younger than a minimum age."
+
+    min_years: int = param("int", "Youngest age", unit="years", low=0, high=120)
+
+    def text(self) -> str:
+        return (
+            f"Age is below {self.min_years} years on the day assessed (a patient of exactly "
+            f"{self.min_years}, on their birthday, passes)."
+        )
+
+    def evaluate(self, facts: EligibilityFacts, context: Context) -> Result:
+        if facts.age_years is None:
+            return Result.ask("age_years")
+        return Result.hit_if(facts.age_years < self.min_years, f"age {facts.age_years} years")
+
+
+@ELIGIBILITY_CHECKS.register
+@dataclass(frozen=True, slots=True)
+class BpReadingOlderThan(Check[EligibilityFacts]):
+    name = "bp_reading_older_than"
+    summary = "The newest blood-pressure reading is too old (or none is dated)."
+
+    max_age_days: int = param("int", "Oldest reading that counts", unit="days", low=0, high=3650)
+
+    def text(self) -> str:
+        n = self.max_age_days
+        return (
+            f"The newest dated blood-pressure reading is more than {n} days old on the day "
+            f"assessed (a reading exactly {n} days old is recent enough); undated readings "
+            "are asked for."
+        )
+
+    def evaluate(self, facts: EligibilityFacts, context: Context) -> Result:
+        dated = [r.measured_on for r in facts.bp_readings or () if r.measured_on is not None]
+        if not dated:
+            return Result.ask("bp_readings")
+        if facts.assessed_on is None:
+            return Result.ask("assessed_on")
+        newest = max(dated)
+        age = (facts.assessed_on - newest).days
+        return Result.hit_if(
+            age > self.max_age_days, f"newest reading {newest.isoformat()}, {age} days old"
+        )

@@ -9,6 +9,7 @@ the rule of anything it refuses.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
@@ -29,6 +30,7 @@ __all__ = [
     "PriorTreatment",
     "TreatmentClass",
     "TreatmentOutcome",
+    "completed_years",
     "facts_from_dict",
     "facts_to_dict",
     "merge_facts",
@@ -48,11 +50,16 @@ class TreatmentClass(StrEnum):
 
 
 class TreatmentOutcome(StrEnum):
-    """How a prior treatment went."""
+    """How a prior treatment went.
+
+    ``unknown``: the class was tried, or may have been, and how it went is not known
+    (the patient was "not sure"): it is counted per class, never guessed.
+    """
 
     INADEQUATE_RELIEF = "inadequate_relief"
     NOT_TOLERATED = "not_tolerated"
     HELPED = "helped"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +72,11 @@ class PriorTreatment:
 
 @dataclass(frozen=True, slots=True)
 class BloodPressureReading:
-    """One blood-pressure reading in mmHg."""
+    """One blood-pressure reading in mmHg, with the date it was taken where known."""
 
     systolic_mmhg: int
     diastolic_mmhg: int
+    measured_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +99,14 @@ class EligibilityFacts:
         liver_function: ``"normal"``, ``"mild"``, ``"moderate"`` or ``"severe"`` impairment.
         raised_icp: Raised intracranial pressure.
         raised_iop: Raised intraocular pressure.
-        medications: Current medications by generic name; empty = none.
+        medications: Current medications (generic or brand names); empty = none.
+        medications_checked: Medications a clinician has checked for interactions
+            by hand (those the interaction table does not know); empty = none.
+        date_of_birth: The patient's date of birth (the chart's).
+        age_years: Completed years of age on ``assessed_on``.
+        weight_kg: The latest weight, kg.
+        weight_measured_on: The date of that weight.
+        assessed_on: The date the facts describe (ages and the age of readings count to it).
     """
 
     diagnoses: tuple[str, ...] | None = None
@@ -110,6 +125,12 @@ class EligibilityFacts:
     raised_icp: bool | None = None
     raised_iop: bool | None = None
     medications: tuple[str, ...] | None = None
+    medications_checked: tuple[str, ...] | None = None
+    date_of_birth: dt.date | None = None
+    age_years: int | None = None
+    weight_kg: float | None = None
+    weight_measured_on: dt.date | None = None
+    assessed_on: dt.date | None = None
 
     def value(self, name: str) -> object:
         """A fact by name (the names of :data:`FACT_VALUES` and the fields above)."""
@@ -145,7 +166,7 @@ QUESTIONS: Mapping[str, str] = MappingProxyType(
             "Complete a neuropathic-pain screen (DN4, LANSS, S-LANSS or ID Pain)."
         ),
         "prior_treatments": "Which treatments have been tried, and how did each go?",
-        "bp_readings": "Record at least one blood-pressure reading.",
+        "bp_readings": "Record a blood-pressure reading with the date it was taken.",
         "hypertension": "Does the patient have high blood pressure, and is it controlled?",
         "cardiac": "Does the patient have heart disease, and is it stable?",
         "sex": "What is the patient's recorded sex?",
@@ -157,6 +178,12 @@ QUESTIONS: Mapping[str, str] = MappingProxyType(
         "raised_icp": "Is there raised pressure inside the skull?",
         "raised_iop": "Is there raised pressure in the eye (e.g. glaucoma)?",
         "medications": "What medications does the patient take now?",
+        "medications_checked": "Which medications has a clinician checked by hand?",
+        "date_of_birth": "What is the patient's date of birth?",
+        "age_years": "What is the patient's date of birth (age)?",
+        "weight_kg": "What does the patient weigh now?",
+        "weight_measured_on": "When was the patient last weighed?",
+        "assessed_on": "On what date are these facts assessed?",
     }
 )
 
@@ -181,6 +208,27 @@ def _choice(value: object, allowed: Sequence[str], field: str) -> str:
     if value not in allowed:
         raise InputError(field, f"must be null (unknown) or one of: {', '.join(allowed)}")
     return str(value)
+
+
+def _only(entry: Mapping[str, Any], where: str, allowed: Sequence[str]) -> None:
+    """Refuse a key the format does not have: never silently dropped."""
+    for key in entry:
+        if key not in allowed:
+            raise InputError(
+                f"{where}.{key}", f"is not allowed here; allowed: {', '.join(allowed)}"
+            )
+
+
+def _date(value: object, field: str) -> dt.date:
+    if not isinstance(value, str):
+        raise InputError(field, "must be a date written YYYY-MM-DD, or null (unknown)")
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(field, f"{value!r} is not a date written YYYY-MM-DD") from None
+    if len(value) != 10 or day.year < 1900:
+        raise InputError(field, "must be a date written YYYY-MM-DD, from 1900 on")
+    return day
 
 
 def _whole(entry: Mapping[str, Any], key: str, where: str, low: int, high: int) -> int:
@@ -219,22 +267,30 @@ def _read_instruments(value: object, key: str) -> tuple[ScoreResult, ...]:
             )
         try:
             instrument = get_instrument(entry["instrument"])
-            scored.append(instrument.score(entry.get("answers") or {}, entry.get("options")))
+            answers = entry.get("answers")
+            scored.append(
+                instrument.score({} if answers is None else answers, entry.get("options"))
+            )
         except InputError as exc:
             raise InputError(f"{where}.{exc.field}", exc.rule) from None
     return tuple(scored)
 
 
 def _read_treatments(value: object, key: str) -> tuple[PriorTreatment, ...]:
-    items = []
+    items: list[PriorTreatment] = []
     for i, raw in enumerate(_list(value, key)):
         where = f"{key}[{i}]"
         entry = _object(raw, where, '{"treatment": ..., "outcome": ...}')
+        _only(entry, where, ("treatment", "outcome"))
         for part in ("treatment", "outcome"):
             if entry.get(part) is None:
                 raise InputError(f"{where}.{part}", "is required")
         treatment = _choice(entry["treatment"], list(TreatmentClass), f"{where}.treatment")
         outcome = _choice(entry["outcome"], list(TreatmentOutcome), f"{where}.outcome")
+        if any(t.treatment == treatment for t in items):
+            raise InputError(
+                f"{where}.treatment", f"{treatment} is listed twice; give one outcome per class"
+            )
         items.append(PriorTreatment(TreatmentClass(treatment), TreatmentOutcome(outcome)))
     return tuple(items)
 
@@ -244,11 +300,14 @@ def _read_readings(value: object, key: str) -> tuple[BloodPressureReading, ...]:
     for i, raw in enumerate(_list(value, key)):
         where = f"{key}[{i}]"
         entry = _object(raw, where, '{"systolic_mmhg": .., "diastolic_mmhg": ..}')
+        _only(entry, where, ("systolic_mmhg", "diastolic_mmhg", "measured_on"))
         systolic = _whole(entry, "systolic_mmhg", where, 40, 300)
         diastolic = _whole(entry, "diastolic_mmhg", where, 20, 200)
         if diastolic >= systolic:
             raise InputError(where, "diastolic must be lower than systolic")
-        readings.append(BloodPressureReading(systolic, diastolic))
+        measured = entry.get("measured_on")
+        day = None if measured is None else _date(measured, f"{where}.measured_on")
+        readings.append(BloodPressureReading(systolic, diastolic, day))
     return tuple(readings)
 
 
@@ -258,6 +317,19 @@ def _read_medications(value: object, key: str) -> tuple[str, ...]:
         if not isinstance(name, str) or not name.strip():
             raise InputError(f"{key}[{i}]", "must be a medication name")
     return tuple(n.strip() for n in names)
+
+
+def _read_age(value: object, key: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 130:
+        raise InputError(key, "must be a whole number of years from 0 to 130, or null")
+    return value
+
+
+def _read_weight(value: object, key: str) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not 1 <= float(value) <= 500:  # type: ignore[arg-type]
+        raise InputError(key, "must be a weight in kg from 1 to 500, or null")
+    return float(value)  # type: ignore[arg-type]
 
 
 def _read_value(key: str) -> Callable[[object, str], object]:
@@ -297,6 +369,12 @@ FACT_READERS: Mapping[str, tuple[str, Callable[[object, str], object]]] = Mappin
             )
         },
         "medications": ("medications", _read_medications),
+        "medications_checked": ("medications_checked", _read_medications),
+        "date_of_birth": ("date_of_birth", _date),
+        "age_years": ("age_years", _read_age),
+        "weight_kg": ("weight_kg", _read_weight),
+        "weight_measured_on": ("weight_measured_on", _date),
+        "assessed_on": ("assessed_on", _date),
     }
 )
 
@@ -323,7 +401,46 @@ def facts_from_dict(data: Mapping[str, Any]) -> EligibilityFacts:
         if value is not None:
             field, read = FACT_READERS[key]
             values[field] = read(value, key)
+    _check_dates(values)
     return EligibilityFacts(**values)  # type: ignore[arg-type]
+
+
+def completed_years(born: dt.date, on: dt.date) -> int:
+    """Completed years of age on ``on`` (a birthday on ``on`` counts)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _check_dates(values: dict[str, Any]) -> None:
+    """The dates against ``assessed_on``; the age from the date of birth.
+
+    Nothing is dated after the day assessed; ``age_years`` is computed from
+    ``date_of_birth`` (and must agree with it when both are given).
+    """
+    on: dt.date | None = values.get("assessed_on")
+    born: dt.date | None = values.get("date_of_birth")
+    if born is not None:
+        if on is None:
+            raise InputError("assessed_on", "is required with date_of_birth (the age counts to it)")
+        if born > on:
+            raise InputError("date_of_birth", f"is after the day assessed ({on.isoformat()})")
+        age = completed_years(born, on)
+        given = values.get("age_years")
+        if given is not None and given != age:
+            raise InputError(
+                "age_years",
+                f"is {given}, but date_of_birth {born.isoformat()} gives {age} on {on.isoformat()}",
+            )
+        values["age_years"] = age
+    if on is None:
+        return
+    weighed = values.get("weight_measured_on")
+    if weighed is not None and weighed > on:
+        raise InputError("weight_measured_on", f"is after the day assessed ({on.isoformat()})")
+    for i, reading in enumerate(values.get("bp_readings") or ()):
+        if reading.measured_on is not None and reading.measured_on > on:
+            raise InputError(
+                f"bp_readings[{i}].measured_on", f"is after the day assessed ({on.isoformat()})"
+            )
 
 
 def facts_to_dict(facts: EligibilityFacts) -> dict[str, Any]:
@@ -341,15 +458,24 @@ def facts_to_dict(facts: EligibilityFacts) -> dict[str, Any]:
         elif key == "prior_treatments":
             value = [{"treatment": t.treatment.value, "outcome": t.outcome.value} for t in value]
         elif key == "bp_readings":
-            value = [
-                {"systolic_mmhg": r.systolic_mmhg, "diastolic_mmhg": r.diastolic_mmhg}
-                for r in value
-            ]
+            value = [_reading_dict(r) for r in value]
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
         elif isinstance(value, tuple):
             value = list(value)
         elif isinstance(value, float) and value.is_integer():
             value = int(value)
         out[key] = value
+    return out
+
+
+def _reading_dict(reading: BloodPressureReading) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "systolic_mmhg": reading.systolic_mmhg,
+        "diastolic_mmhg": reading.diastolic_mmhg,
+    }
+    if reading.measured_on is not None:
+        out["measured_on"] = reading.measured_on.isoformat()
     return out
 
 

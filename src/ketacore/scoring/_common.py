@@ -271,6 +271,10 @@ class Instrument:
         Raises:
             InputError: For an unknown option or a value it does not allow.
         """
+        if options is not None and not isinstance(options, Mapping):
+            raise InputError(
+                "options", 'must be an object of option name -> value, e.g. {"cutoff": "4"}'
+            )
         given = dict(options or {})
         known = {o.name: o for o in self.options}
         for name in given:

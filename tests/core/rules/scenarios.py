@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BASE", "SCENARIOS", "UNKNOWN", "Scenario"]
+__all__ = ["ASSESSED_ON", "BASE", "SCENARIOS", "UNKNOWN", "Scenario"]
 
 UNKNOWN = object()
 
@@ -81,10 +81,14 @@ def tried(*pairs: tuple[str, str]) -> list[dict[str, str]]:
     return [{"treatment": t, "outcome": o} for t, o in pairs]
 
 
-def bp(systolic: int, diastolic: int) -> list[dict[str, int]]:
+#: The day every scenario is assessed on.
+ASSESSED_ON = "2026-11-27"
+
+
+def bp(systolic: int, diastolic: int, measured_on: str = "2026-11-20") -> list[dict[str, Any]]:
     return [
-        {"systolic_mmhg": 132, "diastolic_mmhg": 84},
-        {"systolic_mmhg": systolic, "diastolic_mmhg": diastolic},
+        {"systolic_mmhg": 132, "diastolic_mmhg": 84, "measured_on": "2026-10-01"},
+        {"systolic_mmhg": systolic, "diastolic_mmhg": diastolic, "measured_on": measured_on},
     ]
 
 
@@ -108,6 +112,9 @@ BASE: dict[str, Any] = {
     "raised_icp": False,
     "raised_iop": False,
     "medications": ["gabapentin 300 mg"],
+    "date_of_birth": "1971-03-14",
+    "assessed_on": ASSESSED_ON,
+    "weight_kg": 72.5,
 }
 
 
@@ -164,7 +171,10 @@ SCENARIOS: tuple[Scenario, ...] = (
     _s("DN4 negative but S-LANSS positive",       {"instruments": [dn4(2), S_LANSS_POSITIVE]},                      "C"),
     _s("one treatment failed",                    {"prior_treatments": tried(("opioid", "inadequate_relief"))},     "S", "indication.prior_treatments"),
     _s("two tried, one helped",                   {"prior_treatments": tried(("nsaid", "helped"), ("topical", "not_tolerated"))}, "S", "indication.prior_treatments"),
-    _s("same class failed twice counts once",     {"prior_treatments": tried(("opioid", "not_tolerated"), ("opioid", "inadequate_relief"))}, "S", "indication.prior_treatments"),
+    _s("2 failed, others not sure (per class)",    {"prior_treatments": tried(("gabapentinoid", "inadequate_relief"), ("tca_snri", "not_tolerated"), ("opioid", "unknown"))}, "C"),
+    _s("1 failed, 1 not sure: ask",               {"prior_treatments": tried(("gabapentinoid", "inadequate_relief"), ("opioid", "unknown"))}, "I", "unknown.prior_treatments"),
+    _s("1 failed, 1 helped, none unsure",         {"prior_treatments": tried(("gabapentinoid", "inadequate_relief"), ("opioid", "helped"))}, "S", "indication.prior_treatments"),
+    _s("only not-sure classes: ask",              {"prior_treatments": tried(("nsaid", "unknown"), ("opioid", "unknown"))}, "I", "unknown.prior_treatments"),
     _s("nothing tried",                           {"prior_treatments": []},                                         "S", "indication.prior_treatments"),
     _s("three non-drug and drug failures",        {"prior_treatments": tried(("physical_therapy", "inadequate_relief"), ("interventional", "inadequate_relief"), ("opioid", "helped"))}, "C"),
     _s("prior treatments unknown",                {"prior_treatments": UNKNOWN},                                    "I", "unknown.prior_treatments"),
@@ -198,6 +208,33 @@ SCENARIOS: tuple[Scenario, ...] = (
     _s("pregnancy coded, recorded not pregnant",  {"diagnoses": ["G90.522", "Z33.1"]},                              "I", "review.pregnancy_code"),
     _s("raised intracranial pressure",            {"raised_icp": True},                                             "S", "safety.raised_icp"),
     _s("raised intraocular pressure",             {"raised_iop": True},                                             "S", "safety.raised_iop"),
+    _s("17 years 364 days old",                   {"date_of_birth": "2008-11-28"},                                  "X", "safety.age_adult"),
+    _s("18 today (the cut-off)",                  {"date_of_birth": "2008-11-27"},                                  "C"),
+    _s("age unknown",                             {"date_of_birth": UNKNOWN},                                       "I", "unknown.age_years"),
+    _s("age given without date of birth",         {"date_of_birth": UNKNOWN, "age_years": 44},                      "C"),
+    _s("newest reading 30 days old (cut-off)",    {"bp_readings": bp(128, 82, "2026-10-28")},                       "C"),
+    _s("newest reading 31 days old",              {"bp_readings": bp(128, 82, "2026-10-27")},                       "I", "safety.bp_reading_old"),
+    _s("no reading dated",                        {"bp_readings": [{"systolic_mmhg": 128, "diastolic_mmhg": 82}]},  "I", "unknown.bp_readings"),
+    _s("myocardial infarction, heart 'none'",     {"diagnoses": ["G90.522", "I21.4"]},                              "I", "review.cardiac_code", "review.cardiac_acute_code"),
+    _s("myocardial infarction, heart 'stable'",   {"diagnoses": ["G90.522", "I21.4"], "cardiac": "stable"},         "S", "safety.cardiac_stable", "review.cardiac_acute_code"),
+    _s("atrial fibrillation, heart 'none'",       {"diagnoses": ["G90.522", "I48.91"]},                             "I", "review.cardiac_code"),
+    _s("alcoholic cirrhosis, liver 'normal'",     {"diagnoses": ["G90.522", "K70.30"]},                             "I", "review.liver_code"),
+    _s("opioid dependence, no substance use",     {"diagnoses": ["G90.522", "F11.20"]},                             "I", "review.substance_code"),
+    _s("opioid dependence in remission",          {"diagnoses": ["G90.522", "F11.21"]},                             "C"),
+    _s("nicotine dependence is not misuse here",  {"diagnoses": ["G90.522", "F17.210"]},                            "C"),
+    _s("weeks of gestation, not pregnant",        {"diagnoses": ["G90.522", "Z3A.20"]},                             "I", "review.pregnancy_code"),
+    _s("termination of pregnancy coded",          {"diagnoses": ["G90.522", "Z33.2"]},                              "C"),
+    _s("lactating mother, not breast-feeding",    {"diagnoses": ["G90.522", "Z39.1"]},                              "I", "review.breastfeeding_code"),
+    _s("glaucoma, raised IOP 'no'",               {"diagnoses": ["G90.522", "H40.10X0"]},                           "I", "review.iop_code"),
+    _s("intracranial hypertension, ICP 'no'",     {"diagnoses": ["G90.522", "G93.2"]},                              "I", "review.icp_code"),
+    _s("hypertensive urgency, 'controlled'",      {"diagnoses": ["G90.522", "I16.0"], "hypertension": "controlled"}, "I", "review.hypertensive_crisis_code", "safety.hypertension_controlled"),
+    _s("depression with psychotic features",      {"diagnoses": ["G90.522", "F32.3"]},                              "I", "review.psychosis_code"),
+    _s("CRPS I, non-billable parent G90.51",      {"diagnoses": ["G90.51"]},                                        "C"),
+    _s("CRPS II of the lower limb",               {"diagnoses": ["G57.72"]},                                        "C"),
+    _s("diabetes due to a condition, neuropathy", {"diagnoses": ["E08.42"]},                                        "C"),
+    _s("polyneuropathy, unspecified",             {"diagnoses": ["G62.9"]},                                         "C"),
+    _s("lumbar radiculopathy",                    {"diagnoses": ["M54.16"]},                                        "C"),
+    _s("low back pain is not radiculopathy",      {"diagnoses": ["M54.50"]},                                        "S", "indication.neuropathic_diagnosis"),
     _s("raised ICP unknown",                      {"raised_icp": UNKNOWN},                                          "I", "unknown.raised_icp"),
     _s("lorazepam",                               {"medications": ["Lorazepam 1 mg"]},                              "P", "interaction.benzodiazepine", "interaction.cns_depressant"),
     _s("lamotrigine",                             {"medications": ["lamotrigine"]},                                 "P", "interaction.lamotrigine"),
@@ -207,7 +244,15 @@ SCENARIOS: tuple[Scenario, ...] = (
     _s("theophylline",                            {"medications": ["theophylline"]},                                "P", "interaction.theophylline"),
     _s("levothyroxine",                           {"medications": ["levothyroxine sodium 50 mcg"]},                 "P", "interaction.thyroid_hormone"),
     _s("oxycodone",                               {"medications": ["oxycodone"]},                                   "P", "interaction.cns_depressant"),
-    _s("unknown medicine not checked",            {"medications": ["gabapentin", "zapfluxine"]},                    "P", "interaction.not_checked"),
+    _s("unknown medicine not checked",            {"medications": ["gabapentin", "zapfluxine"]},                    "I", "interaction.not_checked"),
+    _s("unknown medicine checked by a clinician", {"medications": ["gabapentin", "Zapfluxine 10 mg"], "medications_checked": ["zapfluxine"]}, "C"),
+    _s("another medicine checked, not this one",  {"medications": ["zapfluxine"], "medications_checked": ["zapfloxine"]}, "I", "interaction.not_checked"),
+    _s("brand Xanax is alprazolam",               {"medications": ["Xanax XR 0.5 mg"]},                             "P", "interaction.benzodiazepine", "interaction.cns_depressant"),
+    _s("brand Nardil is phenelzine (MAOI)",       {"medications": ["Nardil"]},                                      "S", "interaction.maoi"),
+    _s("brand Biaxin is clarithromycin",          {"medications": ["biaxin 500 mg"]},                               "P", "interaction.cyp_inhibitor"),
+    _s("brand Synthroid is levothyroxine",        {"medications": ["Synthroid 75 mcg"]},                            "P", "interaction.thyroid_hormone"),
+    _s("Kaletra: ritonavir known, lopinavir not", {"medications": ["Kaletra"]},                                     "I", "interaction.cyp_inhibitor", "interaction.not_checked"),
+    _s("brand Lyrica, checked, no interaction",   {"medications": ["Lyrica 75 mg"]},                                "C"),
     _s("no medications",                          {"medications": []},                                              "C"),
     _s("medications unknown",                     {"medications": UNKNOWN},                                         "I", "unknown.medications"),
     _s("PHQ-9 item 9 positive",                   {"instruments": [dn4(6), PHQ9_ITEM9]},                            "S", "safety.phq9_item9"),

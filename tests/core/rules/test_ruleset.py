@@ -131,7 +131,7 @@ def _break(path: list[Any], value: Any) -> dict[str, Any]:
         (["rules", 5, "on_unknown"], "ignore", "rules[5].on_unknown"),
         (["rules", 5, "safety"], "yes", "rules[5].safety"),
         (["rules", 3, "params", "instruments"], ["paindetect"], "rules[3].params.instruments[0]"),
-        (["rules", 21, "params", "drug_class"], "antihistamine", "rules[21].params.drug_class"),
+        (["rules", 23, "params", "drug_class"], "antihistamine", "rules[23].params.drug_class"),
     ],
 )
 def test_a_bad_rule_set_is_refused_naming_the_field(path, value, field):
@@ -146,7 +146,7 @@ def test_the_indices_used_above_point_at_the_expected_rules():
     assert doc["rules"][3]["id"] == "indication.neuropathic_screen"
     assert doc["rules"][5]["id"] == "safety.hypertension_uncontrolled"
     assert doc["rules"][6]["id"] == "safety.bp_reading_severe"
-    assert doc["rules"][21]["check"] == "medication_class"
+    assert doc["rules"][23]["check"] == "medication_class"
 
 
 def test_docs_show_the_default_rules_as_the_code_generates_them():

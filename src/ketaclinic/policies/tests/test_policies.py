@@ -132,7 +132,7 @@ def test_a_threshold_edited_in_the_form_is_stored_as_a_draft_with_its_reason(riv
         ({"r{i}__systolic_above_mmhg": "999"}, "Ensure this value is less than or equal to 300."),
         ({"r{i}__systolic_above_mmhg": "170"}, "give the reason for this change"),
         ({"r{i}__source": ""}, "This field is required."),
-        ({"version": "2026.2-draft"}, "is already used"),
+        ({"version": "2026.3-draft"}, "is already used"),
         ({"change_note": ""}, "This field is required."),
     ],
 )

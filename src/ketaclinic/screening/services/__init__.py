@@ -40,6 +40,7 @@ from ketaclinic.screening.services.intake import (
     save_intake_section,
     start_screening,
     submit_intake,
+    treatment_choices,
 )
 
 __all__ = [
@@ -71,4 +72,5 @@ __all__ = [
     "staleness",
     "start_screening",
     "submit_intake",
+    "treatment_choices",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from ketaclinic.patients.converters import latest_weight
 from ketaclinic.patients.models import Condition, EntryStatus, Medication, Patient
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind, PolicyVersion
@@ -29,6 +30,7 @@ from ketacore.rules import (
     facts_to_dict,
     merge_facts,
 )
+from ketacore.rules.facts import completed_years
 from ketacore.scoring import ScoreResult, get_instrument
 
 __all__ = [
@@ -58,13 +60,19 @@ def _months_between(start: dt.date, end: dt.date) -> int:
     return max(0, months - (1 if end.day < start.day else 0))
 
 
-def chart_facts(patient: Patient) -> EligibilityFacts:
-    """Facts the chart already holds: diagnoses, recorded sex, medications, pain onset.
+def chart_facts(patient: Patient, *, on: dt.date | None = None) -> EligibilityFacts:
+    """Facts the chart already holds: diagnoses, recorded sex, medications, pain onset,
+    date of birth (so the age on ``on``), and the latest dated weight.
 
     A typed converter at the edge of the core: ORM rows in, ``EligibilityFacts`` out.
+
+    Raises:
+        InputError: On ``diagnoses`` for a stored code that is not in the ICD-10-CM
+            release in use (the chart must be corrected).
     """
+    today = on or timezone.localdate()
     codes = tuple(
-        normalise_icd10(code)
+        normalise_icd10(code, field="diagnoses")
         for code in Condition.objects.filter(patient=patient, status=EntryStatus.ACTIVE)
         .exclude(icd10_code="")
         .order_by("pk")
@@ -76,13 +84,19 @@ def chart_facts(patient: Patient) -> EligibilityFacts:
         .values_list("name", flat=True)
     )
     onset = patient.pain_onset_date
+    born = patient.date_of_birth
+    weight = latest_weight(patient, on=today)
+    kg = weight.weight_kg if weight is not None else None
     return EligibilityFacts(
         diagnoses=codes or None,
         sex=patient.sex if patient.sex in ("female", "male", "other") else None,
         medications=meds or None,
-        pain_duration_months=(
-            float(_months_between(onset, timezone.localdate())) if onset is not None else None
-        ),
+        pain_duration_months=(float(_months_between(onset, today)) if onset is not None else None),
+        date_of_birth=born,
+        age_years=completed_years(born, today) if born is not None and born <= today else None,
+        weight_kg=float(kg) if kg is not None else None,
+        weight_measured_on=weight.measured_on if weight is not None and kg is not None else None,
+        assessed_on=today,
     )
 
 

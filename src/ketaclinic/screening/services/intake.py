@@ -9,6 +9,7 @@ one transaction: nothing is half-saved.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,7 @@ from ketacore.rules import FACT_KEYS, facts_from_dict
 from ketacore.scoring import get_instrument
 
 __all__ = [
+    "CHART_ONLY_FACTS",
     "CLINICIAN_FACTS",
     "add_bp_reading",
     "answers_of",
@@ -40,6 +42,7 @@ __all__ = [
     "save_intake_section",
     "start_screening",
     "submit_intake",
+    "treatment_choices",
 ]
 
 #: Instruments the patient completes in the intake (self-report), in order.
@@ -49,12 +52,22 @@ DEFAULT_INTAKE_INSTRUMENTS = ("s-lanss", "bpi-sf", "phq9", "gad7")
 #: examination or a clinician's interview).
 DEFAULT_CLINICIAN_INSTRUMENTS = ("dn4", "dn4-interview", "lanss", "id-pain")
 
-#: Facts a clinician may record on the screening page (docs/screening.md §4.3):
-#: all but those the chart holds (diagnoses, sex, medications) and the scored
-#: instruments.
-CLINICIAN_FACTS = tuple(
-    k for k in FACT_KEYS if k not in ("diagnoses", "instruments", "sex", "medications")
+#: Facts only the chart gives (the patient's record, measured and dated there).
+CHART_ONLY_FACTS = (
+    "diagnoses",
+    "sex",
+    "medications",
+    "date_of_birth",
+    "age_years",
+    "weight_kg",
+    "weight_measured_on",
+    "assessed_on",
 )
+
+#: Facts a clinician may record on the screening page (docs/screening.md §4.3):
+#: all but those the chart holds and the scored instruments; ``medications_checked``
+#: marks medicines a clinician or pharmacist has checked for interactions by hand.
+CLINICIAN_FACTS = tuple(k for k in FACT_KEYS if k not in (*CHART_ONLY_FACTS, "instruments"))
 
 
 def intake_instruments() -> tuple[str, ...]:
@@ -233,6 +246,7 @@ def record_clinician_facts(
     data: Mapping[str, Any],
     *,
     add_bp_reading: tuple[int, int] | None = None,
+    bp_measured_on: dt.date | None = None,
 ) -> Screening:
     """Record facts a clinician established; ``None`` removes the clinician's value.
 
@@ -244,6 +258,8 @@ def record_clinician_facts(
             already stored. The list is read under the row's lock here, never
             sent whole by the page, so readings taken at the same moment are
             all kept (issue 8 #4).
+        bp_measured_on: The date that reading was taken (default: today in the
+            clinic's zone); never after today.
     """
     screening = locked_screening(actor, screening)
     for key in data:
@@ -253,13 +269,29 @@ def record_clinician_facts(
             )
     before = screening.clinician_facts
     updated = {**before, **data}
+    today = timezone.localdate()
+    if data.get("bp_readings"):
+        # A reading recorded now without a date was taken today, as on the form;
+        # readings already stored keep what they had (undated ones stay undated).
+        kept = before.get("bp_readings") or []
+        updated["bp_readings"] = [
+            r
+            if not isinstance(r, dict) or "measured_on" in r or r in kept
+            else {**r, "measured_on": today.isoformat()}
+            for r in data["bp_readings"]
+        ]
     if add_bp_reading is not None:
         systolic, diastolic = add_bp_reading
-        reading = {"systolic_mmhg": systolic, "diastolic_mmhg": diastolic}
+        reading = {
+            "systolic_mmhg": systolic,
+            "diastolic_mmhg": diastolic,
+            "measured_on": (bp_measured_on or today).isoformat(),
+        }
         updated["bp_readings"] = [*(before.get("bp_readings") or []), reading]
     updated = {k: v for k, v in updated.items() if v is not None}
     try:
-        facts_from_dict(updated)
+        # assessed today: a reading dated in the future is refused by name
+        facts_from_dict({**updated, "assessed_on": today.isoformat()})
     except InputError as exc:
         raise input_error(exc) from None
     screening.clinician_facts = updated
@@ -273,9 +305,37 @@ def record_clinician_facts(
     return screening
 
 
-def add_bp_reading(actor: User, screening: Screening, systolic: int, diastolic: int) -> Screening:
-    """Add one blood-pressure reading to the clinician's facts."""
-    return record_clinician_facts(actor, screening, {}, add_bp_reading=(systolic, diastolic))
+def add_bp_reading(
+    actor: User,
+    screening: Screening,
+    systolic: int,
+    diastolic: int,
+    measured_on: dt.date | None = None,
+) -> Screening:
+    """Add one blood-pressure reading (taken on ``measured_on``, default today)."""
+    return record_clinician_facts(
+        actor, screening, {}, add_bp_reading=(systolic, diastolic), bp_measured_on=measured_on
+    )
+
+
+def treatment_choices(screening: Screening) -> dict[str, str]:
+    """Treatment class -> the answer in force: the clinician's if recorded, else the patient's.
+
+    The values are the intake's keys (``not_tried``, ``helped``, ``inadequate_relief``,
+    ``not_tolerated``, ``unsure``), for the clinician's form to start from.
+    """
+    stored = screening.clinician_facts.get("prior_treatments")
+    if stored is not None:
+        by_class = {t["treatment"]: t["outcome"] for t in stored}
+        choices: dict[str, str] = {}
+        for q in intake.TREATMENTS.questions:
+            outcome = by_class.get(q.id)
+            choices[q.id] = (
+                "not_tried" if outcome is None else "unsure" if outcome == "unknown" else outcome
+            )
+        return choices
+    section = answers_of(screening).get(intake.TREATMENTS.id)
+    return dict(section.answers) if section is not None else {}
 
 
 def _record_change(

@@ -108,7 +108,7 @@ def test_staff_api_scores_records_facts_and_signs_with_the_password(
     signed = _json(physician, "POST", decisions, payload)
     assert signed.status_code == 201
     body = signed.json()
-    assert body["rule_set"]["version"] == "2026.2-draft"
+    assert body["rule_set"]["version"] == "2026.3-draft"
     assert body["current"] is True
 
     revision = _json(

@@ -164,7 +164,7 @@ def test_the_summary_shows_scores_findings_sources_and_unknowns(ada: Patient, ri
     html = page.content.decode()
     # Blood pressure is still unknown: the rules say so, and name the question.
     assert page.context["result"].decision == "incomplete"
-    assert "Record at least one blood-pressure reading." in html
+    assert "Record a blood-pressure reading with the date it was taken." in html
     assert "predominantly neuropathic origin suggested" in html  # S-LANSS band
     # Findings cite their sources as "Author Year [Key]" (keys in docs/references.md).
     assert 'Cohen et al. 2018 <a class="cite" href="/references/#Cohen2018">[Cohen2018]</a>' in html
@@ -251,7 +251,7 @@ def test_a_signed_decision_keeps_what_was_decided_on_and_is_audited(
     decision = ScreeningDecision.objects.get()
     assert decision.decision == "candidate"
     assert decision.signed_by == rivera
-    assert decision.rule_set_version == "2026.2-draft"
+    assert decision.rule_set_version == "2026.3-draft"
     assert decision.facts["diagnoses"] == ["G90.521"]
     assert decision.evaluation["decision"] == "candidate"
     event = AuditEvent.objects.get(action=Action.SIGN)
