@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Capability
@@ -240,7 +241,11 @@ def authorisation(screening: Screening, evaluation: Evaluation | None = None) ->
     decision = current_decision(screening)
     if decision is None:
         return Authorisation(None, Staleness(), ("No screening decision is signed.",))
-    stale = staleness(decision, evaluation or evaluate_screening(screening))
+    # Compared as on the day it was signed: time passing (an age, a reading
+    # growing older) is not a change of what the decision rests on.
+    signed_on = timezone.localdate(decision.signed_at)
+    rule_set = evaluation.rule_set if evaluation is not None else None
+    stale = staleness(decision, evaluate_screening(screening, rule_set, on=signed_on))
     reasons = []
     if Decision(decision.decision) not in _AUTHORISING:
         reasons.append(f"The signed decision is '{decision.get_decision_display()}'.")

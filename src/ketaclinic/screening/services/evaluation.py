@@ -133,14 +133,22 @@ class Evaluation:
         return decision_to_dict(self.result) if self.result else {}
 
 
-def evaluate_screening(screening: Screening, rule_set: PolicyVersion | None = None) -> Evaluation:
-    """Gather the facts from chart, patient and clinicians and run the rule set in force."""
+def evaluate_screening(
+    screening: Screening, rule_set: PolicyVersion | None = None, *, on: dt.date | None = None
+) -> Evaluation:
+    """Gather the facts from chart, patient and clinicians and run the rule set in force.
+
+    ``on``: the day the facts are assessed on (default today): age, pain
+    duration and how old a blood-pressure reading is are counted to it.
+    """
     patient = screening.patient
     rule_set = rule_set or eligibility_rules(patient)
     answers = answers_of(screening)
     try:
         clinician = facts_from_dict(screening.clinician_facts)
-        facts, sources = merge_facts(chart_facts(patient), reported_facts(answers), clinician)
+        facts, sources = merge_facts(
+            chart_facts(patient, on=on), reported_facts(answers), clinician
+        )
         scored = instrument_results(answers)
     except InputError as exc:  # a stored value the current code no longer accepts
         return Evaluation({}, {}, rule_set, None, f"{exc.field}: {exc.rule}")
