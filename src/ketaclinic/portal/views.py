@@ -15,7 +15,7 @@ from ketaclinic.patients import access
 from ketaclinic.questionnaires.models import EnteredVia
 from ketaclinic.screening import access as screening_access
 from ketaclinic.screening import services as screening_services
-from ketaclinic.screening.views import intake_page, intake_parts
+from ketaclinic.screening.intake_views import intake_page, intake_parts
 from ketacore.scoring.phq9 import self_harm_reported
 
 _C = Capability
