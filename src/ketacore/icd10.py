@@ -48,6 +48,7 @@ from ketacore.errors import InputError
 __all__ = [
     "CATALOGUE",
     "CODE_SET_RELEASE",
+    "GROUP_LABELS",
     "GROUP_TABLE",
     "VERIFIED_IN_REFERENCE",
     "CodeRange",
@@ -90,6 +91,26 @@ class ConditionGroup(StrEnum):
     #: Kept for documents that name it; no row of :data:`GROUP_TABLE` uses it:
     #: the codes that matter for safety are the rule set's contradiction rules.
     COMORBIDITY = "comorbidity"
+
+
+#: The groups in a clinician's words (finding details, forms).
+GROUP_LABELS: Mapping[ConditionGroup, str] = {
+    ConditionGroup.CRPS: "Complex regional pain syndrome",
+    ConditionGroup.DIABETIC_NEUROPATHY: "Diabetic neuropathy",
+    ConditionGroup.POSTHERPETIC_NEURALGIA: "Postherpetic neuralgia",
+    ConditionGroup.PHANTOM_LIMB: "Phantom limb pain",
+    ConditionGroup.CHEMOTHERAPY_NEUROPATHY: "Chemotherapy-induced neuropathy",
+    ConditionGroup.MULTIPLE_SCLEROSIS: "Multiple sclerosis pain",
+    ConditionGroup.HIV_NEUROPATHY: "HIV neuropathy",
+    ConditionGroup.RADICULOPATHY: "Radiculopathy",
+    ConditionGroup.COMPRESSION_NEUROPATHY: "Compression neuropathy",
+    ConditionGroup.TRIGEMINAL_NEURALGIA: "Trigeminal neuralgia",
+    ConditionGroup.SPINAL_CORD_INJURY: "Spinal cord injury pain",
+    ConditionGroup.IDIOPATHIC_NEUROPATHY: "Idiopathic neuropathy",
+    ConditionGroup.OTHER_NEUROPATHIC: "Other neuropathic pain",
+    ConditionGroup.CHRONIC_PAIN_OTHER: "Other chronic pain",
+    ConditionGroup.COMORBIDITY: "Other condition",
+}
 
 
 @dataclass(frozen=True, slots=True)

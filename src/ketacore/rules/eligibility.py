@@ -175,14 +175,14 @@ def evaluate(facts: EligibilityFacts, rule_set: RuleSet) -> EligibilityDecision:
             )
         if rule.on_unknown == "ask":
             for fact in result.unknown:
-                asked.setdefault(fact, []).append(rule.id)
-    for fact, rule_ids in asked.items():
+                asked.setdefault(fact, []).append(rule.message)
+    for fact, needed_by in asked.items():
         findings.append(
             Finding(
                 id=f"unknown.{fact}",
                 severity="unknown",
                 message=f"Unknown - ask: {QUESTIONS[fact]}",
-                rule=f"Needed by: {', '.join(rule_ids)}",
+                rule=f"Needed by: {'; '.join(dict.fromkeys(needed_by))}",
                 source="ketaclinic: a fact a rule needs is asked, never guessed",
             )
         )

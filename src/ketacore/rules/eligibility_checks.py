@@ -17,7 +17,13 @@ from ketacore import icd10
 from ketacore.errors import InputError
 from ketacore.medicines import BRANDS, ingredients, mentions
 from ketacore.rules.checks import Check, CheckRegistry, Context, Hit, Params, Result, param
-from ketacore.rules.facts import FACT_VALUES, EligibilityFacts, TreatmentOutcome
+from ketacore.rules.facts import (
+    FACT_VALUES,
+    TREATMENT_LABELS,
+    EligibilityFacts,
+    TreatmentClass,
+    TreatmentOutcome,
+)
 from ketacore.scoring import INSTRUMENTS
 
 __all__ = ["ELIGIBILITY_CHECKS", "FACT_LABELS", "show"]
@@ -51,6 +57,11 @@ def show(value: object) -> str:
     return str(value)
 
 
+def _stated(fact: str, value: object) -> str:
+    """A fact and its value as a clinician reads it: "Heart disease: unstable"."""
+    return f"{FACT_LABELS.get(fact, fact)}: {show(value).replace('_', ' ')}"
+
+
 def _either(values: Sequence[object]) -> str:
     shown = [show(v).replace("_", " ") for v in values]
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
@@ -76,6 +87,10 @@ def _instrument_names(ids: Sequence[str]) -> str:
 
 def _generics(context: Context) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for dc in context.drug_classes.values() for n in dc.names))
+
+
+def _group(group: str) -> str:
+    return icd10.GROUP_LABELS.get(icd10.ConditionGroup(group), group)
 
 
 def _titled(codes: Sequence[str]) -> str:
@@ -122,7 +137,7 @@ class FactIn(Check[EligibilityFacts]):
         if facts.unknown(self.fact):
             return Result.ask(self.fact)
         value = facts.value(self.fact)
-        return Result.hit_if(_in(value, self.values), f"{self.fact} = {show(value)}")
+        return Result.hit_if(_in(value, self.values), _stated(self.fact, value))
 
 
 @ELIGIBILITY_CHECKS.register
@@ -143,7 +158,7 @@ class DiagnosisNotNeuropathic(Check[EligibilityFacts]):
             return Result.ask("diagnoses")
         codes = facts.diagnoses or ()
         neuropathic = [d for d in codes if (row := icd10.condition_of(d)) and row.neuropathic]
-        return Result.hit_if(not neuropathic, f"diagnoses = {_titled(codes)}")
+        return Result.hit_if(not neuropathic, f"Diagnoses: {_titled(codes)}")
 
 
 @ELIGIBILITY_CHECKS.register
@@ -166,9 +181,9 @@ class EvidenceGradeOf(Check[EligibilityFacts]):
                 continue
             grade = context.evidence_grades.get(group)
             if grade is None:  # never silently: the rule set lacks a grade for a group
-                hits.append(Hit(f"{group}: no evidence grade in this rule set"))
+                hits.append(Hit(f"{_group(group)}: no evidence grade in this rule set"))
                 continue
-            detail = f"{group}: {grade.grade}. {grade.note} ({grade.source})"
+            detail = f"{_group(group)}: {grade.grade}. {grade.note} ({grade.source})"
             hits.append(Hit(detail, grade.grade))
         return Result(hits=tuple(hits))
 
@@ -191,7 +206,7 @@ class DurationBelow(Check[EligibilityFacts]):
         months = facts.pain_duration_months
         if months is None:
             return Result.ask("pain_duration_months")
-        return Result.hit_if(months < self.min_months, f"pain duration {show(months)} months")
+        return Result.hit_if(months < self.min_months, f"Pain for {show(months)} months")
 
 
 @ELIGIBILITY_CHECKS.register
@@ -220,7 +235,7 @@ class BpAbove(Check[EligibilityFacts]):
             or r.diastolic_mmhg > self.diastolic_above_mmhg
         ]
         shown = ", ".join(f"{r.systolic_mmhg}/{r.diastolic_mmhg}" for r in high)
-        return Result.hit_if(bool(high), f"readings above the limit: {shown} mmHg")
+        return Result.hit_if(bool(high), f"Readings above the limit: {shown} mmHg")
 
 
 @ELIGIBILITY_CHECKS.register
@@ -244,7 +259,7 @@ class ScreenNegative(Check[EligibilityFacts]):
         if not screens:
             return Result.ask("instrument_results")
         positive = any(r.band is not None and r.band.id in self.positive_bands for r in screens)
-        shown = ", ".join(f"{r.instrument} = {show(r.total)}" for r in screens)
+        shown = ", ".join(f"{_instrument_names([r.instrument])} {show(r.total)}" for r in screens)
         return Result.hit_if(not positive, shown)
 
 
@@ -292,7 +307,8 @@ class PriorTreatmentsInsufficient(Check[EligibilityFacts]):
         )
         if len(failed) < self.min_classes and unsure:
             return Result.ask("prior_treatments")
-        detail = f"tried without success: {', '.join(failed) or 'none'}"
+        shown = [TREATMENT_LABELS.get(TreatmentClass(c), c) for c in failed]
+        detail = f"Tried without success: {', '.join(shown) or 'none'}"
         return Result.hit_if(len(failed) < self.min_classes, detail)
 
 
@@ -315,7 +331,9 @@ class InstrumentFlag(Check[EligibilityFacts]):
         if not results:
             return Result.ask("instrument_results") if self.ask_if_missing else Result()
         flagged = any(self.flag in r.flag_ids() for r in results)
-        return Result.hit_if(flagged, f"{self.instrument} flag {self.flag}")
+        messages = [f.message for r in results for f in r.flags if f.id == self.flag]
+        shown = messages[0] if messages else self.flag.replace("_", " ")
+        return Result.hit_if(flagged, f"{INSTRUMENTS[self.instrument].name}: {shown}")
 
 
 def _drug_classes(context: Context) -> tuple[str, ...]:
@@ -345,7 +363,7 @@ class MedicationClass(Check[EligibilityFacts]):
             if hit:
                 via = "" if not found.brands else f" ({', '.join(hit)})"
                 shown.append(f"{medication}{via}")
-        return Result.hit_if(bool(shown), f"medications: {', '.join(shown)}")
+        return Result.hit_if(bool(shown), f"Medicines: {', '.join(shown)}")
 
 
 @ELIGIBILITY_CHECKS.register
@@ -374,7 +392,7 @@ class MedicationsUnmatched(Check[EligibilityFacts]):
             recognised = bool(found.ingredients) and brand_parts <= known
             if not recognised and not any(mentions(medication, c) for c in checked):
                 unmatched.append(medication)
-        return Result.hit_if(bool(unmatched), f"not checked: {', '.join(unmatched)}")
+        return Result.hit_if(bool(unmatched), f"Not checked: {', '.join(unmatched)}")
 
 
 @ELIGIBILITY_CHECKS.register
@@ -399,7 +417,8 @@ class ContradictionSex(Check[EligibilityFacts]):
     def evaluate(self, facts: EligibilityFacts, context: Context) -> Result:
         value = facts.value(self.fact)
         matched = _in(value, self.values) and _in(facts.sex, self.sexes)
-        return Result.hit_if(matched, f"{self.fact} = {show(value)}, sex = {facts.sex}")
+        detail = f"{_stated(self.fact, value)}; {_stated('sex', facts.sex)}"
+        return Result.hit_if(matched, detail)
 
 
 @ELIGIBILITY_CHECKS.register
@@ -443,7 +462,7 @@ class ContradictionDiagnosis(Check[EligibilityFacts]):
             if icd10.covers_any(ranges, d) and not icd10.covers_any(excepted, d)
         ]
         value = facts.value(self.fact)
-        detail = f"diagnoses {_titled(matched)} but {self.fact} = {show(value)}"
+        detail = f"Diagnosis {_titled(matched)}, but {_stated(self.fact, value).lower()}"
         return Result.hit_if(bool(matched) and _in(value, self.values), detail)
 
 
@@ -464,7 +483,7 @@ class AgeBelow(Check[EligibilityFacts]):
     def evaluate(self, facts: EligibilityFacts, context: Context) -> Result:
         if facts.age_years is None:
             return Result.ask("age_years")
-        return Result.hit_if(facts.age_years < self.min_years, f"age {facts.age_years} years")
+        return Result.hit_if(facts.age_years < self.min_years, f"Age {facts.age_years} years")
 
 
 @ELIGIBILITY_CHECKS.register
@@ -492,5 +511,5 @@ class BpReadingOlderThan(Check[EligibilityFacts]):
         newest = max(dated)
         age = (facts.assessed_on - newest).days
         return Result.hit_if(
-            age > self.max_age_days, f"newest reading {newest.isoformat()}, {age} days old"
+            age > self.max_age_days, f"Newest reading {newest.isoformat()}, {age} days old"
         )

@@ -25,6 +25,7 @@ __all__ = [
     "FACT_SOURCES",
     "FACT_VALUES",
     "QUESTIONS",
+    "TREATMENT_LABELS",
     "BloodPressureReading",
     "EligibilityFacts",
     "PriorTreatment",
@@ -47,6 +48,18 @@ class TreatmentClass(StrEnum):
     TOPICAL = "topical"
     PHYSICAL_THERAPY = "physical_therapy"
     INTERVENTIONAL = "interventional"
+
+
+#: Treatment classes in a clinician's words (finding details, forms).
+TREATMENT_LABELS: Mapping[TreatmentClass, str] = {
+    TreatmentClass.GABAPENTINOID: "gabapentinoids",
+    TreatmentClass.TCA_SNRI: "tricyclic or SNRI antidepressants",
+    TreatmentClass.OPIOID: "opioids",
+    TreatmentClass.NSAID: "anti-inflammatory painkillers",
+    TreatmentClass.TOPICAL: "topical treatments",
+    TreatmentClass.PHYSICAL_THERAPY: "physical therapy",
+    TreatmentClass.INTERVENTIONAL: "interventional procedures",
+}
 
 
 class TreatmentOutcome(StrEnum):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ketacore.rules import Decision, default_rule_set, evaluate, facts_from_dict
@@ -9,6 +11,8 @@ from ketacore.rules import Decision, default_rule_set, evaluate, facts_from_dict
 from .scenarios import BASE, SCENARIOS, Scenario
 
 RULES = default_rule_set()
+
+INTERNAL_KEY = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
 
 
 def test_the_table_has_at_least_40_scenarios_with_unique_names():
@@ -27,6 +31,9 @@ def test_scenario(scenario: Scenario):
         assert finding.message
         assert finding.source
         assert finding.rule
+        # What a clinician reads: no field keys (``cardiac = unstable``, ``diabetic_neuropathy``).
+        keys = INTERNAL_KEY.findall(f"{finding.message} {finding.detail} {finding.rule}")
+        assert not keys, f"{finding.id}: {keys}"
 
 
 @pytest.mark.parametrize(

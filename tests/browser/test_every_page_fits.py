@@ -1,0 +1,160 @@
+"""Every page, for every role that may open it, fits a tablet (820 px) and a
+phone (390 px) without sideways scrolling, and shows no internal keys.
+
+The pages are walked from the route matrix (ketaclinic.security.ROUTE_ACCESS)
+over the demo clinic, so a new page is checked the day it is added: a route
+whose URL needs arguments this test cannot fill fails with its name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+
+from ketaclinic.accounts.roles import Role
+from ketaclinic.security import ROUTE_ACCESS, allowed, is_api_route
+from tests.browser.helpers import current_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = (820, 390)
+#: Pages that are not screens: sign-in forms already shown before sign-in,
+#: downloads, and machine-readable documents.
+NOT_SCREENS = {"accounts:login", "healthz", "api-schema", "policies:export"}
+#: A word joined by underscores (``pain_duration_months``) is a field key, not
+#: clinician language; so are constants and file names.
+INTERNAL_KEY = re.compile(
+    r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b"  # a field key
+    r"|\b[A-Z0-9]+(?:_[A-Z0-9]+)+\b"  # a constant
+    r"|[\w/-]+\.(?:py|md|json|html|txt|csv|R)\b"  # a file name
+)
+
+#: The innermost element reaching furthest to the right: what to fix.
+WIDEST = """() => {
+  let worst = null, right = 0;
+  const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
+    if (getComputedStyle(p).overflowX === "auto") return true; } return false; };
+  for (const el of document.querySelectorAll("body *")) {
+    if (scrolls(el)) continue;
+    const r = el.getBoundingClientRect().right;
+    const inner = r >= right - 0.5 && worst && worst.contains(el);
+    if (r > right + 0.5 || inner) { worst = el; right = r; }
+  }
+  if (!worst) return "";
+  const text = (worst.textContent || "").trim().slice(0, 40);
+  return `${worst.tagName.toLowerCase()}.${worst.className} "${text}"`;
+}"""
+
+
+def _route_kwargs(data: dict[str, Any]) -> dict[str, dict[str, object]]:
+    patient, screened = data["patient"], data["screened"]
+    rule_set = data["rule_set"]
+    return {
+        "patients:chart": {"code": patient.code},
+        "patients:edit": {"code": patient.code},
+        "patients:entry_create": {"code": patient.code, "kind": "condition"},
+        "patients:entry_retire": {
+            "code": patient.code,
+            "kind": "condition",
+            "entry_code": patient.conditions.first().code,
+        },
+        "screening:summary": {"code": screened.code},
+        "screening:facts": {"code": screened.code},
+        "screening:sign": {"code": screened.code},
+        "screening:intake_section": {"code": screened.code, "section": "phq9"},
+        "screening:revise": {"code": screened.code, "decision_code": data["decision"].code},
+        "policies:detail": {"kind": "eligibility"},
+        "policies:edit": {"kind": "eligibility"},
+        "policies:import": {"kind": "eligibility"},
+        "policies:version": {"kind": "eligibility", "code": rule_set.code},
+        "portal:intake_section": {"section": "bpi-sf"},
+    }
+
+
+def _demo() -> dict[str, Any]:
+    from ketaclinic.accounts.models import User
+    from ketaclinic.demo import DEMO_PASSWORD, load_demo
+    from ketaclinic.patients.models import Patient
+    from ketaclinic.policies import services as policies
+    from ketaclinic.screening import access, services
+
+    clinic = load_demo(12)
+    screened = Patient.objects.get(portal_user__username="patient.ben")
+    physician = User.objects.get(username="dr.rivera")
+    decision = services.sign_decision(
+        physician,
+        access.current_screening(screened),
+        decision="not_a_candidate",
+        note="Wants to try other treatment first.",
+        password=DEMO_PASSWORD,
+    )
+    return {
+        "patient": Patient.objects.filter(clinic=clinic, conditions__isnull=False).first(),
+        "screened": screened,
+        "decision": decision,
+        "rule_set": policies.store_in_force(None, clinic, "eligibility"),
+        "password": DEMO_PASSWORD,
+    }
+
+
+def _sign_in(page: Any, base: str, username: str, password: str, *, staff: bool) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    if staff:
+        page.wait_for_url("**/accounts/two-factor/**")
+        page.get_by_label("6-digit code from your authenticator app").fill(current_code(username))
+        page.get_by_role("button", name="Verify").click()
+    page.wait_for_load_state()
+
+
+def test_every_page_fits_a_tablet_and_a_phone(live_server, browser) -> None:
+    data = _demo()
+    kwargs = _route_kwargs(data)
+    users = {
+        Role.ADMIN: "admin",
+        Role.PHYSICIAN: "dr.rivera",
+        Role.NURSE: "nurse.kim",
+        Role.FRONT_DESK: "desk.lee",
+        Role.PATIENT: "patient.ben",
+    }
+    problems: list[str] = []
+    visited = 0
+    for role, username in users.items():
+        context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
+        page = context.new_page()
+        _sign_in(page, live_server.url, username, data["password"], staff=role != Role.PATIENT)
+        for name, methods in sorted(ROUTE_ACCESS.items()):
+            if "GET" not in methods or name in NOT_SCREENS or is_api_route(name):
+                continue
+            if not allowed(role, methods["GET"]):
+                continue
+            try:
+                url = reverse(name, kwargs=kwargs.get(name))
+            except NoReverseMatch:
+                pytest.fail(f"add URL arguments for the route {name!r} to _route_kwargs")
+            page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+            response = page.goto(live_server.url + url)
+            assert response is not None
+            if response.status >= 400:
+                problems.append(f"{role} {name}: HTTP {response.status}")
+                continue
+            visited += 1
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                if scroll > width:
+                    culprit = page.evaluate(WIDEST)
+                    problems.append(f"{role} {name} at {width} px: {scroll} px wide ({culprit})")
+            # Addresses and DOIs of cited papers are what they are.
+            text = re.sub(r"(https?://|doi:)\S+", "", page.locator("main").inner_text())
+            keys = sorted(set(INTERNAL_KEY.findall(text)))
+            if keys:
+                problems.append(f"{role} {name}: internal keys shown: {', '.join(keys[:5])}")
+        context.close()
+    assert visited > 40
+    assert not problems, "\n".join(problems)
