@@ -33,7 +33,8 @@ from ketaclinic.patients.models import (
     Medication,
     Patient,
 )
-from ketaclinic.patients.validation import phone_digits, search_key
+from ketaclinic.patients.services import PossibleDuplicate
+from ketaclinic.patients.validation import phone_digits, phone_search_prefixes, search_key
 
 SEARCH_LIMIT = 50
 #: The columns a patient list shows; lists load only these.
@@ -160,6 +161,18 @@ def search_patients(user: Any, query: str) -> list[Patient]:
     return found
 
 
+def duplicates_shown(user: Any, matches: list[PossibleDuplicate]) -> list[PossibleDuplicate]:
+    """Possible duplicates a registration page or the API shows; audited like a search.
+
+    The record names the patients shown, never what was typed.
+    """
+    staff = require(user, Capability.PATIENT_CREATE)
+    services.record_search(
+        staff, [m.patient for m in matches], summary="Possible duplicates shown at registration"
+    )
+    return matches
+
+
 def _search(base: QuerySet[Patient], query: str) -> list[Patient]:
     if not query:
         return []
@@ -167,7 +180,15 @@ def _search(base: QuerySet[Patient], query: str) -> list[Patient]:
     if birth_date is not None:
         found = base.filter(date_of_birth=birth_date)
     elif re.fullmatch(r"[\d\s()+.-]+", query) and len(phone_digits(query)) >= 4:
-        found = base.filter(_prefix("phone_digits", phone_digits(query)))
+        prefixes, country = phone_search_prefixes(query)
+        if not prefixes:
+            return []
+        wanted = Q(pk__in=[])
+        for prefix in prefixes:
+            wanted |= _prefix("phone_digits", prefix)
+        found = base.filter(wanted)
+        if country:
+            found = found.filter(phone_e164__startswith=country)
     else:
         name_filter = _name_filter(query)
         if name_filter is None:

@@ -52,19 +52,28 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @capability_required(_C.PATIENT_CREATE)
 def patient_create(request: HttpRequest) -> HttpResponse:
+    """Register a patient; possible duplicates are listed first, to be confirmed or not."""
     form = PatientForm(request.POST or None)
+    matches: list[services.PossibleDuplicate] = []
     if request.method == "POST" and form.is_valid():
-        done = _create_once(
-            request,
-            form,
-            "patients:create",
-            lambda: services.create_patient(
-                acting_user(request), form.cleaned_data
-            ).get_absolute_url(),
-        )
+        confirmed = bool(form.cleaned_data.get(PatientForm.CONFIRM))
+        try:
+            done = _create_once(
+                request,
+                form,
+                "patients:create",
+                lambda: services.create_patient(
+                    acting_user(request), form.cleaned_data, confirm_duplicate=confirmed
+                ).get_absolute_url(),
+            )
+        except services.PossibleDuplicateError as exc:
+            matches = access.duplicates_shown(request.user, exc.matches)
+            form.ask_to_confirm_duplicate()
+            done = None
         if done is not None:
             return done
-    return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
+    context = {"form": form, "title": "Register a patient", "matches": matches}
+    return render(request, "patients/form.html", context)
 
 
 @require_GET
