@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "ketaclinic.accounts",
     "ketaclinic.audit",
     "ketaclinic.idempotency",
+    "ketaclinic.invitations",
     "ketaclinic.patients",
     "ketaclinic.policies",
     "ketaclinic.questionnaires",

@@ -7,6 +7,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("ketaclinic.accounts.urls")),
     path("patients/", include("ketaclinic.patients.urls")),
+    path("", include("ketaclinic.invitations.urls")),
     path("", include("ketaclinic.screening.urls")),
     path("audit/", include("ketaclinic.audit.urls")),
     path("policies/", include("ketaclinic.policies.urls")),

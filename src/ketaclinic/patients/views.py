@@ -83,7 +83,11 @@ def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
     patient = access.get_patient_for_user(
         request.user, code, part="chart" if clinical else "demographics"
     )
-    context: dict[str, Any] = {"patient": patient, "clinical": clinical}
+    context: dict[str, Any] = {
+        "patient": patient,
+        "clinical": clinical,
+        "can_invite": acting_user(request).can(_C.PATIENT_INVITE),
+    }
     if clinical:
         context |= access.clinical_summary(patient)
         context["can_edit_clinical"] = acting_user(request).can(_C.PATIENT_EDIT_CLINICAL)
