@@ -44,6 +44,7 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "invitations:portal_access": {"GET": _C.PATIENT_INVITE, "POST": _C.PATIENT_INVITE},
     "invitations:resend": {"POST": _C.PATIENT_INVITE},
     "invitations:revoke": {"POST": _C.PATIENT_INVITE},
+    "alerts:acknowledge": {"GET": _C.ALERT_ACKNOWLEDGE, "POST": _C.ALERT_ACKNOWLEDGE},
     "screening:summary": {"GET": _C.PATIENT_VIEW_CLINICAL},
     "screening:facts": {"GET": _C.PATIENT_EDIT_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
     "screening:intake_section": {"GET": _C.PATIENT_EDIT_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},

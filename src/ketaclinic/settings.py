@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "ketaclinic.accounts",
+    "ketaclinic.alerts",
     "ketaclinic.audit",
     "ketaclinic.idempotency",
     "ketaclinic.invitations",
@@ -100,6 +101,7 @@ INSTALLED_APPS = [
     "ketaclinic.questionnaires",
     "ketaclinic.portal",
     "ketaclinic.screening",
+    "ketaclinic.worklists",
 ]
 
 MIDDLEWARE = [

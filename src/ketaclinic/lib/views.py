@@ -1,26 +1,11 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
 from django.views import defaults
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-
-from ketaclinic.accounts.roles import Capability
-from ketaclinic.lib.access import acting_user
-
-
-@require_GET
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Send each role to where its work starts."""
-    user = acting_user(request)
-    if user.can(Capability.PORTAL_OWN_RECORD):
-        return redirect("portal:home")
-    return redirect("patients:list")
 
 
 @require_GET

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -38,7 +38,16 @@ from ketaclinic.patients.validation import phone_digits, phone_search_prefixes, 
 
 SEARCH_LIMIT = 50
 #: The columns a patient list shows; lists load only these.
-LIST_FIELDS = ("code", "chart_number", "given_name", "family_name", "date_of_birth", "phone", "sex")
+LIST_FIELDS = (
+    "code",
+    "chart_number",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "phone",
+    "sex",
+    "portal_user",
+)
 ENTRY_MODELS: dict[str, type[BodyMeasurement | Allergy | Medication | Condition]] = {
     "measurement": BodyMeasurement,
     "allergy": Allergy,
@@ -148,15 +157,24 @@ def chart_entries(patient: Patient, kind: str) -> QuerySet[Any]:
     return model.objects.filter(patient=patient)
 
 
-def search_patients(user: Any, query: str) -> list[Patient]:
+def search_patients(
+    user: Any,
+    query: str,
+    *,
+    annotate: Callable[[QuerySet[Patient]], QuerySet[Patient]] | None = None,
+) -> list[Patient]:
     """Find patients by name, date of birth or phone; one indexed query.
 
     * ``1980-04-02`` (or 04/02/1980): date of birth
     * four or more digits: phone number (prefix of the digits)
     * ``smi`` / ``smith, jo`` / ``jo smith``: name prefixes, in either order
+
+    Args:
+        annotate: Adds columns to the query (a list's statuses), in the same query.
     """
     staff = require(user, Capability.PATIENT_SEARCH)
-    found = _search(patients_for(staff).only(*LIST_FIELDS), query.strip())
+    base = patients_for(staff).only(*LIST_FIELDS)
+    found = _search(annotate(base) if annotate else base, query.strip())
     services.record_search(staff, found)
     return found
 

@@ -86,7 +86,9 @@ class Patient(models.Model):
     #: The phone in E.164 ("+14805550101"): one spelling per number, for duplicates.
     #: Empty when there is no phone, or a number stored before numbers were checked
     #: that does not parse (migration 0003).
-    phone_e164 = models.CharField("phone (E.164)", max_length=16, editable=False, blank=True)
+    phone_e164 = models.CharField(
+        "phone (E.164)", max_length=16, editable=False, blank=True, default="", db_default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -25,7 +25,8 @@ from ketaclinic.patients.forms import (
     RetireForm,
     SearchForm,
 )
-from ketaclinic.patients.models import Patient
+from ketaclinic.worklists import access as worklists
+from ketaclinic.worklists.access import StatusRow
 
 _C = Capability
 
@@ -35,17 +36,31 @@ _C = Capability
 def patient_list(request: HttpRequest) -> HttpResponse:
     """Search (POST, so that names and dates never sit in a URL) or browse (GET)."""
     form = SearchForm(request.POST or None)
-    results: list[Patient] | None = None
+    user = acting_user(request)
+    results: list[StatusRow] | None = None
     page = None
+    clinical = user.can(_C.PATIENT_VIEW_CLINICAL)
+
+    def annotate(rows: Any) -> Any:
+        return worklists.with_status(rows, user)
+
     if request.method == "POST" and form.is_valid():
-        results = access.search_patients(request.user, form.cleaned_data["q"])
+        found = access.search_patients(user, form.cleaned_data["q"], annotate=annotate)
+        results = worklists.status_rows(found, user)
         if request.htmx:  # type: ignore[attr-defined]  # reason: set by django-htmx middleware
-            return render(request, "patients/_results.html", {"results": results, "searched": True})
+            context = {"results": results, "searched": True, "clinical": clinical}
+            return render(request, "patients/_results.html", context)
     else:
-        rows = access.patients_by_name(request.user, fields=access.LIST_FIELDS)
+        rows = annotate(access.patients_by_name(user, fields=access.LIST_FIELDS))
         page = Paginator(rows, 25).get_page(request.GET.get("page"))
-        page.object_list = access.listed(request.user, page.object_list)
-    context = {"form": form, "results": results, "page": page, "searched": results is not None}
+        page.object_list = worklists.status_rows(access.listed(user, page.object_list), user)
+    context = {
+        "form": form,
+        "results": results,
+        "page": page,
+        "searched": results is not None,
+        "clinical": clinical,
+    }
     return render(request, "patients/list.html", context)
 
 

@@ -18,11 +18,13 @@ from django.urls import reverse
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.accounts.services import issue_api_token
+from ketaclinic.alerts.models import SafetyAlert
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import PASSWORD, login
 from ketaclinic.invitations.models import Invitation
 from ketaclinic.patients.models import Patient
 from ketaclinic.policies import services as policies
+from ketaclinic.questionnaires.services import record_answers
 from ketaclinic.screening import services
 from ketaclinic.security import (
     PUBLIC,
@@ -53,6 +55,7 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         code = issue_api_token(user)[0].code if user is not None else uuid.uuid4()
         return reverse(name, kwargs={"code": code})
     invitation = _open_invitation(ada)
+    alert = _alert(ada)
     condition = ada.conditions.get()
     screening = services.start_screening(None, ada)
     decision = screening.decisions.first()
@@ -84,6 +87,7 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         },
         "portal:intake_section": {"section": "pain"},
         "invitations:portal_access": {"code": ada.code},
+        "alerts:acknowledge": {"code": alert.code},
         **{
             name: {"code": ada.code, "invitation": invitation.code}
             for name in (
@@ -127,6 +131,15 @@ def _open_invitation(patient: Patient) -> Invitation:
         sent_at=now,
         expires_at=now + Invitation.lifetime(),
     )
+
+
+def _alert(patient: Patient) -> SafetyAlert:
+    """A PHQ-9 item 9 alert of ``patient``, raised by the answer itself."""
+    found = SafetyAlert.objects.filter(patient=patient).first()
+    if found is not None:
+        return found
+    record_answers(None, patient, "phq9", {"q9_self_harm_thoughts": 1}, via="staff")
+    return SafetyAlert.objects.get(patient=patient)
 
 
 def _granted(status: int, location: str) -> bool:

@@ -75,8 +75,15 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="patient",
             name="phone_e164",
+            # A database default too, so code that does not know the column yet
+            # (an older release during a rolling upgrade) can still register patients.
             field=models.CharField(
-                blank=True, editable=False, max_length=16, verbose_name="phone (E.164)"
+                blank=True,
+                db_default="",
+                default="",
+                editable=False,
+                max_length=16,
+                verbose_name="phone (E.164)",
             ),
         ),
         migrations.AddIndex(
