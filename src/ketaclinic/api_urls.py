@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ketaclinic.accounts import api as accounts_api
+from ketaclinic.invitations import api as invitations_api
 from ketaclinic.patients import api as patients_api
 from ketaclinic.policies import api as policies_api
 from ketaclinic.screening import api as screening_api
@@ -33,6 +34,21 @@ urlpatterns = [
         "patients/<uuid:code>/measurements/",
         patients_api.MeasurementListCreate.as_view(),
         name="patient-measurements",
+    ),
+    path(
+        "patients/<uuid:code>/invitations/",
+        invitations_api.InvitationList.as_view(),
+        name="patient-invitations",
+    ),
+    path(
+        "patients/<uuid:code>/invitations/<uuid:invitation>/",
+        invitations_api.InvitationDetail.as_view(),
+        name="patient-invitation",
+    ),
+    path(
+        "patients/<uuid:code>/invitations/<uuid:invitation>/resend/",
+        invitations_api.InvitationResend.as_view(),
+        name="patient-invitation-resend",
     ),
     path("portal/me/", patients_api.PortalMe.as_view(), name="portal-me"),
     path("instruments/", screening_api.InstrumentList.as_view(), name="instrument-list"),

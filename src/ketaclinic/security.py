@@ -39,6 +39,13 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "patients:edit": {"GET": _C.PATIENT_EDIT_DEMOGRAPHICS, "POST": _C.PATIENT_EDIT_DEMOGRAPHICS},
     "patients:entry_create": {"GET": _C.PATIENT_EDIT_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
     "patients:entry_retire": {"GET": _C.PATIENT_EDIT_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
+    # Public: the invitation link itself is the credential (single use, expiring);
+    # a link that does not work counts toward a lockout of the client's address.
+    "invitations:welcome": {"GET": PUBLIC, "POST": PUBLIC},
+    "invitations:portal_access": {"GET": _C.PATIENT_INVITE, "POST": _C.PATIENT_INVITE},
+    "invitations:resend": {"POST": _C.PATIENT_INVITE},
+    "invitations:revoke": {"POST": _C.PATIENT_INVITE},
+    "alerts:acknowledge": {"GET": _C.ALERT_ACKNOWLEDGE, "POST": _C.ALERT_ACKNOWLEDGE},
     "screening:summary": {"GET": _C.PATIENT_VIEW_CLINICAL},
     "screening:facts": {"GET": _C.PATIENT_EDIT_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
     "screening:intake_section": {"GET": _C.PATIENT_EDIT_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
@@ -74,6 +81,9 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "api:patient-medications": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
     "api:patient-allergies": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
     "api:patient-measurements": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
+    "api:patient-invitations": {"GET": _C.PATIENT_INVITE, "POST": _C.PATIENT_INVITE},
+    "api:patient-invitation": {"GET": _C.PATIENT_INVITE, "DELETE": _C.PATIENT_INVITE},
+    "api:patient-invitation-resend": {"POST": _C.PATIENT_INVITE},
     "api:portal-me": {"GET": _C.PORTAL_OWN_RECORD},
     "api:instrument-list": {"GET": SIGNED_IN},
     "api:instrument-detail": {"GET": SIGNED_IN},

@@ -93,13 +93,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "ketaclinic.accounts",
+    "ketaclinic.alerts",
     "ketaclinic.audit",
     "ketaclinic.idempotency",
+    "ketaclinic.invitations",
     "ketaclinic.patients",
     "ketaclinic.policies",
     "ketaclinic.questionnaires",
     "ketaclinic.portal",
     "ketaclinic.screening",
+    "ketaclinic.worklists",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +229,37 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# ------------------------------------------------------------------ email
+# Portal invitations go out by email. Development and the demo print mail on the
+# console; production sends through SMTP (docs/deploy.md); tests use Django's locmem.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if _DEV
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both")
+#: The address patients reach the site at, for links in emails ("https://clinic.example.org").
+#: Empty: the address of the request that sent the email (checked against ALLOWED_HOSTS).
+SITE_URL = env_str("SITE_URL", "").rstrip("/")
+#: How long a portal invitation link works (hours), from when it was last sent.
+PORTAL_INVITATION_HOURS = env_int("PORTAL_INVITATION_HOURS", 72)
+if not 1 <= PORTAL_INVITATION_HOURS <= 24 * 14:
+    raise ImproperlyConfigured("PORTAL_INVITATION_HOURS must be between 1 and 336 (14 days)")
+
+# ------------------------------------------------------------------ phone numbers
+#: Where a phone number written without a country code is ("US", "GB", "DE"…: ISO 3166).
+PHONE_REGION = env_str("PHONE_REGION", "US").upper()
 
 # ------------------------------------------------------------------ i18n & time
 LANGUAGE_CODE = "en-us"

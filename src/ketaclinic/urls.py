@@ -1,14 +1,17 @@
 from django.urls import include, path
 
 from ketaclinic.lib import views
+from ketaclinic.worklists import views as worklist_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", worklist_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("references/", views.references, name="references"),
     path("accounts/", include("ketaclinic.accounts.urls")),
     path("patients/", include("ketaclinic.patients.urls")),
+    path("", include("ketaclinic.invitations.urls")),
     path("", include("ketaclinic.screening.urls")),
+    path("alerts/", include("ketaclinic.alerts.urls")),
     path("audit/", include("ketaclinic.audit.urls")),
     path("policies/", include("ketaclinic.policies.urls")),
     path("portal/", include("ketaclinic.portal.urls")),

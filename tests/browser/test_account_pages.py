@@ -26,7 +26,7 @@ def test_nurse_stops_a_token_and_changes_her_password(live_server, browser) -> N
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     sign_in(page, live_server.url, "nina")
-    page.wait_for_url("**/patients/")
+    page.wait_for_url(f"{live_server.url}/")  # her worklist
     page.get_by_role("link", name="API tokens").click()
     page.wait_for_url("**/accounts/tokens/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -45,7 +45,7 @@ def test_nurse_stops_a_token_and_changes_her_password(live_server, browser) -> N
     page.get_by_label(re.compile(r"^New password(?! again)")).fill(NEW)
     page.get_by_label("New password again").fill(NEW)
     page.get_by_role("button", name="Change password").click()
-    page.wait_for_url("**/patients/")
+    page.wait_for_url(f"{live_server.url}/")
     assert "Your password has been changed" in page.locator(".messages").inner_text()
     nina.refresh_from_db()
     assert nina.check_password(NEW)

@@ -24,6 +24,8 @@ def test_nurse_finds_a_patient_and_the_view_is_audited(live_server, browser) -> 
     nurse = browser.new_context()
     page = nurse.new_page()
     sign_in(page, live_server.url, "nina")
+    page.wait_for_url(f"{live_server.url}/")  # her worklist
+    page.get_by_role("link", name="Find a patient").click()
     page.wait_for_url("**/patients/")
     page.get_by_label("Find a patient").fill("lovel")
     page.get_by_role("link", name="Lovelace, Ada").click()  # results arrive by HTMX

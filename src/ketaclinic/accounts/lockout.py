@@ -23,6 +23,10 @@ def lockout_response(
     """
     minutes = math.ceil(settings.AXES_COOLOFF_TIME * 60)
     match = request.resolver_match
+    if match is not None and match.view_name == "invitations:welcome":
+        from ketaclinic.invitations.views import locked_out  # a page for patients' links
+
+        return locked_out(request)
     if match is not None and is_api_route(match.view_name):
         detail = (
             f"Too many wrong passwords: this account is locked for {minutes} minutes "

@@ -28,6 +28,8 @@ class Capability(StrEnum):
     PATIENT_EDIT_DEMOGRAPHICS = "patient.edit_demographics"
     PATIENT_VIEW_CLINICAL = "patient.view_clinical"
     PATIENT_EDIT_CLINICAL = "patient.edit_clinical"
+    PATIENT_INVITE = "patient.invite"
+    ALERT_ACKNOWLEDGE = "alert.acknowledge"
     SCREENING_DECIDE = "screening.decide"
     POLICY_VIEW = "policy.view"
     POLICY_MANAGE = "policy.manage"
@@ -50,6 +52,9 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.PATIENT_CREATE,
             _C.PATIENT_VIEW_DEMOGRAPHICS,
             _C.PATIENT_EDIT_DEMOGRAPHICS,
+            # Inviting a patient to the portal is contact work, like keeping the
+            # email address right: every staff role may do it.
+            _C.PATIENT_INVITE,
             _C.POLICY_VIEW,
             _C.AUDIT_VIEW,
             _C.USERS_MANAGE,
@@ -64,6 +69,10 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.PATIENT_EDIT_DEMOGRAPHICS,
             _C.PATIENT_VIEW_CLINICAL,
             _C.PATIENT_EDIT_CLINICAL,
+            _C.PATIENT_INVITE,
+            # A PHQ-9 item 9 answer above 0 is followed up by a clinician, who
+            # records what was done.
+            _C.ALERT_ACKNOWLEDGE,
             # Signing screening decisions and drafting and approving clinic
             # policies (eligibility rules, later dose limits…) are prescriber decisions.
             _C.SCREENING_DECIDE,
@@ -80,6 +89,8 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.PATIENT_EDIT_DEMOGRAPHICS,
             _C.PATIENT_VIEW_CLINICAL,
             _C.PATIENT_EDIT_CLINICAL,
+            _C.PATIENT_INVITE,
+            _C.ALERT_ACKNOWLEDGE,
             _C.POLICY_VIEW,
         }
     ),
@@ -91,6 +102,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.PATIENT_CREATE,
             _C.PATIENT_VIEW_DEMOGRAPHICS,
             _C.PATIENT_EDIT_DEMOGRAPHICS,
+            _C.PATIENT_INVITE,
         }
     ),
     Role.PATIENT: frozenset({_C.PORTAL_OWN_RECORD}),

@@ -101,6 +101,10 @@ def prepare_local_environment() -> Path:
             os.environ.setdefault(f"{name}_FILE", str(path))
     # Served on this machine over plain HTTP: cookies cannot require HTTPS here.
     os.environ.setdefault("HTTPS", "False")
+    # No mail server configured (the demo): portal invitations are printed on this
+    # console instead of failing; set EMAIL_HOST to send them (docs/deploy.md).
+    if not os.environ.get("EMAIL_HOST"):
+        os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
     return var
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views import defaults
 from django.views.decorators.http import require_GET
@@ -16,21 +16,9 @@ from rest_framework.views import APIView
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib import citations
-from ketaclinic.lib.access import acting_user
 from ketaclinic.lib.api import HasCapability
 
 
-@require_GET
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Send each role to where its work starts."""
-    user = acting_user(request)
-    if user.can(Capability.PORTAL_OWN_RECORD):
-        return redirect("portal:home")
-    return redirect("patients:list")
-
-
-@require_GET
 @require_GET
 @login_required
 def references(request: HttpRequest) -> HttpResponse:
@@ -38,6 +26,7 @@ def references(request: HttpRequest) -> HttpResponse:
     return render(request, "references.html", {"sections": citations.references()})
 
 
+@require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
     """For load balancers: the process is up (no database, no PHI)."""
     return HttpResponse("ok", content_type="text/plain")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -33,11 +33,21 @@ from ketaclinic.patients.models import (
     Medication,
     Patient,
 )
-from ketaclinic.patients.validation import phone_digits, search_key
+from ketaclinic.patients.services import PossibleDuplicate
+from ketaclinic.patients.validation import phone_digits, phone_search_prefixes, search_key
 
 SEARCH_LIMIT = 50
 #: The columns a patient list shows; lists load only these.
-LIST_FIELDS = ("code", "chart_number", "given_name", "family_name", "date_of_birth", "phone", "sex")
+LIST_FIELDS = (
+    "code",
+    "chart_number",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "phone",
+    "sex",
+    "portal_user",
+)
 ENTRY_MODELS: dict[str, type[BodyMeasurement | Allergy | Medication | Condition]] = {
     "measurement": BodyMeasurement,
     "allergy": Allergy,
@@ -147,17 +157,38 @@ def chart_entries(patient: Patient, kind: str) -> QuerySet[Any]:
     return model.objects.filter(patient=patient)
 
 
-def search_patients(user: Any, query: str) -> list[Patient]:
+def search_patients(
+    user: Any,
+    query: str,
+    *,
+    annotate: Callable[[QuerySet[Patient]], QuerySet[Patient]] | None = None,
+) -> list[Patient]:
     """Find patients by name, date of birth or phone; one indexed query.
 
     * ``1980-04-02`` (or 04/02/1980): date of birth
     * four or more digits: phone number (prefix of the digits)
     * ``smi`` / ``smith, jo`` / ``jo smith``: name prefixes, in either order
+
+    Args:
+        annotate: Adds columns to the query (a list's statuses), in the same query.
     """
     staff = require(user, Capability.PATIENT_SEARCH)
-    found = _search(patients_for(staff).only(*LIST_FIELDS), query.strip())
+    base = patients_for(staff).only(*LIST_FIELDS)
+    found = _search(annotate(base) if annotate else base, query.strip())
     services.record_search(staff, found)
     return found
+
+
+def duplicates_shown(user: Any, matches: list[PossibleDuplicate]) -> list[PossibleDuplicate]:
+    """Possible duplicates a registration page or the API shows; audited like a search.
+
+    The record names the patients shown, never what was typed.
+    """
+    staff = require(user, Capability.PATIENT_CREATE)
+    services.record_search(
+        staff, [m.patient for m in matches], summary="Possible duplicates shown at registration"
+    )
+    return matches
 
 
 def _search(base: QuerySet[Patient], query: str) -> list[Patient]:
@@ -167,7 +198,15 @@ def _search(base: QuerySet[Patient], query: str) -> list[Patient]:
     if birth_date is not None:
         found = base.filter(date_of_birth=birth_date)
     elif re.fullmatch(r"[\d\s()+.-]+", query) and len(phone_digits(query)) >= 4:
-        found = base.filter(_prefix("phone_digits", phone_digits(query)))
+        prefixes, country = phone_search_prefixes(query)
+        if not prefixes:
+            return []
+        wanted = Q(pk__in=[])
+        for prefix in prefixes:
+            wanted |= _prefix("phone_digits", prefix)
+        found = base.filter(wanted)
+        if country:
+            found = found.filter(phone_e164__startswith=country)
     else:
         name_filter = _name_filter(query)
         if name_filter is None:

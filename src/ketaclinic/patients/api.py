@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -33,10 +33,49 @@ class PatientSerializer(StrictModelSerializer[Patient]):
             "code",
             "chart_number",
             *DEMOGRAPHIC_FIELDS,
+            "phone_e164",
             "created_at",
             "updated_at",
         )
-        read_only_fields = ("code", "chart_number", "created_at", "updated_at")
+        read_only_fields = ("code", "chart_number", "phone_e164", "created_at", "updated_at")
+        extra_kwargs = {  # noqa: RUF012 (DRF's own attribute)
+            "phone": {
+                "help_text": "Checked and stored in display form: national for the clinic's "
+                "region (PHONE_REGION), international otherwise; write +country code for a "
+                "number abroad."
+            },
+            "phone_e164": {"help_text": "The phone in E.164 (+14805550101); empty when none."},
+        }
+
+
+class PatientCreateSerializer(PatientSerializer):
+    """A new patient; ``confirm_duplicate`` registers despite possible duplicates."""
+
+    confirm_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text="true: register even though patients with the same name and date of birth, "
+        "or the same phone, exist (someone checked they are other people). Without it such a "
+        "registration answers 409 with their codes.",
+    )
+
+    class Meta(PatientSerializer.Meta):
+        fields = (*PatientSerializer.Meta.fields, "confirm_duplicate")
+
+
+class DuplicateMatchSerializer(serializers.Serializer[Any]):
+    code = serializers.UUIDField(help_text="The patient already registered.")
+    chart_number = serializers.CharField()
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='Why they match: "same name and date of birth", "same phone number".',
+    )
+
+
+class PossibleDuplicatesSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+    matches = DuplicateMatchSerializer(many=True)
 
 
 class ConditionSerializer(StrictModelSerializer[Condition]):
@@ -116,16 +155,48 @@ class PatientListCreate(generics.GenericAPIView[Patient]):
         return self.get_paginated_response(PatientSerializer(page, many=True).data)
 
     @extend_schema(
-        request=PatientSerializer, responses={201: PatientSerializer}, parameters=[KEY_PARAMETER]
+        request=PatientCreateSerializer,
+        responses={
+            201: PatientSerializer,
+            409: OpenApiResponse(
+                PossibleDuplicatesSerializer,
+                description="Patients with the same name and date of birth, or the same "
+                "phone, are registered already; nothing was saved. Check them, then send "
+                "again with `confirm_duplicate: true` to register anyway.",
+            ),
+        },
+        parameters=[KEY_PARAMETER],
     )
     def post(self, request: Request) -> Response:
         def create() -> Response:
-            serializer = PatientSerializer(data=request.data)
+            serializer = PatientCreateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            patient = services.create_patient(acting_user(request), serializer.validated_data)
+            data = dict(serializer.validated_data)
+            confirmed = bool(data.pop("confirm_duplicate", False))
+            patient = services.create_patient(
+                acting_user(request), data, confirm_duplicate=confirmed
+            )
             return Response(PatientSerializer(patient).data, status=201)
 
-        return api_create_once(request, scope="api:patient-list", create=create)
+        try:
+            return api_create_once(request, scope="api:patient-list", create=create)
+        except services.PossibleDuplicateError as exc:
+            # Nothing was saved and the key was not used: it may be sent again.
+            matches = access.duplicates_shown(request.user, exc.matches)
+            body = {
+                "detail": "Possible duplicates: patients with the same name and date of birth, "
+                "or the same phone, are registered already. Nothing was saved; send again with "
+                '"confirm_duplicate": true to register a new patient anyway.',
+                "matches": [
+                    {
+                        "code": str(m.patient.code),
+                        "chart_number": m.patient.chart_number,
+                        "reasons": list(m.reasons),
+                    }
+                    for m in matches
+                ],
+            }
+            return Response(body, status=409)
 
 
 class PatientSearch(APIView):

@@ -28,6 +28,9 @@ class PatientForm(forms.ModelForm[Patient]):
     the service can tell a field someone else changed meanwhile (issue 8 #5).
     """
 
+    #: Registration only: shown as a checkbox once possible duplicates are listed.
+    CONFIRM = "confirm_duplicate"
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.instance._state.adding:
@@ -35,6 +38,21 @@ class PatientForm(forms.ModelForm[Patient]):
                 field.show_hidden_initial = True
         else:
             FormToken.add_to(self)  # registered once, however often it is sent
+            self.fields[self.CONFIRM] = forms.BooleanField(
+                required=False,
+                widget=forms.HiddenInput,
+                label="None of these is the person I am registering: register a new patient",
+            )
+
+    def ask_to_confirm_duplicate(self) -> None:
+        """Show the "register anyway" checkbox, unticked (possible duplicates are listed)."""
+        field = self.fields[self.CONFIRM]
+        field.widget = forms.CheckboxInput()
+        if self.is_bound:
+            data = QueryDict(mutable=True)
+            data.update(self.data)
+            data.pop(self.CONFIRM, None)
+            self.data = data
 
     def changes(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """The fields this user changed: (new values, the values they started from)."""

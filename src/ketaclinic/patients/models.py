@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from ketaclinic.accounts.models import Clinic
 from ketaclinic.patients.validation import (
+    parse_phone,
     phone_digits,
     search_key,
     validate_date_of_birth,
@@ -41,7 +42,7 @@ class EntryStatus(models.TextChoices):
 _DERIVED_COLUMNS = {
     "family_name": ("search_family", "search_full"),
     "given_name": ("search_given", "search_full"),
-    "phone": ("phone_digits",),
+    "phone": ("phone_digits", "phone_e164"),
 }
 
 
@@ -54,6 +55,7 @@ class Patient(models.Model):
     preferred_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField(validators=[validate_date_of_birth])
     sex = models.CharField(max_length=8, choices=Sex.choices)
+    #: As shown: national format for the clinic's region, international otherwise.
     phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
     address_line = models.CharField("address", max_length=200, blank=True)
@@ -79,7 +81,14 @@ class Patient(models.Model):
     search_given = models.CharField(max_length=100, editable=False)
     #: Family then given name with nothing between: finds "王芳" typed as one word.
     search_full = models.CharField(max_length=200, editable=False, default="")
+    #: The phone's national digits ("4805550101"), which a phone search matches.
     phone_digits = models.CharField(max_length=32, editable=False, blank=True)
+    #: The phone in E.164 ("+14805550101"): one spelling per number, for duplicates.
+    #: Empty when there is no phone, or a number stored before numbers were checked
+    #: that does not parse (migration 0003).
+    phone_e164 = models.CharField(
+        "phone (E.164)", max_length=16, editable=False, blank=True, default="", db_default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -96,6 +105,7 @@ class Patient(models.Model):
             models.Index(fields=("clinic", "search_full"), name="patient_full_idx"),
             models.Index(fields=("clinic", "date_of_birth"), name="patient_dob_idx"),
             models.Index(fields=("clinic", "phone_digits"), name="patient_phone_idx"),
+            models.Index(fields=("clinic", "phone_e164"), name="patient_e164_idx"),
         )
 
     def __str__(self) -> str:
@@ -139,7 +149,9 @@ class Patient(models.Model):
         self.search_family = search_key(self.family_name)
         self.search_given = search_key(self.given_name)
         self.search_full = self.search_family + self.search_given
-        self.phone_digits = phone_digits(self.phone)
+        phone = parse_phone(self.phone) if self.phone else None
+        self.phone_e164 = phone.e164 if phone else ""
+        self.phone_digits = phone.national_digits if phone else phone_digits(self.phone)
 
     @property
     def display_name(self) -> str:

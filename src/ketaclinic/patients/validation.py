@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal
 
+import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from phonenumbers import NumberParseException, PhoneNumberFormat
 
 from ketacore.errors import InputError
 from ketacore.icd10 import normalise_icd10
@@ -110,3 +113,90 @@ def phone_digits(text: str) -> str:
     return "".join(
         str(unicodedata.decimal(ch)) for ch in text if unicodedata.decimal(ch, None) is not None
     )
+
+
+# ------------------------------------------------------------------ phone numbers
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    """A checked phone number: how it is shown, and its E.164 form for matching."""
+
+    #: National format for numbers of the clinic's region, international otherwise
+    #: ("(480) 555-0101", "+44 20 7946 0958"), with any extension ("ext. 12").
+    display: str
+    #: "+14805550101": one spelling per number, for finding duplicates and dialling.
+    e164: str
+    #: The national significant number's digits ("4805550101"), which searches match.
+    national_digits: str
+
+
+def phone_region() -> str:
+    return str(getattr(settings, "PHONE_REGION", "US"))
+
+
+def parse_phone(text: str, region: str | None = None) -> Phone | None:
+    """The number ``text`` spells, if it is a valid phone number; None otherwise.
+
+    A number without a country code is read as one of ``region`` (the
+    ``PHONE_REGION`` setting), so "(480) 555-0101" and "480.555.0101" are the
+    same number, and "+44 20 7946 0958" is a British one.
+    """
+    region = region or phone_region()
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    home = phonenumbers.region_code_for_number(number) == region
+    style = PhoneNumberFormat.NATIONAL if home else PhoneNumberFormat.INTERNATIONAL
+    return Phone(
+        display=phonenumbers.format_number(number, style),
+        e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
+        national_digits=str(number.national_number),
+    )
+
+
+def normalise_phone(text: str, *, field: str) -> str:
+    """The display form of a phone number typed into ``field``; "" stays "".
+
+    Raises:
+        ValidationError: Naming ``field``, when ``text`` is not a valid number.
+    """
+    text = text.strip()
+    if not text:
+        return ""
+    phone = parse_phone(text)
+    if phone is None:
+        example = phonenumbers.example_number(phone_region())
+        sample = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL) if example else ""
+        hint = f" (for example {sample}, or +44 20 7946 0958 for a number abroad)" if sample else ""
+        raise ValidationError(
+            {field: f"This is not a phone number we can call: check the digits{hint}."},
+            code="phone",
+        )
+    return phone.display
+
+
+def phone_search_prefixes(query: str) -> tuple[list[str], str]:
+    """What a phone search matches: national-digit prefixes, and a "+country code" or "".
+
+    "(480) 555" and "480555" look for "480555"; "+1 480 555" for "480555" among
+    numbers whose E.164 form starts "+1"; a leading trunk prefix ("0" in
+    Britain, "1" in the US) is also tried without it.
+    """
+    digits = phone_digits(query)
+    if query.strip().startswith(("+", "00")):
+        rest = digits[2:] if query.strip().startswith("00") else digits
+        for length in (1, 2, 3):
+            code = rest[:length]
+            if code and int(code) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+                return [rest[length:]] if rest[length:] else [], f"+{code}"
+        return [], ""
+    prefixes = [digits]
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(phone_region())
+    trunk = metadata.national_prefix if metadata is not None else None
+    if trunk and digits.startswith(trunk) and len(digits) > len(trunk):
+        prefixes.append(digits[len(trunk) :])
+    return prefixes, ""

@@ -25,9 +25,10 @@ from ketaclinic.patients.forms import (
     RetireForm,
     SearchForm,
 )
-from ketaclinic.patients.models import Patient
 from ketaclinic.screening import access as screening_access
 from ketaclinic.screening import services as screening_services
+from ketaclinic.worklists import access as worklists
+from ketaclinic.worklists.access import StatusRow
 
 _C = Capability
 
@@ -37,36 +38,59 @@ _C = Capability
 def patient_list(request: HttpRequest) -> HttpResponse:
     """Search (POST, so that names and dates never sit in a URL) or browse (GET)."""
     form = SearchForm(request.POST or None)
-    results: list[Patient] | None = None
+    user = acting_user(request)
+    results: list[StatusRow] | None = None
     page = None
+    clinical = user.can(_C.PATIENT_VIEW_CLINICAL)
+
+    def annotate(rows: Any) -> Any:
+        return worklists.with_status(rows, user)
+
     if request.method == "POST" and form.is_valid():
-        results = access.search_patients(request.user, form.cleaned_data["q"])
+        found = access.search_patients(user, form.cleaned_data["q"], annotate=annotate)
+        results = worklists.status_rows(found, user)
         if request.htmx:  # type: ignore[attr-defined]  # reason: set by django-htmx middleware
-            return render(request, "patients/_results.html", {"results": results, "searched": True})
+            context = {"results": results, "searched": True, "clinical": clinical}
+            return render(request, "patients/_results.html", context)
     else:
-        rows = access.patients_by_name(request.user, fields=access.LIST_FIELDS)
+        rows = annotate(access.patients_by_name(user, fields=access.LIST_FIELDS))
         page = Paginator(rows, 25).get_page(request.GET.get("page"))
-        page.object_list = access.listed(request.user, page.object_list)
-    context = {"form": form, "results": results, "page": page, "searched": results is not None}
+        page.object_list = worklists.status_rows(access.listed(user, page.object_list), user)
+    context = {
+        "form": form,
+        "results": results,
+        "page": page,
+        "searched": results is not None,
+        "clinical": clinical,
+    }
     return render(request, "patients/list.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @capability_required(_C.PATIENT_CREATE)
 def patient_create(request: HttpRequest) -> HttpResponse:
+    """Register a patient; possible duplicates are listed first, to be confirmed or not."""
     form = PatientForm(request.POST or None)
+    matches: list[services.PossibleDuplicate] = []
     if request.method == "POST" and form.is_valid():
-        done = _create_once(
-            request,
-            form,
-            "patients:create",
-            lambda: services.create_patient(
-                acting_user(request), form.cleaned_data
-            ).get_absolute_url(),
-        )
+        confirmed = bool(form.cleaned_data.get(PatientForm.CONFIRM))
+        try:
+            done = _create_once(
+                request,
+                form,
+                "patients:create",
+                lambda: services.create_patient(
+                    acting_user(request), form.cleaned_data, confirm_duplicate=confirmed
+                ).get_absolute_url(),
+            )
+        except services.PossibleDuplicateError as exc:
+            matches = access.duplicates_shown(request.user, exc.matches)
+            form.ask_to_confirm_duplicate()
+            done = None
         if done is not None:
             return done
-    return render(request, "patients/form.html", {"form": form, "title": "Register a patient"})
+    context = {"form": form, "title": "Register a patient", "matches": matches}
+    return render(request, "patients/form.html", context)
 
 
 @require_GET
@@ -76,7 +100,11 @@ def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
     patient = access.get_patient_for_user(
         request.user, code, part="chart" if clinical else "demographics"
     )
-    context: dict[str, Any] = {"patient": patient, "clinical": clinical}
+    context: dict[str, Any] = {
+        "patient": patient,
+        "clinical": clinical,
+        "can_invite": acting_user(request).can(_C.PATIENT_INVITE),
+    }
     if clinical:
         context |= access.clinical_summary(patient)
         context["can_edit_clinical"] = acting_user(request).can(_C.PATIENT_EDIT_CLINICAL)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
+from ketaclinic.alerts.services import raise_for_response
 from ketaclinic.audit.services import Action, record
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires.models import NO_ENCOUNTER, QuestionnaireResponse
@@ -117,6 +118,7 @@ def _append(
         if before.get(k) != checked.answers.get(k)
     }
     state = "complete" if checked.complete else "in progress"
+    raise_for_response(actor, row)  # a PHQ-9 item 9 answer above 0 alerts the care team
     record(
         actor,
         Action.UPDATE if latest else Action.CREATE,

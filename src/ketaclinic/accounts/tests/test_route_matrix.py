@@ -18,10 +18,13 @@ from django.urls import reverse
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.accounts.services import issue_api_token
+from ketaclinic.alerts.models import SafetyAlert
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import PASSWORD, login
+from ketaclinic.invitations.models import Invitation
 from ketaclinic.patients.models import Patient
 from ketaclinic.policies import services as policies
+from ketaclinic.questionnaires.services import record_answers
 from ketaclinic.screening import services
 from ketaclinic.security import (
     PUBLIC,
@@ -51,6 +54,8 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         # One's own token (someone else's is a 404, checked in test_api_tokens.py).
         code = issue_api_token(user)[0].code if user is not None else uuid.uuid4()
         return reverse(name, kwargs={"code": code})
+    invitation = _open_invitation(ada)
+    alert = _alert(ada)
     condition = ada.conditions.get()
     screening = services.start_screening(None, ada)
     decision = screening.decisions.first()
@@ -81,6 +86,17 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
             for name in ("api:policy-version", "api:policy-approve")
         },
         "portal:intake_section": {"section": "pain"},
+        "invitations:portal_access": {"code": ada.code},
+        "alerts:acknowledge": {"code": alert.code},
+        **{
+            name: {"code": ada.code, "invitation": invitation.code}
+            for name in (
+                "invitations:resend",
+                "invitations:revoke",
+                "api:patient-invitation",
+                "api:patient-invitation-resend",
+            )
+        },
         "api:instrument-detail": {"instrument": "dn4"},
         "api:portal-intake-part": {"section": "pain"},
         "api:patient-screening-intake": {"code": ada.code, "section": "pain"},
@@ -97,6 +113,33 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
     if name.startswith("api:patient-") and name not in ("api:patient-list", "api:patient-search"):
         kwargs = kwargs or {"code": ada.code}
     return reverse(name, kwargs=kwargs)
+
+
+def _open_invitation(patient: Patient) -> Invitation:
+    """An open invitation of ``patient`` (made directly: Ada has a portal account already)."""
+    from django.utils import timezone
+
+    found = Invitation.objects.filter(patient=patient).first()
+    if found is not None:
+        return found
+    now = timezone.now()
+    return Invitation.objects.create(
+        patient=patient,
+        email="ada@example.org",
+        token_hash=Invitation.hash_token(uuid.uuid4().hex),
+        created_at=now,
+        sent_at=now,
+        expires_at=now + Invitation.lifetime(),
+    )
+
+
+def _alert(patient: Patient) -> SafetyAlert:
+    """A PHQ-9 item 9 alert of ``patient``, raised by the answer itself."""
+    found = SafetyAlert.objects.filter(patient=patient).first()
+    if found is not None:
+        return found
+    record_answers(None, patient, "phq9", {"q9_self_harm_thoughts": 1}, via="staff")
+    return SafetyAlert.objects.get(patient=patient)
 
 
 def _granted(status: int, location: str) -> bool:
@@ -240,7 +283,7 @@ def test_a_password_only_staff_session_reaches_nothing(
 #: GET routes that show no patient's data (clinic policy, the user's own account,
 #: reference data): they write no view record.
 NO_PATIENT_DATA = {
-    "home",
+    "invitations:welcome",  # without a working link it shows nothing of anyone
     "patients:create",
     "healthz",
     "references",

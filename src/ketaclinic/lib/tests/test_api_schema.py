@@ -20,6 +20,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -34,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.services import issue_api_token
+from ketaclinic.invitations.models import Invitation
 from ketaclinic.patients.models import Patient
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind
@@ -69,12 +71,22 @@ def known(rivera: User, ada: Patient) -> dict[str, list[str]]:
     complete_intake(ada)
     spare = issue_api_token(rivera, name="to revoke")[0]
     rules = policies.in_force(ada.clinic, PolicyKind.ELIGIBILITY)
+    now = timezone.now()
+    invitation = Invitation.objects.create(
+        patient=ada,
+        email="ada@example.org",
+        token_hash=Invitation.hash_token("schemathesis"),
+        created_at=now,
+        sent_at=now,
+        expires_at=now + Invitation.lifetime(),
+    )
     return {
         "code": [str(ada.code)],
         "token_code": [str(spare.code)],
         "policy_code": [str(rules.code)],
         "section": [*intake.FACT_SECTIONS, *INSTRUMENTS],
         "instrument": list(INSTRUMENTS),
+        "invitation": [str(invitation.code)],
     }
 
 
