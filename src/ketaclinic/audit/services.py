@@ -8,7 +8,9 @@ transaction commits, the record's checkpoint goes to the witness file (witness.p
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -23,7 +25,7 @@ from ketaclinic.lib.middleware import current_request_context
 if TYPE_CHECKING:
     from ketaclinic.accounts.models import User
 
-__all__ = ["Action", "diff", "record"]
+__all__ = ["Action", "diff", "last_writes", "record"]
 
 
 def record(
@@ -130,3 +132,25 @@ def diff(instance: models.Model, before: dict[str, Any], fields: tuple[str, ...]
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def last_writes(
+    clinic_id: int, *, since: dt.datetime, patient_codes: Iterable[str] | None = None
+) -> dict[str, dt.datetime]:
+    """Per patient of the clinic, when something was last created, changed or retired
+    after ``since`` (every patient, or those of ``patient_codes``).
+
+    One query over the trail (every write to a patient's record is recorded
+    with the patient's code): the cheap first look of "has anything changed
+    since?" questions, which their owners then answer exactly.
+    """
+    # A write by the system (no actor) has no clinic: included, the codes decide.
+    rows = AuditEvent.objects.filter(
+        models.Q(clinic_id=clinic_id) | models.Q(clinic_id__isnull=True),
+        created_at__gt=since,
+        action__in=(Action.CREATE, Action.UPDATE, Action.DELETE),
+    ).exclude(patient_code="")
+    if patient_codes is not None:
+        rows = rows.filter(patient_code__in=list(patient_codes))
+    grouped = rows.values("patient_code").annotate(last=models.Max("created_at"))
+    return {row["patient_code"]: row["last"] for row in grouped}

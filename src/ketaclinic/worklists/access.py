@@ -12,8 +12,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from ketaclinic.lib.access import require
 from ketaclinic.patients import services as patient_services
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires.models import EncounterType, QuestionnaireResponse
+from ketaclinic.screening import services as screening_services
 from ketaclinic.screening.models import DECISION_LABELS, Screening, ScreeningDecision
 from ketaclinic.screening.services import intake_instruments
 from ketacore import intake
@@ -162,37 +164,45 @@ def _screenings(staff: User) -> list[Section]:
 
 
 def _stale_decisions(staff: User) -> Section:
-    """Current decisions whose screening got new answers or facts after they were signed."""
+    """Current decisions whose facts or rules changed since signing (as the screening page says)."""
     section = Section(
         "rereview",
         "Decisions to review again",
-        "No signed decision has new answers or facts since it was signed.",
+        "No signed decision rests on facts or rules that have changed.",
     )
-    newer_answers = QuestionnaireResponse.objects.filter(
-        encounter_type=EncounterType.SCREENING,
-        encounter_code=OuterRef("screening__code"),
-        entered_at__gt=OuterRef("signed_at"),
-    )
-    stale = (
+    current = list(
         ScreeningDecision.objects.filter(
             patient__clinic_id=staff.clinic_id, superseded_by__isnull=True
         )
-        .filter(Q(Exists(newer_answers)) | Q(screening__updated_at__gt=F("signed_at")))
-        .select_related("patient")
+        .select_related("patient", "patient__clinic", "screening", "rule_set")
         .order_by("signed_at", "pk")
     )
-    for decision in stale[:SECTION_LIMIT]:
+    stale = screening_services.decisions_to_review(current, whole_clinic=True)
+    for decision in (d for d in current if d.pk in stale):
         section.items.append(
             Item(
                 decision.patient,
-                f"Signed “{decision.get_decision_display()}”; answers or facts changed since",
+                f"Signed “{decision.get_decision_display()}”; "
+                f"{_what_changed(stale[decision.pk])} since",
                 decision.signed_at,
                 reverse("screening:summary", args=[decision.patient.code]),
                 "Review the decision",
             )
         )
     section.count = len(section.items)
+    section.items = section.items[:SECTION_LIMIT]
     return section
+
+
+def _what_changed(staleness: screening_services.Staleness) -> str:
+    changed = []
+    if staleness.facts:
+        changed.append("the facts changed")
+    if staleness.rules:
+        changed.append("the rules in force changed")
+    if staleness.result and not changed:
+        changed.append("the rules' result changed")
+    return " and ".join(changed) or "something changed"
 
 
 def _unanswered_parts(screenings: Sequence[Screening]) -> dict[int, list[str]]:
@@ -328,20 +338,41 @@ class StatusRow:
 
 def status_rows(patients: Iterable[Patient], user: Any) -> list[StatusRow]:
     """What a patient list shows of each patient (``patients`` from :func:`with_status`)."""
+    patients = list(patients)
     now, clinical = timezone.now(), _clinical(user)
+    stale = _stale_patients(patients) if clinical else set()
     result = []
     for p in patients:
         access = invitations_access.portal_access(p, now)
-        result.append(
-            StatusRow(p, access.label, access.value, _screening_label(p) if clinical else "")
-        )
+        label = _screening_label(p, p.pk in stale) if clinical else ""
+        result.append(StatusRow(p, access.label, access.value, label))
     return result
 
 
-def _screening_label(patient: Patient) -> str:
+def _stale_patients(patients: Sequence[Patient]) -> set[int]:
+    """Ids of the listed patients whose current decision needs review (a few queries)."""
+    # The current decision of each patient's newest screening (what the row shows).
+    decided: list[UUID] = [
+        p.screening_code  # type: ignore[attr-defined]  # reason: annotated by with_status
+        for p in patients
+        if getattr(p, "screening_decision", None)
+    ]
+    if not decided:
+        return set()
+    current = list(
+        ScreeningDecision.objects.filter(screening__code__in=decided, superseded_by__isnull=True)
+        .select_related("patient", "patient__clinic", "screening", "rule_set")
+        .order_by("pk")
+    )
+    stale = screening_services.decisions_to_review(current)
+    return {d.patient_id for d in current if d.pk in stale}
+
+
+def _screening_label(patient: Patient, stale: bool) -> str:
     decision = getattr(patient, "screening_decision", None)
     if decision:
-        return f"Decided: {DECISION_LABELS.get(Decision(decision), decision)}"
+        label = f"Decided: {DECISION_LABELS.get(Decision(decision), decision)}"
+        return f"{label} · to review again: facts or rules changed" if stale else label
     if getattr(patient, "screening_submitted_at", None) is not None:
         return "Questionnaire sent, awaiting decision"
     if getattr(patient, "screening_started", False):

@@ -12,6 +12,7 @@ from ketaclinic.screening.services.decisions import (
     FactChange,
     Staleness,
     authorisation,
+    authorisation_staleness,
     current_decision,
     decision_history,
     sign_decision,
@@ -42,6 +43,7 @@ from ketaclinic.screening.services.intake import (
     submit_intake,
     treatment_choices,
 )
+from ketaclinic.screening.services.review import decisions_to_review
 
 __all__ = [
     "CLINICIAN_FACTS",
@@ -54,10 +56,12 @@ __all__ = [
     "add_bp_reading",
     "answers_of",
     "authorisation",
+    "authorisation_staleness",
     "chart_facts",
     "clinician_instruments",
     "current_decision",
     "decision_history",
+    "decisions_to_review",
     "eligibility_rules",
     "encounter_of",
     "evaluate_screening",

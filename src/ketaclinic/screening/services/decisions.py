@@ -12,7 +12,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.signing import Meaning, Signature, sign
 from ketaclinic.policies import services as policies
-from ketaclinic.policies.models import PolicyKind
+from ketaclinic.policies.models import PolicyKind, PolicyVersion
 from ketaclinic.screening.models import SIGNABLE, Screening, ScreeningDecision
 from ketaclinic.screening.services.evaluation import Evaluation, evaluate_screening
 from ketaclinic.screening.services.intake import locked_screening
@@ -23,6 +23,7 @@ __all__ = [
     "FactChange",
     "Staleness",
     "authorisation",
+    "authorisation_staleness",
     "current_decision",
     "decision_history",
     "sign_decision",
@@ -215,6 +216,18 @@ def staleness(decision: ScreeningDecision, evaluation: Evaluation) -> Staleness:
     return Staleness(tuple(changes), rules, result)
 
 
+def authorisation_staleness(
+    decision: ScreeningDecision, rule_set: PolicyVersion | None = None
+) -> Staleness:
+    """How a decision's ground changed, with the rules in force (or ``rule_set``).
+
+    Compared as on the day it was signed: time passing (an age, a reading
+    growing older) is not a change of what the decision rests on.
+    """
+    signed_on = timezone.localdate(decision.signed_at)
+    return staleness(decision, evaluate_screening(decision.screening, rule_set, on=signed_on))
+
+
 @dataclass(frozen=True, slots=True)
 class Authorisation:
     """Whether a screening authorises a treatment plan now, and if not, why."""
@@ -241,11 +254,8 @@ def authorisation(screening: Screening, evaluation: Evaluation | None = None) ->
     decision = current_decision(screening)
     if decision is None:
         return Authorisation(None, Staleness(), ("No screening decision is signed.",))
-    # Compared as on the day it was signed: time passing (an age, a reading
-    # growing older) is not a change of what the decision rests on.
-    signed_on = timezone.localdate(decision.signed_at)
     rule_set = evaluation.rule_set if evaluation is not None else None
-    stale = staleness(decision, evaluate_screening(screening, rule_set, on=signed_on))
+    stale = authorisation_staleness(decision, rule_set)
     reasons = []
     if Decision(decision.decision) not in _AUTHORISING:
         reasons.append(f"The signed decision is '{decision.get_decision_display()}'.")

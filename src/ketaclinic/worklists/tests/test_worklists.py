@@ -85,17 +85,28 @@ def test_a_physician_sees_what_to_sign_and_what_to_review_again(ada, ben, rivera
     assert "Lovelace" in _section(html, "sign")
     assert "Okafor" not in _section(html, "sign")
     assert "Okafor" in _section(html, "review")
-    assert "No signed decision has new answers" in _section(html, "rereview")
+    assert "No signed decision rests on facts or rules that have changed" in _section(
+        html, "rereview"
+    )
     services.sign_decision(
         rivera, screening, decision="not_a_candidate", note="", password=PASSWORD
     )
     html = _home(rivera)
     assert "Lovelace" not in html, "decided: off the list"
-    # New answers after the signature put the decision back on the list.
+    # A write that changes no fact the decision rests on (half a questionnaire,
+    # not scored) does not; a changed fact puts the decision back on the list,
+    # as the screening page says (the same comparison).
     services.save_instrument_answers(rivera, screening, "dn4", {"q1_burning": 1}, via="staff")
+    assert "Lovelace" not in _section(_home(rivera), "rereview")
+    services.record_clinician_facts(rivera, screening, {"cardiac": "unstable"})
     rereview = _section(_home(rivera), "rereview")
     assert "Lovelace" in rereview
     assert "Not a candidate" in rereview
+    assert "the facts changed" in rereview
+    screening.refresh_from_db()
+    assert services.authorisation(screening).staleness.stale
+    listed = login(Client(), rivera).get(reverse("patients:list")).content.decode()
+    assert "to review again" in listed
 
 
 def test_the_front_desk_sees_invitations_and_registrations_but_nothing_clinical(
@@ -146,7 +157,9 @@ def test_the_patient_list_shows_statuses_in_a_fixed_number_of_queries(
     for user, clinical in ((rivera, True), (desmond, False)):
         client = login(Client(), user)
         client.get(reverse("patients:list"))  # warm the session
-        with django_assert_max_num_queries(13):
+        # Two more for clinical roles: the current decisions and the trail's first
+        # look for changes since signing (only a changed one is then evaluated).
+        with django_assert_max_num_queries(16):
             response = client.get(reverse("patients:list"))
         html = response.content.decode()
         assert "Invitation expired" in html
@@ -155,6 +168,6 @@ def test_the_patient_list_shows_statuses_in_a_fixed_number_of_queries(
         assert ("Decided: Not a candidate" in html) is clinical
         assert ("Questionnaire sent, awaiting decision" in html) is clinical
         assert ("Screening" in html) is clinical
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(14):
             found = client.post(reverse("patients:list"), {"q": "test0"})
         assert "Test00" in found.content.decode()
