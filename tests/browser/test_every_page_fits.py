@@ -24,6 +24,8 @@ WIDTHS = (820, 390)
 #: Pages that are not screens: sign-in forms already shown before sign-in,
 #: downloads, and machine-readable documents.
 NOT_SCREENS = {"accounts:login", "healthz", "api-schema", "policies:export"}
+#: Reached only with an emailed token: walked on a phone in test_portal_invitation_and_alerts.py.
+NOT_SCREENS |= {"invitations:welcome"}
 #: A word joined by underscores (``pain_duration_months``) is a field key, not
 #: clinician language; so are constants and file names.
 INTERNAL_KEY = re.compile(
@@ -71,11 +73,14 @@ def _route_kwargs(data: dict[str, Any]) -> dict[str, dict[str, object]]:
         "policies:import": {"kind": "eligibility"},
         "policies:version": {"kind": "eligibility", "code": rule_set.code},
         "portal:intake_section": {"section": "bpi-sf"},
+        "invitations:portal_access": {"code": patient.code},
+        "alerts:acknowledge": {"code": data["alert"].code},
     }
 
 
 def _demo() -> dict[str, Any]:
     from ketaclinic.accounts.models import User
+    from ketaclinic.alerts.models import SafetyAlert
     from ketaclinic.demo import DEMO_PASSWORD, load_demo
     from ketaclinic.patients.models import Patient
     from ketaclinic.policies import services as policies
@@ -91,7 +96,16 @@ def _demo() -> dict[str, Any]:
         note="Wants to try other treatment first.",
         password=DEMO_PASSWORD,
     )
+    ada = Patient.objects.get(portal_user__username="patient.ada")
+    services.save_instrument_answers(
+        ada.portal_user,
+        services.start_screening(ada.portal_user, ada),
+        "phq9",
+        {"q9_self_harm_thoughts": 1},
+        via="portal",
+    )
     return {
+        "alert": SafetyAlert.objects.get(patient=ada),
         "patient": Patient.objects.filter(clinic=clinic, conditions__isnull=False).first(),
         "screened": screened,
         "decision": decision,
