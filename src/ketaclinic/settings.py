@@ -320,6 +320,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several "status" fields with different choices: each enum named by what it is.
+    "ENUM_NAME_OVERRIDES": {
+        "ChartEntryStatusEnum": "ketaclinic.patients.models.EntryStatus",
+        "PolicyVersionStatusEnum": "ketaclinic.policies.services.Status",
+    },
 }
 
 # ------------------------------------------------------------------ logging

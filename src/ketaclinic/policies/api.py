@@ -110,7 +110,7 @@ class PolicyApi(APIView):
     permission_classes = _PERMS
     capabilities = {"GET": _C.POLICY_VIEW, "POST": _C.POLICY_MANAGE}  # noqa: RUF012
 
-    @extend_schema(responses=_PolicyDoc, parameters=[_KIND])
+    @extend_schema(operation_id="policy_in_force", responses=_PolicyDoc, parameters=[_KIND])
     def get(self, request: Request, kind: str) -> Response:
         policy = access.policy_for(request.user, kind)
         current = policy.in_force
@@ -142,7 +142,7 @@ class PolicyVersionApi(APIView):
     permission_classes = _PERMS
     capabilities = {"GET": _C.POLICY_VIEW}  # noqa: RUF012
 
-    @extend_schema(responses=_VersionDoc, parameters=[_KIND])
+    @extend_schema(operation_id="policy_version", responses=_VersionDoc, parameters=[_KIND])
     def get(self, request: Request, kind: str, code: UUID) -> Response:
         _, version = access.version_for(request.user, kind, code)
         current = services.in_force(acting_user(request).clinic, kind)

@@ -111,3 +111,12 @@ def test_the_schema_documents_errors_and_the_page_shape(nina: User) -> None:
                     assert "content" in response, (method, path, code)
     refusal = paths["/api/patients/{code}/conditions/"]["get"]["responses"]["403"]
     assert refusal == {"$ref": "#/components/responses/Forbidden"}
+
+
+def test_the_schema_builds_without_a_warning(tmp_path) -> None:
+    """Issue 10 #15: a warning (an operation id used twice, enum names that collide)
+    means readers and generated clients see guessed names."""
+    from django.core.management import call_command
+
+    call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    assert (tmp_path / "schema.yml").stat().st_size > 0
