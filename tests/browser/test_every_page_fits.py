@@ -97,9 +97,11 @@ def _demo() -> dict[str, Any]:
         password=DEMO_PASSWORD,
     )
     ada = Patient.objects.get(portal_user__username="patient.ada")
+    portal_user = ada.portal_user
+    assert portal_user is not None
     services.save_instrument_answers(
-        ada.portal_user,
-        services.start_screening(ada.portal_user, ada),
+        portal_user,
+        services.start_screening(portal_user, ada),
         "phq9",
         {"q9_self_harm_thoughts": 1},
         via="portal",
