@@ -29,7 +29,8 @@ def _new_page(browser: Any, viewport: dict[str, int]) -> tuple[Any, Any]:
 
 
 def _fits(page: Any, width: int) -> None:
-    """No sideways scrolling at this width."""
+    """No sideways scrolling at this width (once the page has loaded)."""
+    page.wait_for_load_state()
     assert page.evaluate("document.documentElement.scrollWidth") <= width, page.url
 
 
@@ -63,6 +64,7 @@ def test_front_desk_invites_and_the_patient_sets_up_the_portal_on_a_phone(
     grace = Patient.objects.get(family_name="Hopper")
     assert (grace.phone, grace.phone_e164) == ("(602) 555-0123", "+16025550123")
     page.get_by_role("link", name="Portal access").click()
+    page.wait_for_url(f"**/patients/{grace.code}/portal/")
     _fits(page, TABLET["width"])
     page.get_by_role("button", name="Email the invitation").click()
     page.get_by_text("Invitation emailed to grace@example.org").wait_for()
@@ -97,6 +99,7 @@ def test_front_desk_invites_and_the_patient_sets_up_the_portal_on_a_phone(
 
     # …and starts the questionnaire.
     page.get_by_role("link", name="About your pain").click()
+    page.wait_for_url("**/portal/intake/pain/")
     _fits(page, PHONE["width"])
     page.get_by_label("How many months have you had this pain?").fill("14")
     page.get_by_role("button", name="Save and go back").click()
