@@ -125,7 +125,8 @@ def _sign_in(page: Any, base: str, username: str, password: str, *, staff: bool)
         page.wait_for_url("**/accounts/two-factor/**")
         page.get_by_label("6-digit code from your authenticator app").fill(current_code(username))
         page.get_by_role("button", name="Verify").click()
-    page.wait_for_load_state()
+    # Signed in once the browser has left the sign-in steps (the cookie is set).
+    page.wait_for_url(lambda url: "/accounts/" not in url)
 
 
 def test_every_page_fits_a_tablet_and_a_phone(live_server, browser) -> None:
