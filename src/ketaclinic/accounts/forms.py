@@ -20,6 +20,28 @@ class TokenForm(forms.Form):
         return token
 
 
+def new_password_field(label: str, help_text: str = "") -> forms.CharField:
+    """A password being chosen (kept as typed; the rules are checked by the service)."""
+    return forms.CharField(
+        label=label,
+        strip=False,
+        help_text=help_text,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+def typed_twice(form: forms.Form, first: str, again: str, message: str) -> str:
+    """The field ``again``'s value, refused with ``message`` unless it equals ``first``."""
+    value = str(form.cleaned_data[again])
+    if value != form.cleaned_data.get(first):
+        raise forms.ValidationError(message)
+    return value
+
+
+#: The password rules in words (Django's validators, as configured in settings).
+PASSWORD_RULES = "At least 12 characters; not a common password, not only digits"  # noqa: S105 (help text)
+
+
 class PasswordChangeForm(forms.Form):
     """Current password, and the new one twice. The rules are checked by the service."""
 
@@ -28,21 +50,13 @@ class PasswordChangeForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
-    new_password = forms.CharField(
-        label="New password",
-        strip=False,
-        help_text="At least 12 characters; not a common password, not only digits, "
-        "not like your name.",
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    new_password_again = forms.CharField(
-        label="New password again",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    new_password = new_password_field("New password", f"{PASSWORD_RULES}, not like your name.")
+    new_password_again = new_password_field("New password again")
 
     def clean_new_password_again(self) -> str:
-        again = str(self.cleaned_data["new_password_again"])
-        if again != self.cleaned_data.get("new_password"):
-            raise forms.ValidationError("The two new passwords differ. Type the same one twice.")
-        return again
+        return typed_twice(
+            self,
+            "new_password",
+            "new_password_again",
+            "The two new passwords differ. Type the same one twice.",
+        )

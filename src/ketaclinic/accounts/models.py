@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import uuid
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ketaclinic.accounts.roles import STAFF_ROLES, Capability, Role, role_can
+from ketaclinic.lib.tokens import digest
 
 
 class Clinic(models.Model):
@@ -74,7 +74,7 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
 class ApiToken(models.Model):
     """An API key for ``Authorization: Token <key>``: short-lived, revocable, stored hashed.
 
-    The key (``secrets.token_urlsafe(32)``, 256 random bits) is shown once when
+    The key (``lib.tokens.new_secret``, 256 random bits) is shown once when
     issued; the database keeps only its SHA-256, so a copy of the database or a
     backup gives nobody a working key. A fast unsalted hash is enough for a
     random 256-bit key (nothing to brute-force), and looking the key up by its
@@ -111,7 +111,7 @@ class ApiToken(models.Model):
 
     @staticmethod
     def hash_key(key: str) -> str:
-        return hashlib.sha256(key.encode()).hexdigest()
+        return digest(key)
 
     @staticmethod
     def idle_timeout() -> datetime.timedelta:

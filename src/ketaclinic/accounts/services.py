@@ -6,7 +6,6 @@ Each writes its audit record in the same transaction as the change.
 from __future__ import annotations
 
 import datetime
-import secrets
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
@@ -22,6 +21,7 @@ from ketaclinic.accounts.models import ApiToken, Clinic, RevokeReason, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.audit.services import Action, record
 from ketaclinic.lib.middleware import current_request_context
+from ketaclinic.lib.tokens import new_secret
 
 
 @transaction.atomic
@@ -197,7 +197,7 @@ def issue_api_token(user: User, *, name: str = "") -> tuple[ApiToken, str]:
     Several tokens per user may be live at once (one per integration); each
     lapses on its own (docs/security.md, "API tokens").
     """
-    key = secrets.token_urlsafe(32)
+    key = new_secret()
     now = timezone.now()
     token = ApiToken(
         user=user,

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from ketaclinic.accounts.forms import PASSWORD_RULES, new_password_field, typed_twice
 from ketaclinic.idempotency.http import FormToken
 
 
@@ -27,21 +28,12 @@ class WelcomeForm(forms.Form):
             attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
         ),
     )
-    password = forms.CharField(
-        label="Choose a password",
-        strip=False,
-        help_text="At least 12 characters; not a common password, not only digits, "
-        "not like your name or email.",
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    password = new_password_field(
+        "Choose a password", f"{PASSWORD_RULES}, not like your name or email."
     )
-    password_again = forms.CharField(
-        label="The same password again",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password_again = new_password_field("The same password again")
 
     def clean_password_again(self) -> str:
-        again = str(self.cleaned_data["password_again"])
-        if again != self.cleaned_data.get("password"):
-            raise forms.ValidationError("The two passwords differ. Type the same one twice.")
-        return again
+        return typed_twice(
+            self, "password", "password_again", "The two passwords differ. Type the same one twice."
+        )

@@ -10,13 +10,13 @@ expiry. Every change is audited by the services.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from ketaclinic.lib.tokens import digest
 from ketaclinic.patients.models import Patient
 
 __all__ = ["Invitation", "PortalAccess"]
@@ -83,7 +83,7 @@ class Invitation(models.Model):
 
     @staticmethod
     def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+        return digest(token)
 
     @staticmethod
     def lifetime() -> dt.timedelta:

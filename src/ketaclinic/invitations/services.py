@@ -10,7 +10,6 @@ so (``email_failed_at``, audited) and the staff see "Invitation email not sent".
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from ketaclinic.accounts.roles import Role
 from ketaclinic.accounts.services import create_user
 from ketaclinic.audit.services import Action, record
 from ketaclinic.invitations.models import Invitation
+from ketaclinic.lib.tokens import new_secret
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.services import link_portal_account
 
@@ -59,7 +59,7 @@ class InvitationRefusedError(Exception):
 
 
 def _new_token() -> str:
-    return secrets.token_urlsafe(32)  # 256 random bits, shown once, in the email
+    return new_secret()  # shown once, in the email
 
 
 def _lock_patient(patient: Patient) -> Patient:

@@ -16,6 +16,8 @@ from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user, capability_required
 from ketaclinic.policies import access, services
 from ketaclinic.policies.forms import ApproveForm, EligibilityForm, ImportForm, field_for_error
+from ketaclinic.policies.kinds import KindSpec
+from ketaclinic.policies.models import PolicyVersion
 
 _C = Capability
 
@@ -109,20 +111,7 @@ def policy_import(request: HttpRequest, kind: str) -> HttpResponse:
 @capability_required(_C.POLICY_VIEW)
 def version_detail(request: HttpRequest, kind: str, code: UUID) -> HttpResponse:
     spec, version = access.version_for(request.user, kind, code)
-    current = services.in_force(acting_user(request).clinic, kind)
-    status = services.status_of(version, current)
-    context = {
-        "spec": spec,
-        "version": version,
-        "status": status,
-        "status_label": services.STATUS_LABELS[status],
-        "approved_by": services.approved_by(version),
-        "rules": services.loaded(version),
-        "can_approve": acting_user(request).can(spec.manage)
-        and status in (services.Status.DRAFT, services.Status.DEFAULT_UNREVIEWED),
-        "form": ApproveForm(),
-    }
-    return render(request, "policies/version.html", context)
+    return _version_page(request, spec, version, ApproveForm())
 
 
 @require_POST
@@ -143,19 +132,32 @@ def version_approve(request: HttpRequest, kind: str, code: UUID) -> HttpResponse
         if approval is not None:
             messages.success(request, f"Approved and in force: {spec.label} {version.version}.")
             return redirect("policies:detail", kind)
-    current = services.in_force(acting_user(request).clinic, kind)
-    status = services.status_of(version, current)
+    return _version_page(request, spec, version, form, status=400)
+
+
+def _version_page(
+    request: HttpRequest,
+    spec: KindSpec,
+    version: PolicyVersion,
+    form: ApproveForm,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    """One version with its rules, and the approval form while it can be approved."""
+    user = acting_user(request)
+    state = services.status_of(version, services.in_force(user.clinic, spec.kind))
     context = {
         "spec": spec,
         "version": version,
-        "status": status,
-        "status_label": services.STATUS_LABELS[status],
+        "status": state,
+        "status_label": services.STATUS_LABELS[state],
         "approved_by": services.approved_by(version),
         "rules": services.loaded(version),
-        "can_approve": True,
+        "can_approve": user.can(spec.manage)
+        and state in (services.Status.DRAFT, services.Status.DEFAULT_UNREVIEWED),
         "form": form,
     }
-    return render(request, "policies/version.html", context, status=400)
+    return render(request, "policies/version.html", context, status=status)
 
 
 @require_GET
