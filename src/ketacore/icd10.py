@@ -65,6 +65,7 @@ __all__ = [
     "lookup",
     "normalise_icd10",
     "parse_code_range",
+    "preload",
 ]
 
 #: The ICD-10-CM release the code set is (the data of ``simple-icd-10-cm`` 1.5.0).
@@ -144,6 +145,16 @@ def _codes() -> ModuleType:
 
     module: ModuleType = simple_icd_10_cm
     return module
+
+
+def preload() -> None:
+    """Load the code set and the group table now rather than on first use.
+
+    For a server that forks workers after loading the application: the data is
+    then loaded once and shared, and no request waits for it.
+    """
+    _codes()
+    _parsed_table()
 
 
 def is_valid(code: str) -> bool:

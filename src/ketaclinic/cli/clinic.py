@@ -148,9 +148,13 @@ def gunicorn_arguments(bind: str, workers: int, var: Path) -> list[str]:
     * ``--control-socket`` under var/: gunicorn's default is one socket per
       user in the home directory, so two instances on one machine would talk
       to each other's arbiter.
+    * ``--preload``: the application (with the ICD-10-CM code set, see
+      ``ketaclinic.wsgi``) is loaded once in the arbiter and shared by the
+      workers it forks, instead of once per worker on its first request.
     """
     return [
         "ketaclinic.wsgi",
+        "--preload",
         "--bind",
         bind,
         "--workers",
