@@ -27,6 +27,14 @@
         window.location.assign(target);
       }
     }
+    // Only the submit itself is "Save and go back". htmx adds the last button
+    // clicked to every request from the form, so change-saves still queued when
+    // the button is pressed would each carry it, and each answer would redirect:
+    // the browser would start one navigation and abort it for the next.
+    form.addEventListener("htmx:configRequest", function (event) {
+      var trigger = event.detail.triggeringEvent;
+      if (!trigger || trigger.type !== "submit") { delete event.detail.parameters.save; }
+    });
     form.addEventListener("htmx:beforeRequest", function (event) {
       inFlight.add(event.detail.xhr);
       say('<p class="saving">Saving…</p>');
