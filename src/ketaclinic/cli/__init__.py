@@ -29,6 +29,7 @@ __all__ = ["CliError", "main", "read_json_input", "setup_django", "write_json"]
 #: Modules that contribute sub-commands, in the order they appear in --help.
 COMMAND_MODULES: tuple[str, ...] = (
     "ketaclinic.cli.clinic",
+    "ketaclinic.cli.dose",
     "ketaclinic.cli.pk",
     "ketaclinic.cli.screening",
 )
