@@ -12,6 +12,7 @@ from typing import Any
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.policies.models import PolicyKind
+from ketacore.infusion import default_protocol_document, load_protocol_library
 from ketacore.rules import default_rule_document, load_rule_set
 
 __all__ = ["KINDS", "KindSpec", "kind_spec"]
@@ -30,6 +31,9 @@ class KindSpec:
             ``InputError`` naming the field.
         default_document: The document ketaclinic ships, with its sources.
         used_by: Where the clinic sees it used, for the pages.
+        template: The page part that shows a version's content.
+        editable: Whether it has an edit form of labelled fields (every kind
+            can be imported from a file).
     """
 
     kind: PolicyKind
@@ -39,6 +43,8 @@ class KindSpec:
     load: Callable[[Mapping[str, Any]], Any]
     default_document: Callable[[], dict[str, Any]]
     used_by: str
+    template: str
+    editable: bool = False
 
     @property
     def label(self) -> str:
@@ -61,6 +67,22 @@ KINDS: dict[str, KindSpec] = {
         load=load_rule_set,
         default_document=default_rule_document,
         used_by="every screening evaluation and every signed screening decision",
+        template="policies/_rules.html",
+        editable=True,
+    ),
+    PolicyKind.PROTOCOLS: KindSpec(
+        kind=PolicyKind.PROTOCOLS,
+        governs=(
+            "The clinic's ketamine drug library: each infusion protocol's dose, duration, "
+            "series, titration, premedication and rescue medicines, concentration and bag, "
+            "and the soft and hard dose limits every plan and every charted rate is held to."
+        ),
+        view=Capability.POLICY_VIEW,
+        manage=Capability.POLICY_MANAGE,
+        load=load_protocol_library,
+        default_document=default_protocol_document,
+        used_by="every treatment plan and every rate or bolus charted at the chair",
+        template="policies/_protocols.html",
     ),
 }
 

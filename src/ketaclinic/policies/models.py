@@ -18,6 +18,7 @@ from ketaclinic.lib.signed import SignedRecord
 
 class PolicyKind(models.TextChoices):
     ELIGIBILITY = "eligibility", "Eligibility rules"
+    PROTOCOLS = "protocols", "Infusion protocol library"
 
 
 class PolicyVersion(models.Model):

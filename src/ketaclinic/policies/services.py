@@ -162,8 +162,7 @@ def approved_by(version: PolicyVersion) -> str | None:
 def loaded(version: PolicyVersion) -> Any:
     """The core's validated object for a version, carrying its approval."""
     document = dict(version.document)
-    if "approved_by" in document or version.kind == "eligibility":
-        document["approved_by"] = approved_by(version)
+    document["approved_by"] = approved_by(version)
     return kind_spec(version.kind).load(document)
 
 

@@ -58,6 +58,8 @@ def _apply(form: Any, action: Any) -> Any:
 def policy_edit(request: HttpRequest, kind: str) -> HttpResponse:
     """Edit the version in force through labelled fields and store the result as a draft."""
     policy = access.policy_for(request.user, kind, manage=True)
+    if not policy.spec.editable:  # edited by importing a file (the page says so)
+        return redirect("policies:import", kind)
     base = policy.in_force
     form = EligibilityForm(services.loaded(base), base.document, request.POST or None)
     if request.method == "POST" and form.is_valid():
