@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "ketaclinic.accounts",
     "ketaclinic.alerts",
+    "ketaclinic.plans",
     "ketaclinic.audit",
     "ketaclinic.idempotency",
     "ketaclinic.invitations",

@@ -31,6 +31,7 @@ class Capability(StrEnum):
     PATIENT_INVITE = "patient.invite"
     ALERT_ACKNOWLEDGE = "alert.acknowledge"
     SCREENING_DECIDE = "screening.decide"
+    PLAN_SIGN = "plan.sign"
     POLICY_VIEW = "policy.view"
     POLICY_MANAGE = "policy.manage"
     AUDIT_VIEW = "audit.view"
@@ -76,6 +77,8 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             # Signing screening decisions and drafting and approving clinic
             # policies (eligibility rules, later dose limits…) are prescriber decisions.
             _C.SCREENING_DECIDE,
+            # A treatment plan is a prescription: only a physician signs one.
+            _C.PLAN_SIGN,
             _C.POLICY_VIEW,
             _C.POLICY_MANAGE,
         }

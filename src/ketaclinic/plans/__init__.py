@@ -1,0 +1,1 @@
+"""Treatment plans: a signed, versioned infusion plan per patient (docs/infusions.md)."""
