@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ketaclinic.cli.clinic",
     "ketaclinic.cli.pk",
     "ketaclinic.cli.screening",
+    "ketaclinic.cli.session",
 )
 
 Handler = Callable[[argparse.Namespace], int]
