@@ -128,6 +128,8 @@ def as_float(value: object) -> float | None:
         return float(value)
     except OverflowError:  # an int or fraction beyond the largest float
         return -math.inf if value < 0 else math.inf
+    except ValueError:  # Decimal("sNaN")
+        return math.nan
 
 
 def _rate(value: object, kind: EventKind, index: int) -> float:

@@ -235,6 +235,7 @@ MALFORMED: list[tuple[str, InfusionEvent, str, str]] = [
     ("negative rate", E(RATE, 5, rate_mg_per_h=-20), "rate_mg_per_h", "(got -20)"),
     ("a rate as text", E(RATE, 5, rate_mg_per_h="20"), "rate_mg_per_h", "(got '20')"),  # type: ignore[arg-type]
     ("a rate as true", E(RATE, 5, rate_mg_per_h=True), "rate_mg_per_h", "(got True)"),
+    ("a signalling NaN", E(RATE, 5, Decimal("sNaN")), "rate_mg_per_h", "(got nan)"),  # type: ignore[arg-type]
     ("no rate", E(RATE, 5), "rate_mg_per_h", "a rate change needs the pump rate in mg/h"),
     ("a pause with a rate", E(PAUSE, 5, 3), "rate_mg_per_h", "a pause has no rate"),
     ("a stop with a rate", E(STOP, 5, 3), "rate_mg_per_h", "a stop has no rate"),
