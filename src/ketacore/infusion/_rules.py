@@ -1,7 +1,7 @@
 """The rules a charted infusion event must follow, checked one event at a time (private).
 
-:func:`check_next` is public through :mod:`ketacore.infusion.replay`; :func:`check_event`
-is the same check returning the event's values cleaned, for ``replay``. The rules are
+:func:`check_event` checks one event and returns its values cleaned; ``check_next`` and
+``replay`` (:mod:`ketacore.infusion.replay`) are built on it. The rules are
 listed in :mod:`ketacore.infusion.replay` and docs/infusions.md.
 
 Speed: a well-formed event of floats passes a few comparisons and one table look-up
@@ -26,7 +26,6 @@ __all__ = [
     "InfusionState",
     "as_float",
     "check_event",
-    "check_next",
     "short",
 ]
 
@@ -366,41 +365,3 @@ def check_event(
             ):
                 return new_state, kind, time, None, dose
     return _check_fully(state, event, previous_time_min, index, current_rate)
-
-
-def check_next(
-    state: InfusionState,
-    event: InfusionEvent,
-    previous_time_min: float | None,
-    *,
-    index: int,
-    rate_mg_per_h: float | None = None,
-) -> InfusionState:
-    """Check one event appended to a sequence, given the state the sequence left.
-
-    Cheap (no replay): call it before saving a newly charted event.
-
-    Args:
-        state: The state after the events so far (``DeliveredDose.state``).
-        event: The new event.
-        previous_time_min: The time of the last event so far, or None for the first.
-        index: The new event's position in the sequence (named in errors).
-        rate_mg_per_h: The rate the infusion runs at (``DeliveredDose.rate_mg_per_h``)
-            when ``state`` is running; given, a rate change to the same rate is refused
-            as :func:`replay` refuses it. Without it that one rule is not checked.
-
-    Returns:
-        The state after the event.
-
-    Raises:
-        EventSequenceError: The event is malformed or cannot follow the sequence.
-    """
-    if state.__class__ is not InfusionState:
-        try:
-            state = InfusionState(state)
-        except ValueError:
-            raise InputError(
-                "state", f"must be one of {', '.join(InfusionState)} (got {state!r})"
-            ) from None
-    current = rate_mg_per_h if state is _RUNNING else None
-    return check_event(state, event, previous_time_min, index, current)[0]

@@ -38,7 +38,6 @@ from ketacore.infusion._rules import (
     InfusionState,
     as_float,
     check_event,
-    check_next,
     short,
 )
 
@@ -117,6 +116,44 @@ class DeliveredDose:
                 for s in self.segments
             ),
         )
+
+
+def check_next(
+    state: InfusionState,
+    event: InfusionEvent,
+    previous_time_min: float | None,
+    *,
+    index: int,
+    rate_mg_per_h: float | None = None,
+) -> InfusionState:
+    """Check one event appended to a sequence, given the state the sequence left.
+
+    Cheap (no replay): call it before saving a newly charted event.
+
+    Args:
+        state: The state after the events so far (``DeliveredDose.state``).
+        event: The new event.
+        previous_time_min: The time of the last event so far, or None for the first.
+        index: The new event's position in the sequence (named in errors).
+        rate_mg_per_h: The rate the infusion runs at (``DeliveredDose.rate_mg_per_h``)
+            when ``state`` is running; given, a rate change to the same rate is refused
+            as :func:`replay` refuses it. Without it that one rule is not checked.
+
+    Returns:
+        The state after the event.
+
+    Raises:
+        EventSequenceError: The event is malformed or cannot follow the sequence.
+    """
+    if state.__class__ is not InfusionState:
+        try:
+            state = InfusionState(state)
+        except ValueError:
+            raise InputError(
+                "state", f"must be one of {', '.join(InfusionState)} (got {state!r})"
+            ) from None
+    current = rate_mg_per_h if state is InfusionState.RUNNING else None
+    return check_event(state, event, previous_time_min, index, current)[0]
 
 
 def _segment(start_min: float, end_min: float, rate: float, opened_by: int) -> Segment:
