@@ -27,6 +27,7 @@ __all__ = [
     "kg_from_lb",
     "l_per_min_from_l_per_h",
     "mg_per_l_from_ng_per_ml",
+    "mg_per_min_from_mg_per_h",
     "ng_per_ml_array_from_mg_per_l",
     "ng_per_ml_from_mg_per_l",
     "ng_per_ml_from_umol_per_l",
@@ -85,6 +86,11 @@ def per_min_from_per_h(rate_per_h: float) -> float:
 def l_per_min_from_l_per_h(clearance_l_per_h: float) -> float:
     """Return a clearance in L/min from L/h."""
     return clearance_l_per_h / 60.0
+
+
+def mg_per_min_from_mg_per_h(rate_mg_per_h: float) -> float:
+    """Return an infusion rate in mg/min from mg/h (a pump's unit to the solver's)."""
+    return rate_mg_per_h / 60.0
 
 
 def kg_from_lb(weight_lb: float) -> float:

@@ -46,7 +46,7 @@ def test_it_declares_and_exports_all(name):
         assert hasattr(module, exported), f"{name}.{exported}"
 
 
-PUBLIC_SURFACES = ["ketacore.pk"]
+PUBLIC_SURFACES = ["ketacore.pk", "ketacore.infusion"]
 
 
 def _sort_key(name: str) -> tuple[int, str]:

@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ketaclinic.cli.dose",
     "ketaclinic.cli.pk",
     "ketaclinic.cli.screening",
+    "ketaclinic.cli.session",
 )
 
 Handler = Callable[[argparse.Namespace], int]
