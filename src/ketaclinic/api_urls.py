@@ -3,11 +3,24 @@ from django.urls import path
 from ketaclinic.accounts import api as accounts_api
 from ketaclinic.invitations import api as invitations_api
 from ketaclinic.patients import api as patients_api
+from ketaclinic.plans import api as plans_api
 from ketaclinic.policies import api as policies_api
 from ketaclinic.screening import api as screening_api
 
 app_name = "api"
 urlpatterns = [
+    path("protocols/", plans_api.ProtocolLibraryView.as_view(), name="protocols"),
+    path("patients/<uuid:code>/plans/", plans_api.PlanList.as_view(), name="patient-plans"),
+    path(
+        "patients/<uuid:code>/plans/calculate/",
+        plans_api.PlanCalculate.as_view(),
+        name="patient-plan-calculate",
+    ),
+    path(
+        "patients/<uuid:code>/plans/<uuid:plan_code>/",
+        plans_api.PlanDetail.as_view(),
+        name="patient-plan",
+    ),
     path("me/", accounts_api.Me.as_view(), name="me"),
     path("auth/token/", accounts_api.ObtainToken.as_view(), name="token"),
     path("auth/tokens/", accounts_api.TokenList.as_view(), name="tokens"),

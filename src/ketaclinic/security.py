@@ -52,7 +52,17 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "screening:intake_submit": {"POST": _C.PATIENT_EDIT_CLINICAL},
     "screening:sign": {"GET": _C.SCREENING_DECIDE, "POST": _C.SCREENING_DECIDE},
     "screening:revise": {"GET": _C.SCREENING_DECIDE, "POST": _C.SCREENING_DECIDE},
-    "screening:rules": {"GET": _C.POLICY_VIEW},  # moved: redirects to the policy page
+    "screening:rules": {"GET": _C.POLICY_VIEW},
+    "plans:new": {"GET": _C.PLAN_SIGN, "POST": _C.PLAN_SIGN},
+    "api:protocols": {"GET": _C.POLICY_VIEW},
+    "api:patient-plans": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PLAN_SIGN},
+    "api:patient-plan-calculate": {"POST": _C.PLAN_SIGN},
+    "api:patient-plan": {"GET": _C.PATIENT_VIEW_CLINICAL},
+    "plans:detail": {"GET": _C.PATIENT_VIEW_CLINICAL},
+    "plans:revise": {
+        "GET": _C.PLAN_SIGN,
+        "POST": _C.PLAN_SIGN,
+    },  # moved: redirects to the policy page
     "policies:list": {"GET": _C.POLICY_VIEW},
     "policies:detail": {"GET": _C.POLICY_VIEW},
     "policies:edit": {"GET": _C.POLICY_MANAGE, "POST": _C.POLICY_MANAGE},

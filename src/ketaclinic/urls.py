@@ -8,6 +8,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("references/", views.references, name="references"),
     path("accounts/", include("ketaclinic.accounts.urls")),
+    # Before the chart's routes: "patients/<code>/<kind>/new/" would take "plans/new/".
+    path("", include("ketaclinic.plans.urls")),
     path("patients/", include("ketaclinic.patients.urls")),
     path("", include("ketaclinic.invitations.urls")),
     path("", include("ketaclinic.screening.urls")),

@@ -75,7 +75,26 @@ def _route_kwargs(data: dict[str, Any]) -> dict[str, dict[str, object]]:
         "portal:intake_section": {"section": "bpi-sf"},
         "invitations:portal_access": {"code": patient.code},
         "alerts:acknowledge": {"code": data["alert"].code},
+        "plans:new": {"code": screened.code},
+        "plans:detail": {"code": screened.code, "plan_code": data["plan"].plan.code},
+        "plans:revise": {"code": screened.code, "plan_code": data["plan"].plan.code},
     }
+
+
+#: More states of a route than its one address shows: (route, arguments, query).
+EXTRA_PAGES: list[tuple[str, dict[str, object] | None, str]] = [
+    ("policies:detail", {"kind": "protocols"}, ""),
+    ("policies:import", {"kind": "protocols"}, ""),
+]
+
+
+def _extra_pages(data: dict[str, Any]) -> list[tuple[str, dict[str, object] | None, str]]:
+    """Each protocol's plan form, for the patient the walk plans for."""
+    code = {"code": data["screened"].code}
+    return [
+        ("plans:new", code, f"?protocol={p}")
+        for p in ("crps-schwartzman", "custom", "guideline-80-mg")
+    ]
 
 
 def _demo() -> dict[str, Any]:
@@ -106,7 +125,10 @@ def _demo() -> dict[str, Any]:
         {"q9_self_harm_thoughts": 1},
         via="portal",
     )
+    from ketaclinic.plans.tests.helpers import stored_plan
+
     return {
+        "plan": stored_plan(screened, decision, physician),
         "alert": SafetyAlert.objects.get(patient=ada),
         "patient": Patient.objects.filter(clinic=clinic, conditions__isnull=False).first(),
         "screened": screened,
@@ -145,20 +167,23 @@ def test_every_page_fits_a_tablet_and_a_phone(live_server, browser) -> None:
         context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
         page = context.new_page()
         _sign_in(page, live_server.url, username, data["password"], staff=role != Role.PATIENT)
-        for name, methods in sorted(ROUTE_ACCESS.items()):
+        pages = [(name, kwargs.get(name), "") for name in sorted(ROUTE_ACCESS)]
+        pages += EXTRA_PAGES + _extra_pages(data)
+        for name, route_kwargs, query in pages:
+            methods = ROUTE_ACCESS[name]
             if "GET" not in methods or name in NOT_SCREENS or is_api_route(name):
                 continue
             if not allowed(role, methods["GET"]):
                 continue
             try:
-                url = reverse(name, kwargs=kwargs.get(name))
+                url = reverse(name, kwargs=route_kwargs) + query
             except NoReverseMatch:
                 pytest.fail(f"add URL arguments for the route {name!r} to _route_kwargs")
             page.set_viewport_size({"width": WIDTHS[0], "height": 900})
             response = page.goto(live_server.url + url)
             assert response is not None
             if response.status >= 400:
-                problems.append(f"{role} {name}: HTTP {response.status}")
+                problems.append(f"{role} {name}{query}: HTTP {response.status}")
                 continue
             visited += 1
             for width in WIDTHS:
@@ -166,12 +191,14 @@ def test_every_page_fits_a_tablet_and_a_phone(live_server, browser) -> None:
                 scroll = page.evaluate("document.documentElement.scrollWidth")
                 if scroll > width:
                     culprit = page.evaluate(WIDEST)
-                    problems.append(f"{role} {name} at {width} px: {scroll} px wide ({culprit})")
+                    problems.append(
+                        f"{role} {name}{query} at {width} px: {scroll} px wide ({culprit})"
+                    )
             # Addresses and DOIs of cited papers are what they are.
             text = re.sub(r"(https?://|doi:)\S+", "", page.locator("main").inner_text())
             keys = sorted(set(INTERNAL_KEY.findall(text)))
             if keys:
-                problems.append(f"{role} {name}: internal keys shown: {', '.join(keys[:5])}")
+                problems.append(f"{role} {name}{query}: internal keys shown: {', '.join(keys[:5])}")
         context.close()
     assert visited > 40
     assert not problems, "\n".join(problems)

@@ -116,3 +116,15 @@ def test_bad_input_exits_2_naming_the_field(
     code, _, err = run(tmp_path, capsys, doc)
     assert code == 2
     assert message in err
+
+
+def test_the_example_in_docs_infusions_md_is_what_the_command_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (Path(__file__).parents[2] / "docs" / "infusions.md").read_text(encoding="utf-8")
+    section = text[text.index("## Dose calculation") : text.index("## Treatment plans")]
+    blocks = section.split("```json\n")
+    example_in, example_out = (b[: b.index("```")] for b in blocks[1:3])
+    code, out, _ = run(tmp_path, capsys, json.loads(example_in))
+    assert code == 0
+    assert json.loads(example_out) == out, "regenerate the example in docs/infusions.md"

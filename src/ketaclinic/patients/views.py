@@ -25,6 +25,7 @@ from ketaclinic.patients.forms import (
     RetireForm,
     SearchForm,
 )
+from ketaclinic.plans import services as plan_services
 from ketaclinic.screening import access as screening_access
 from ketaclinic.screening import services as screening_services
 from ketaclinic.worklists import access as worklists
@@ -110,6 +111,8 @@ def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
         context["can_edit_clinical"] = acting_user(request).can(_C.PATIENT_EDIT_CLINICAL)
         screening = screening_access.current_screening(patient)
         context["screening_plan"] = screening_services.authorisation(screening)
+        context["plans"] = plan_services.plans_of(patient)
+        context["can_plan"] = acting_user(request).can(_C.PLAN_SIGN)
     return render(request, "patients/chart.html", context)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from ketaclinic.accounts.models import User
+from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.signing import Meaning, Signature, sign
 from ketaclinic.patients.converters import age_on, latest_weight
@@ -100,9 +100,9 @@ def _invalid(exc: InputError, prefix: str = "") -> ValidationError:
     return ValidationError({field.split(".")[0] or "protocol": f"{field}: {exc.rule}"})
 
 
-def library_in_force(patient: Patient) -> tuple[PolicyVersion, ProtocolLibrary]:
+def library_in_force(clinic: Clinic) -> tuple[PolicyVersion, ProtocolLibrary]:
     """The clinic's protocol library in force (read only) and its validated content."""
-    version = policies.in_force(patient.clinic, PolicyKind.PROTOCOLS)
+    version = policies.in_force(clinic, PolicyKind.PROTOCOLS)
     library: ProtocolLibrary = policies.loaded(version)
     return version, library
 
@@ -135,7 +135,7 @@ def draft_plan(patient: Patient, choices: PlanChoices, *, on: dt.date | None = N
             limit breach is *not* raised here: the page shows it.
     """
     today = on or timezone.localdate()
-    version, library = library_in_force(patient)
+    version, library = library_in_force(patient.clinic)
     try:
         protocol = library.get(choices.protocol_id)
     except InputError as exc:

@@ -23,6 +23,8 @@ from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import PASSWORD, login
 from ketaclinic.invitations.models import Invitation
 from ketaclinic.patients.models import Patient
+from ketaclinic.plans.models import PlanVersion
+from ketaclinic.plans.tests.helpers import stored_plan
 from ketaclinic.policies import services as policies
 from ketaclinic.questionnaires.services import record_answers
 from ketaclinic.screening import services
@@ -68,6 +70,9 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
             password=PASSWORD,
         )
     rule_set = policies.store_in_force(None, ada.clinic, "eligibility")
+    plan = PlanVersion.objects.filter(plan__patient=ada).first() or stored_plan(
+        ada, decision, User.objects.get(username="rivera")
+    )
     screening_routes = ("summary", "facts", "intake_submit", "sign")
     per_route: dict[str, dict[str, object]] = {
         **{f"screening:{r}": {"code": ada.code} for r in screening_routes},
@@ -100,6 +105,11 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         "api:instrument-detail": {"instrument": "dn4"},
         "api:portal-intake-part": {"section": "pain"},
         "api:patient-screening-intake": {"code": ada.code, "section": "pain"},
+        "plans:new": {"code": ada.code},
+        **{
+            n: {"code": ada.code, "plan_code": plan.plan.code}
+            for n in ("plans:detail", "plans:revise", "api:patient-plan")
+        },
         "patients:chart": {"code": ada.code},
         "patients:edit": {"code": ada.code},
         "patients:entry_create": {"code": ada.code, "kind": "condition"},
@@ -308,6 +318,7 @@ NO_PATIENT_DATA = {
     "api:instrument-list",
     "api:instrument-detail",
     "api:rule-sets",
+    "api:protocols",
 }
 
 

@@ -35,10 +35,13 @@ from schemathesis.specs.openapi.checks import (
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.services import issue_api_token
+from ketaclinic.conftest import PASSWORD
 from ketaclinic.invitations.models import Invitation
 from ketaclinic.patients.models import Patient
+from ketaclinic.plans.tests.helpers import stored_plan
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind
+from ketaclinic.screening import services as screening
 from ketaclinic.screening.tests.helpers import complete_intake
 from ketacore import intake
 from ketacore.scoring import INSTRUMENTS
@@ -87,7 +90,20 @@ def known(rivera: User, ada: Patient) -> dict[str, list[str]]:
         "section": [*intake.FACT_SECTIONS, *INSTRUMENTS],
         "instrument": list(INSTRUMENTS),
         "invitation": [str(invitation.code)],
+        "plan_code": [str(_a_plan(ada, rivera).plan.code)],
     }
+
+
+def _a_plan(ada: Patient, rivera: User) -> Any:
+    """A plan row to read (the API's writes are tested in plans/tests/test_plan_api.py)."""
+    decision = screening.sign_decision(
+        rivera,
+        screening.start_screening(None, ada),
+        decision="not_a_candidate",
+        note="",
+        password=PASSWORD,
+    )
+    return stored_plan(ada, decision, rivera)
 
 
 @pytest.fixture

@@ -9,9 +9,12 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.conftest import PASSWORD
+from ketaclinic.lib.signed import Meaning
 from ketaclinic.patients.models import BodyMeasurement, Patient
+from ketaclinic.plans.models import PlanStatus, PlanVersion, TreatmentPlan
+from ketaclinic.policies.models import PolicyKind
 from ketaclinic.screening import services as screening
-from ketaclinic.screening.models import Screening
+from ketaclinic.screening.models import Screening, ScreeningDecision
 from ketaclinic.screening.tests.helpers import complete_intake
 
 NORMAL_BP = {"bp_readings": [{"systolic_mmhg": 128, "diastolic_mmhg": 82}]}
@@ -35,3 +38,51 @@ def authorised(
     facts = screening.record_clinician_facts(nurse, complete_intake(patient), NORMAL_BP)
     screening.sign_decision(physician, facts, decision="candidate", note="", password=PASSWORD)
     return facts
+
+
+def stored_plan(patient: Patient, decision: ScreeningDecision, physician: User) -> PlanVersion:
+    """A plan row written directly (for route and page walks that need one to exist).
+
+    Real plans come through ``services.sign_plan``; this skips its checks, not the
+    database's.
+    """
+    from ketaclinic.policies import services as policies
+    from ketacore.infusion import calculate, default_library
+
+    library = default_library()
+    protocol = library.get("half-mg-per-kg-40-min")
+    calc = calculate(library, protocol, weight_kg=70)
+    plan = TreatmentPlan.objects.create(
+        clinic=patient.clinic, patient=patient, created_by=physician
+    )
+    return PlanVersion.objects.create(
+        plan=plan,
+        number=1,
+        status=PlanStatus.ACTIVE,
+        decision=decision,
+        library=policies.store_in_force(None, patient.clinic, PolicyKind.PROTOCOLS),
+        protocol_id=protocol.id,
+        protocol_name=protocol.name,
+        weight_kg=70,
+        weight_measured_on=timezone.localdate(),
+        dose_basis=calc.basis.value,
+        dose=calc.dose,
+        duration_min=calc.duration_min,
+        concentration_mg_per_ml=calc.concentration_mg_per_ml,
+        bag_volume_ml=calc.bag_volume_ml,
+        rate_mg_per_h=calc.rate_mg_per_h,
+        rate_ml_per_h=calc.rate_ml_per_h,
+        total_mg=calc.total_mg,
+        total_ml=calc.total_ml,
+        max_rate_mg_per_h=calc.max_rate_mg_per_h,
+        hard_ceiling_rate_mg_per_h=calc.hard_ceiling_rate_mg_per_h,
+        hard_ceiling_session_mg=calc.hard_ceiling_session_mg,
+        hard_ceiling_bolus_mg=calc.hard_ceiling_bolus_mg,
+        series_count=protocol.series.count,
+        series_spacing_days=protocol.series.spacing_days,
+        calculation=calc.as_dict(),
+        signed_by=physician,
+        signed_by_name=physician.get_full_name() or physician.username,
+        signed_at=timezone.now(),
+        meaning=Meaning.DECIDED,
+    )
