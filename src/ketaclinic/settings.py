@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "ketaclinic.accounts",
     "ketaclinic.alerts",
     "ketaclinic.plans",
+    "ketaclinic.infusions",
     "ketaclinic.audit",
     "ketaclinic.idempotency",
     "ketaclinic.invitations",

@@ -85,6 +85,7 @@ def _route_kwargs(data: dict[str, Any]) -> dict[str, dict[str, object]]:
 EXTRA_PAGES: list[tuple[str, dict[str, object] | None, str]] = [
     ("policies:detail", {"kind": "protocols"}, ""),
     ("policies:import", {"kind": "protocols"}, ""),
+    ("policies:detail", {"kind": "infusion_care"}, ""),
 ]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.policies.models import PolicyKind
 from ketacore.infusion import default_protocol_document, load_protocol_library
+from ketacore.infusion.care import default_care_document, load_care_policy
 from ketacore.rules import default_rule_document, load_rule_set
 
 __all__ = ["KINDS", "KindSpec", "kind_spec"]
@@ -83,6 +84,20 @@ KINDS: dict[str, KindSpec] = {
         default_document=default_protocol_document,
         used_by="every treatment plan and every rate or bolus charted at the chair",
         template="policies/_protocols.html",
+    ),
+    PolicyKind.INFUSION_CARE: KindSpec(
+        kind=PolicyKind.INFUSION_CARE,
+        governs=(
+            "What an infusion session needs: check-in before the start, how often vital "
+            "signs are due, the values that raise an alert, the sedation scale, and what "
+            "discharge needs."
+        ),
+        view=Capability.POLICY_VIEW,
+        manage=Capability.POLICY_MANAGE,
+        load=load_care_policy,
+        default_document=default_care_document,
+        used_by="every infusion session at the chair",
+        template="policies/_care.html",
     ),
 }
 

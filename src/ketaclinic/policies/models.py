@@ -19,6 +19,7 @@ from ketaclinic.lib.signed import SignedRecord
 class PolicyKind(models.TextChoices):
     ELIGIBILITY = "eligibility", "Eligibility rules"
     PROTOCOLS = "protocols", "Infusion protocol library"
+    INFUSION_CARE = "infusion_care", "Infusion monitoring and discharge"
 
 
 class PolicyVersion(models.Model):

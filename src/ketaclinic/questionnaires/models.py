@@ -30,6 +30,7 @@ class EnteredVia(models.TextChoices):
 class EncounterType(models.TextChoices):
     NONE = "", "None"
     SCREENING = "screening", "Screening"
+    INFUSION = "infusion", "Infusion session"
 
 
 class ResponseQuerySet(models.QuerySet["QuestionnaireResponse"]):

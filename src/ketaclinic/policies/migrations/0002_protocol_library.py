@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from ketaclinic.lib.append_only import AppendOnly
+
 
 class Migration(migrations.Migration):
 
@@ -15,4 +17,6 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('eligibility', 'Eligibility rules'), ('protocols', 'Infusion protocol library')], max_length=32),
         ),
+        # A choices-only change rebuilds nothing today; the guard is re-created anyway.
+        AppendOnly("policies_policyversion"),
     ]

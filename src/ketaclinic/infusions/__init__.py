@@ -1,0 +1,1 @@
+"""Infusion sessions at the chair: check-in, pump events, vitals, alerts, discharge, sign-off."""

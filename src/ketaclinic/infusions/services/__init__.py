@@ -1,0 +1,58 @@
+"""Infusion-session services: charting (writes), closing (discharge, sign-off, corrections), state.
+
+Every write appends an entry under the session's lock (``charting.append``); the
+session's state is always computed from its entries (``state.session_state``).
+"""
+
+from ketaclinic.infusions.services.charting import (
+    CLOCK_SKEW,
+    append,
+    as_vitals,
+    check_in,
+    open_session,
+    record_pump_event,
+    record_vitals,
+)
+from ketaclinic.infusions.services.closing import (
+    INTERVENTIONS,
+    SCORES,
+    SEVERITIES,
+    SIDE_EFFECTS,
+    acknowledge,
+    amend,
+    discharge,
+    override,
+    record_note,
+    record_rescue,
+    record_score,
+    record_side_effect,
+    sign_off,
+)
+from ketaclinic.infusions.services.state import SessionState, care_of, session_state, summary_of
+
+__all__ = [
+    "CLOCK_SKEW",
+    "INTERVENTIONS",
+    "SCORES",
+    "SEVERITIES",
+    "SIDE_EFFECTS",
+    "SessionState",
+    "acknowledge",
+    "amend",
+    "append",
+    "as_vitals",
+    "care_of",
+    "check_in",
+    "discharge",
+    "open_session",
+    "override",
+    "record_note",
+    "record_pump_event",
+    "record_rescue",
+    "record_score",
+    "record_side_effect",
+    "record_vitals",
+    "session_state",
+    "sign_off",
+    "summary_of",
+]
