@@ -162,6 +162,7 @@ _PREGNANCY = {
 }
 
 
+@transaction.atomic
 def check_in(
     actor: User,
     session: InfusionSession,
@@ -352,6 +353,7 @@ def _check_sequence(
 # ------------------------------------------------------------------ vital signs
 
 
+@transaction.atomic
 def record_vitals(
     actor: User,
     session: InfusionSession,
