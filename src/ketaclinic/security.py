@@ -55,6 +55,11 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "screening:rules": {"GET": _C.POLICY_VIEW},
     "plans:new": {"GET": _C.PLAN_SIGN, "POST": _C.PLAN_SIGN},
     "api:protocols": {"GET": _C.POLICY_VIEW},
+    "infusions:today": {"GET": _C.PATIENT_VIEW_CLINICAL},
+    "infusions:open": {"POST": _C.PATIENT_EDIT_CLINICAL},
+    "infusions:session": {"GET": _C.PATIENT_VIEW_CLINICAL},
+    # Physician-only actions (overrides, the signature) are refused by the services.
+    "infusions:chart": {"POST": _C.PATIENT_EDIT_CLINICAL},
     "api:patient-plans": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PLAN_SIGN},
     "api:patient-plan-calculate": {"POST": _C.PLAN_SIGN},
     "api:patient-plan": {"GET": _C.PATIENT_VIEW_CLINICAL},

@@ -78,6 +78,7 @@ def _route_kwargs(data: dict[str, Any]) -> dict[str, dict[str, object]]:
         "plans:new": {"code": screened.code},
         "plans:detail": {"code": screened.code, "plan_code": data["plan"].plan.code},
         "plans:revise": {"code": screened.code, "plan_code": data["plan"].plan.code},
+        "infusions:session": {"code": screened.code, "session_code": data["session"].code},
     }
 
 
@@ -128,8 +129,13 @@ def _demo() -> dict[str, Any]:
     )
     from ketaclinic.plans.tests.helpers import stored_plan
 
+    from ketaclinic.infusions import services as infusions
+
+    plan = stored_plan(screened, decision, physician)
+    session = infusions.open_session(physician, plan, chair="Chair 4")
     return {
-        "plan": stored_plan(screened, decision, physician),
+        "plan": plan,
+        "session": session,
         "alert": SafetyAlert.objects.get(patient=ada),
         "patient": Patient.objects.filter(clinic=clinic, conditions__isnull=False).first(),
         "screened": screened,

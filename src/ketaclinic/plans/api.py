@@ -109,7 +109,7 @@ _VERSION_FIELDS: dict[str, Any] = {
     "signed_at": S.DateTimeField(),
 }
 _VERSION_DOC = inline_serializer("PlanVersion", _VERSION_FIELDS)
-_VERSIONS_DOC = S.ListSerializer(child=_VERSION_DOC)
+_VERSIONS_DOC: S.ListSerializer[Any] = S.ListSerializer(child=_VERSION_DOC)
 
 
 class ChoicesSerializer(StrictSerializer):

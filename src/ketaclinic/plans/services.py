@@ -46,6 +46,7 @@ __all__ = [
     "history",
     "library_in_force",
     "plans_of",
+    "protocol_of",
     "sign_plan",
 ]
 
@@ -344,6 +345,12 @@ def active_version(patient: Patient) -> PlanVersion | None:
         if version.status == PlanStatus.ACTIVE:
             return version
     return None
+
+
+def protocol_of(version: PlanVersion) -> Protocol:
+    """The protocol as it stood in the library version the plan was signed with."""
+    library: ProtocolLibrary = policies.loaded(version.library)
+    return library.get(version.protocol_id)
 
 
 def history(plan: TreatmentPlan) -> list[PlanVersion]:

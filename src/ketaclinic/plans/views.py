@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.roles import Capability
+from ketaclinic.infusions import services as infusion_services
 from ketaclinic.lib.access import acting_user, capability_required
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans import access, services
@@ -50,6 +51,8 @@ def plan_detail(request: HttpRequest, code: UUID, plan_code: UUID) -> HttpRespon
         "current": versions[0],
         "versions": versions,
         "can_sign": acting_user(request).can(_C.PLAN_SIGN),
+        "can_chart": acting_user(request).can(_C.PATIENT_EDIT_CLINICAL),
+        "sessions": infusion_services.sessions_of_plan(plan),
     }
     return render(request, "plans/detail.html", context)
 

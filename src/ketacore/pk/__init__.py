@@ -37,6 +37,7 @@ from ketacore.pk._metrics import (
     PlanMetrics,
     decrement_time_min,
     plan_metrics,
+    time_to_level_min,
 )
 from ketacore.pk._models import (
     MODELS,
@@ -108,4 +109,5 @@ __all__ = [
     "simulate_many",
     "simulate_population",
     "summarize_peaks",
+    "time_to_level_min",
 ]

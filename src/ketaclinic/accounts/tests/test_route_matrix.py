@@ -21,6 +21,8 @@ from ketaclinic.accounts.services import issue_api_token
 from ketaclinic.alerts.models import SafetyAlert
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import PASSWORD, login
+from ketaclinic.infusions import services as infusions
+from ketaclinic.infusions.models import InfusionSession
 from ketaclinic.invitations.models import Invitation
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans.models import PlanVersion
@@ -70,8 +72,12 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
             password=PASSWORD,
         )
     rule_set = policies.store_in_force(None, ada.clinic, "eligibility")
+    physician = User.objects.get(username="rivera")
     plan = PlanVersion.objects.filter(plan__patient=ada).first() or stored_plan(
-        ada, decision, User.objects.get(username="rivera")
+        ada, decision, physician
+    )
+    session = InfusionSession.objects.filter(patient=ada).first() or infusions.open_session(
+        physician, plan
     )
     screening_routes = ("summary", "facts", "intake_submit", "sign")
     per_route: dict[str, dict[str, object]] = {
@@ -108,7 +114,11 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         "plans:new": {"code": ada.code},
         **{
             n: {"code": ada.code, "plan_code": plan.plan.code}
-            for n in ("plans:detail", "plans:revise", "api:patient-plan")
+            for n in ("plans:detail", "plans:revise", "api:patient-plan", "infusions:open")
+        },
+        **{
+            n: {"code": ada.code, "session_code": session.code}
+            for n in ("infusions:session", "infusions:chart")
         },
         "patients:chart": {"code": ada.code},
         "patients:edit": {"code": ada.code},

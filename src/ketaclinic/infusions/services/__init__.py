@@ -28,7 +28,13 @@ from ketaclinic.infusions.services.closing import (
     record_side_effect,
     sign_off,
 )
-from ketaclinic.infusions.services.state import SessionState, care_of, session_state, summary_of
+from ketaclinic.infusions.services.state import (
+    SessionState,
+    care_of,
+    session_state,
+    sessions_of_plan,
+    summary_of,
+)
 
 __all__ = [
     "CLOCK_SKEW",
@@ -53,6 +59,7 @@ __all__ = [
     "record_side_effect",
     "record_vitals",
     "session_state",
+    "sessions_of_plan",
     "sign_off",
     "summary_of",
 ]

@@ -22,13 +22,21 @@ from ketaclinic.infusions.models import (
     SessionEntry,
     SessionSignOff,
 )
-from ketaclinic.plans.models import PlanVersion
+from ketaclinic.plans.models import PlanVersion, TreatmentPlan
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyVersion
 from ketacore.infusion import DeliveredDose, EventKind, InfusionEvent, InfusionState, replay
 from ketacore.infusion.care import CarePolicy
 
-__all__ = ["SessionState", "care_of", "effective_entries", "event_of", "minutes", "session_state"]
+__all__ = [
+    "SessionState",
+    "care_of",
+    "effective_entries",
+    "event_of",
+    "minutes",
+    "session_state",
+    "sessions_of_plan",
+]
 
 
 @lru_cache(maxsize=64)
@@ -247,6 +255,18 @@ def _as_of(pump: list[SessionEntry], t0: dt.datetime, now: dt.datetime) -> float
         return None
     last = minutes(t0, pump[-1].occurred_at)
     return max(last, minutes(t0, now))
+
+
+def sessions_of_plan(plan: TreatmentPlan) -> list[InfusionSession]:
+    """A plan's infusion sessions in order, each marked ``signed``."""
+    sessions = list(
+        InfusionSession.objects.filter(plan_version__plan=plan)
+        .select_related("sign_off")
+        .order_by("opened_at", "pk")
+    )
+    for session in sessions:
+        session.signed = hasattr(session, "sign_off")  # type: ignore[attr-defined]  # reason: for the page
+    return sessions
 
 
 def summary_of(state: SessionState) -> dict[str, Any]:
