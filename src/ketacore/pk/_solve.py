@@ -623,6 +623,45 @@ def _by_blocks(
     return s_end
 
 
+def concentrations_into(
+    modes: Modes,
+    schedule: Schedule,
+    times: FloatArray,
+    cp_out: FloatArray,
+    ce_out: FloatArray | None,
+) -> FloatArray:
+    """Cp (and Ce) in ng/mL into (P, T) arrays, by blocks or else by the march.
+
+    Args:
+        modes: P patients' modal form.
+        schedule: Their regimen(s), 1 or P rows.
+        times: Checked sorted times (``check_times``), (T,).
+        cp_out: Filled with Cp, (P, T), ng/mL.
+        ce_out: Filled with Ce, (P, T), ng/mL, or None to skip the effect site.
+
+    Returns:
+        The partial states s at the last time, (P, n), mg/L.
+    """
+    s_end = _by_blocks(modes, schedule, times, cp_out, ce_out)
+    if s_end is not None:
+        return s_end
+    count = modes.lam_per_min.shape[0]
+    cp_steps = np.empty((times.size, count))
+    ce_steps = np.empty((times.size, count)) if ce_out is not None else None
+    s_end = np.zeros_like(modes.coef_per_l)
+    for k, cp, ce, s in march(modes, schedule, times, effect_site=ce_out is not None):
+        cp_steps[k] = cp
+        if ce_steps is not None and ce is not None:
+            ce_steps[k] = ce
+        s_end = s.copy()
+    # Round-off can leave -1e-19 mg/L where the exact value is 0; concentrations are
+    # non-negative by construction (C_i >= 0, s_i >= 0), so clip the noise.
+    ng_per_ml_array_from_mg_per_l(np.maximum(cp_steps.T, 0.0), out=cp_out)
+    if ce_steps is not None and ce_out is not None:
+        ng_per_ml_array_from_mg_per_l(np.maximum(ce_steps.T, 0.0), out=ce_out)
+    return s_end
+
+
 def _check_out(out: object, shape: tuple[int, ...]) -> FloatArray:
     """``out`` if it is a writeable float64 array of ``shape``, else InputError."""
     if not (
@@ -691,21 +730,7 @@ def simulate_many(
         if scale.shape != (count,):
             raise InputError("dose_scale", f"must have shape ({count},)")
         schedule = schedule.scaled(scale)
-    s_end = _by_blocks(modes, schedule, times, cp_ng_per_ml, ce_ng_per_ml)
-    if s_end is None:
-        cp_out = np.empty((times.size, count))
-        ce_out = np.empty((times.size, count)) if effect_site else None
-        s_end = np.zeros_like(modes.coef_per_l)
-        for k, cp, ce, s in march(modes, schedule, times, effect_site=effect_site):
-            cp_out[k] = cp
-            if ce_out is not None and ce is not None:
-                ce_out[k] = ce
-            s_end = s.copy()
-        # Round-off can leave -1e-19 mg/L where the exact value is 0; concentrations are
-        # non-negative by construction (C_i >= 0, s_i >= 0), so clip the noise.
-        ng_per_ml_array_from_mg_per_l(np.maximum(cp_out.T, 0.0), out=cp_ng_per_ml)
-        if ce_out is not None and ce_ng_per_ml is not None:
-            ng_per_ml_array_from_mg_per_l(np.maximum(ce_out.T, 0.0), out=ce_ng_per_ml)
+    s_end = concentrations_into(modes, schedule, times, cp_ng_per_ml, ce_ng_per_ml)
     auc, amount = final_auc_and_amount(modes, schedule, float(times[-1]), s_end)
     return BatchSimulation(
         times_min=times,

@@ -530,7 +530,8 @@ def run_population(doc: Json) -> tuple[dict[str, Any], PopulationResult]:
     Input: ``model`` (a name), ``n_patients``, ``weight_kg`` or ``weight_range_kg``
     (``[low, high]``, uniform), ``age_years``, ``seed``, ``boluses``, ``infusions``,
     optional ``times_min``, ``threshold_ng_per_ml``, ``iiv_cv`` (``{v1, v2, v3, cl,
-    q2, q3}`` fractions), ``allow_extrapolation``, ``ke0_per_min``.
+    q2, q3}`` fractions), ``allow_extrapolation``, ``ke0_per_min``, ``dose_per_kg``
+    (doses in mg/kg and rates in mg/kg/min, each virtual patient's scaled by their weight).
 
     Output: ``times_min``, ``plasma_p5_ng_per_ml``, ``plasma_p50_ng_per_ml``,
     ``plasma_p95_ng_per_ml``, ``cmax_percentiles_ng_per_ml``, ``threshold_ng_per_ml``,
@@ -550,6 +551,7 @@ def run_population(doc: Json) -> tuple[dict[str, Any], PopulationResult]:
         doc,
         {"model", "n_patients", "weight_kg", "weight_range_kg", "age_years", "seed"}
         | {"times_min", "threshold_ng_per_ml", "iiv_cv", "allow_extrapolation", "ke0_per_min"}
+        | {"dose_per_kg"}
         | _REGIMEN_KEYS,
     )
     name = _required(doc, "model")
@@ -600,6 +602,7 @@ def run_population(doc: Json) -> tuple[dict[str, Any], PopulationResult]:
         iiv=iiv,
         allow_extrapolation=_bool(doc, "allow_extrapolation"),
         ke0_per_min=None if ke0 is None else finite_positive(ke0, "ke0_per_min"),
+        dose_per_kg=_bool(doc, "dose_per_kg"),
     )
     bands = result.plasma_percentiles_ng_per_ml
     cmax_q = np.percentile(result.cmax_ng_per_ml, result.percentiles)
