@@ -9,6 +9,8 @@ Quick start::
     sim = pk.simulate(params, plan, times_min=[5, 10, 40, 60])
     sim.plasma_ng_per_ml, sim.effect_site_ng_per_ml
     pk.plan_metrics(params, plan).cmax_ng_per_ml
+    view = pk.preview(pk.get_model("domino"), pk.Patient(70, 45), dose_mg=35.0,
+                      chosen_duration_min=60.0)   # four durations, curves, figures, band
 
 Internal units are mg, L, min and mg/L; results are reported in ng/mL. Every
 name carries its unit. The maths and the sources of every number are in
@@ -55,6 +57,15 @@ from ketacore.pk._population import (
     simulate_population,
     summarize_peaks,
 )
+from ketacore.pk._preview import (
+    DEFAULT_PREVIEW_DURATIONS_MIN,
+    PREVIEW_SEED,
+    PREVIEW_VIRTUAL_PATIENTS,
+    Preview,
+    PreviewOption,
+    SiteFigures,
+    preview,
+)
 from ketacore.pk._regimen import Bolus, Infusion, Regimen
 from ketacore.pk._solve import (
     BatchSimulation,
@@ -69,8 +80,11 @@ __all__ = [
     "ANALGESIA_BAND",
     "DEFAULT_BANDS",
     "DEFAULT_DISCHARGE_NG_PER_ML",
+    "DEFAULT_PREVIEW_DURATIONS_MIN",
     "DISSOCIATION_BAND",
     "MODELS",
+    "PREVIEW_SEED",
+    "PREVIEW_VIRTUAL_PATIENTS",
     "BandTime",
     "BatchSimulation",
     "Bolus",
@@ -87,8 +101,11 @@ __all__ = [
     "PlanMetrics",
     "PlanOption",
     "PopulationResult",
+    "Preview",
+    "PreviewOption",
     "Regimen",
     "Simulation",
+    "SiteFigures",
     "TciPlan",
     "TciSettings",
     "TciTarget",
@@ -101,6 +118,7 @@ __all__ = [
     "largest_dose_under_ceiling",
     "plan_metrics",
     "plan_tci",
+    "preview",
     "same_dose_options",
     "same_duration_options",
     "shortest_duration_under_ceiling",

@@ -38,6 +38,7 @@ from scipy.optimize import brentq, minimize_scalar
 from ketacore.errors import InputError
 from ketacore.pk._checks import finite_non_negative, finite_positive
 from ketacore.pk._parameters import PkParameters
+from ketacore.pk._pointwise import dense_grid
 from ketacore.pk._regimen import Regimen
 from ketacore.pk._solve import Modes, as_arrays, simulate_many
 from ketacore.units import mg_per_l_from_ng_per_ml
@@ -176,16 +177,6 @@ def _evaluate(
     return cp, ce
 
 
-def _dense_grid(regimen: Regimen, horizon_min: float, step_min: float) -> FloatArray:
-    count = max(2, math.ceil(horizon_min / step_min) + 1)
-    grid = np.linspace(0.0, horizon_min, count)
-    events = [b.time_min for b in regimen.boluses]
-    for inf in regimen.infusions:
-        events += [inf.start_min, inf.stop_min]
-    extra = np.array([e for e in events if e <= horizon_min])
-    return np.union1d(grid, extra)
-
-
 def _refine_peak(
     f: object, grid: FloatArray, values: FloatArray, horizon_min: float
 ) -> tuple[float, float]:
@@ -286,7 +277,7 @@ def plan_metrics(
     )
     finite_positive(discharge_ng_per_ml, "discharge_ng_per_ml")
     finite_positive(dense_step_min, "dense_step_min")
-    grid = _dense_grid(regimen, horizon, dense_step_min)
+    grid = dense_grid(regimen, horizon, dense_step_min)
     cp, ce = _evaluate(parameters, regimen, grid)
 
     def f_cp(t: float) -> float:
