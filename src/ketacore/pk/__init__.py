@@ -19,62 +19,158 @@ docs/pk-engine.md and in the docstrings of the private modules.
 
 from __future__ import annotations
 
-from ketacore.pk._compare import (
-    CeilingSolution,
-    Comparison,
-    PlanOption,
-    compare_plans,
-    largest_dose_under_ceiling,
-    same_dose_options,
-    same_duration_options,
-    shortest_duration_under_ceiling,
-)
-from ketacore.pk._metrics import (
-    ANALGESIA_BAND,
-    DEFAULT_BANDS,
-    DEFAULT_DISCHARGE_NG_PER_ML,
-    DISSOCIATION_BAND,
-    BandTime,
-    ConcentrationBand,
-    PlanMetrics,
-    decrement_time_min,
-    plan_metrics,
-)
-from ketacore.pk._models import (
-    MODELS,
-    IivCv,
-    Patient,
-    PkModel,
-    ValidityRange,
-    get_model,
-    ke0_for_peak_time,
-)
-from ketacore.pk._parameters import PkParameters
-from ketacore.pk._population import (
-    PeakSummary,
-    PopulationResult,
-    draw_population,
-    simulate_population,
-    summarize_peaks,
-)
-from ketacore.pk._preview import (
-    DEFAULT_PREVIEW_DURATIONS_MIN,
-    PREVIEW_SEED,
-    PREVIEW_VIRTUAL_PATIENTS,
-    Preview,
-    PreviewOption,
-    SiteFigures,
-    preview,
-)
-from ketacore.pk._regimen import Bolus, Infusion, Regimen
-from ketacore.pk._solve import (
-    BatchSimulation,
-    PkParameterArrays,
-    Simulation,
-    simulate,
-    simulate_many,
-)
-from ketacore.pk._tci import TciPlan, TciSettings, TciTarget, plan_tci
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ketacore.pk._compare import (
+        CeilingSolution,
+        Comparison,
+        PlanOption,
+        compare_plans,
+        largest_dose_under_ceiling,
+        same_dose_options,
+        same_duration_options,
+        shortest_duration_under_ceiling,
+    )
+    from ketacore.pk._metrics import (
+        ANALGESIA_BAND,
+        DEFAULT_BANDS,
+        DEFAULT_DISCHARGE_NG_PER_ML,
+        DISSOCIATION_BAND,
+        BandTime,
+        ConcentrationBand,
+        PlanMetrics,
+        decrement_time_min,
+        plan_metrics,
+    )
+    from ketacore.pk._models import (
+        MODELS,
+        IivCv,
+        Patient,
+        PkModel,
+        ValidityRange,
+        get_model,
+        ke0_for_peak_time,
+    )
+    from ketacore.pk._parameters import PkParameters
+    from ketacore.pk._population import (
+        PeakSummary,
+        PopulationResult,
+        draw_population,
+        simulate_population,
+        summarize_peaks,
+    )
+    from ketacore.pk._preview import (
+        DEFAULT_PREVIEW_DURATIONS_MIN,
+        PREVIEW_SEED,
+        PREVIEW_VIRTUAL_PATIENTS,
+        Preview,
+        PreviewOption,
+        SiteFigures,
+        preview,
+    )
+    from ketacore.pk._regimen import Bolus, Infusion, Regimen
+    from ketacore.pk._solve import (
+        BatchSimulation,
+        PkParameterArrays,
+        Simulation,
+        simulate,
+        simulate_many,
+    )
+    from ketacore.pk._tci import TciPlan, TciSettings, TciTarget, plan_tci
+
+#: Where each public name is defined. A name's module is imported on first use (PEP 562
+#: ``__getattr__``), so that a program loads only the parts it runs: ``ketaclinic pk
+#: simulate`` then starts without the comparison, TCI and population code, and without
+#: SciPy, which only the root searches of those parts import. Listed names must match
+#: the imports above (tests/core/pk/test_package.py checks both ways).
+_MODULES: dict[str, tuple[str, ...]] = {
+    "_compare": (
+        "CeilingSolution",
+        "Comparison",
+        "PlanOption",
+        "compare_plans",
+        "largest_dose_under_ceiling",
+        "same_dose_options",
+        "same_duration_options",
+        "shortest_duration_under_ceiling",
+    ),
+    "_metrics": (
+        "ANALGESIA_BAND",
+        "DEFAULT_BANDS",
+        "DEFAULT_DISCHARGE_NG_PER_ML",
+        "DISSOCIATION_BAND",
+        "BandTime",
+        "ConcentrationBand",
+        "PlanMetrics",
+        "decrement_time_min",
+        "plan_metrics",
+    ),
+    "_models": (
+        "MODELS",
+        "IivCv",
+        "Patient",
+        "PkModel",
+        "ValidityRange",
+        "get_model",
+        "ke0_for_peak_time",
+    ),
+    "_parameters": ("PkParameters",),
+    "_population": (
+        "PeakSummary",
+        "PopulationResult",
+        "draw_population",
+        "simulate_population",
+        "summarize_peaks",
+    ),
+    "_preview": (
+        "DEFAULT_PREVIEW_DURATIONS_MIN",
+        "PREVIEW_SEED",
+        "PREVIEW_VIRTUAL_PATIENTS",
+        "Preview",
+        "PreviewOption",
+        "SiteFigures",
+        "preview",
+    ),
+    "_regimen": (
+        "Bolus",
+        "Infusion",
+        "Regimen",
+    ),
+    "_solve": (
+        "BatchSimulation",
+        "PkParameterArrays",
+        "Simulation",
+        "simulate",
+        "simulate_many",
+    ),
+    "_tci": (
+        "TciPlan",
+        "TciSettings",
+        "TciTarget",
+        "plan_tci",
+    ),
+}
+_EXPORTS: dict[str, str] = {
+    name: f"ketacore.pk.{module}" for module, names in _MODULES.items() for name in names
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines ``name`` and return it (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """Every public name, imported yet or not."""
+    return sorted({*globals(), *_EXPORTS})
+
 
 __all__ = [
     "ANALGESIA_BAND",

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import brentq, minimize_scalar
 
 from ketacore.errors import InputError
 from ketacore.pk._checks import finite_non_negative, finite_positive
@@ -180,6 +179,9 @@ def _evaluate(
 def _refine_peak(
     f: object, grid: FloatArray, values: FloatArray, horizon_min: float
 ) -> tuple[float, float]:
+    # SciPy's optimisers are imported where used: importing them takes most of a second.
+    from scipy.optimize import minimize_scalar
+
     k = int(np.argmax(values))
     best_t, best_c = float(grid[k]), float(values[k])
     lo = float(grid[max(k - 1, 0)])
@@ -199,6 +201,8 @@ def _refine_peak(
 def _band_times(
     f: object, grid: FloatArray, values: FloatArray, bands: Sequence[ConcentrationBand]
 ) -> tuple[BandTime, ...]:
+    from scipy.optimize import brentq
+
     levels = sorted(
         {b.low_ng_per_ml for b in bands}
         | {b.high_ng_per_ml for b in bands if math.isfinite(b.high_ng_per_ml)}
@@ -223,6 +227,8 @@ def _band_times(
 
 def time_to_level_min(parameters: PkParameters, regimen: Regimen, level_ng_per_ml: float) -> float:
     """Minutes after the end of dosing until Cp falls to ``level_ng_per_ml`` (exact root)."""
+    from scipy.optimize import brentq
+
     end = regimen.end_of_dosing_min
 
     def cp(t: float) -> float:
@@ -329,6 +335,8 @@ def decrement_time_min(
     Raises:
         InputError: Bad duration or fraction.
     """
+    from scipy.optimize import brentq
+
     duration = finite_non_negative(infusion_duration_min, "infusion_duration_min")
     fraction = finite_positive(decrement_fraction, "decrement_fraction")
     if fraction >= 1:
