@@ -54,6 +54,7 @@ __all__ = [
     "dense_grid",
     "peaks_in_window",
     "refine_peaks",
+    "settled_min",
     "sorted_distinct",
     "time_above_min",
     "time_to_level_min",
@@ -64,6 +65,8 @@ IntArray = NDArray[np.intp]
 
 #: Bisections and Newton's method stop within this many minutes of the exact time.
 _TIME_TOLERANCE_MIN = 1e-9
+#: Fraction of a level that Cp falls to before :func:`settled_min` bounds Ce's lag.
+_SETTLE_FRACTION = 0.9
 #: Newton steps allowed before giving up (convergence is monotone; see the docstring).
 _MAX_NEWTON_STEPS = 200
 
@@ -323,6 +326,48 @@ def time_to_level_min(
         if np.all(step <= _TIME_TOLERANCE_MIN):
             break
     return after
+
+
+def settled_min(
+    states: SegmentStates, end_of_dosing_min: FloatArray, level_ng_per_ml: float
+) -> FloatArray:
+    """The time from the start after which both Cp and Ce stay at or below a level.
+
+    After the last dose Cp decreases (:func:`time_to_level_min` finds when it reaches
+    the level), and Ce follows it through a first-order lag: once Ce is above Cp it
+    only decreases, and while it is below, it stays below the largest Cp still to
+    come. So if Ce is at or below the level when Cp reaches it, both stay below from
+    then on; otherwise Ce, then above Cp, crosses the level once, later. That crossing
+    is bracketed by the bound Ce(t + τ) <= Ce(t)·e^(-ke0·τ) + Cp(t)·(1 - e^(-ke0·τ))
+    taken where Cp has fallen to ``_SETTLE_FRACTION`` of the level, and found as in
+    ``_roots`` (to ``_TIME_TOLERANCE_MIN``).
+
+    Args:
+        states: The rows' segment states.
+        end_of_dosing_min: Each row's last dose, min, (P,); nothing given after it.
+        level_ng_per_ml: The level, ng/mL (> 0).
+
+    Returns:
+        Minutes from the start, (P,), never before the end of dosing.
+    """
+    rows = np.arange(end_of_dosing_min.size)
+    effect = np.ones(rows.size, dtype=bool)
+    reached = end_of_dosing_min + time_to_level_min(states, end_of_dosing_min, level_ng_per_ml)
+    ce, _, _ = _Queries(states, rows, states.segment_of(reached)).at(reached, effect)
+    settled: FloatArray = reached.copy()
+    late = np.flatnonzero(ce > level_ng_per_ml)
+    if late.size:
+        below = _SETTLE_FRACTION * level_ng_per_ml
+        ends = end_of_dosing_min[late]
+        start = ends + time_to_level_min(states, end_of_dosing_min, below)[late]
+        queries = _Queries(states, late, states.segment_of(start))
+        ce_start, _, _ = queries.at(start, effect[late])
+        ratio = np.maximum((ce_start - below) / (level_ng_per_ml - below), 1.0)
+        bound = start + np.log(ratio) / states.modes.ke0_per_min[late]
+        queries = _Queries(states, late, states.segment_of(reached[late]))
+        level = np.full(late.size, level_ng_per_ml)
+        settled[late] = _roots(queries, effect[late], reached[late], bound, level)
+    return settled
 
 
 def dense_grid(regimen: Regimen, horizon_min: float, step_min: float) -> FloatArray:

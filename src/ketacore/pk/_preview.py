@@ -12,8 +12,9 @@ For each option (the same total dose at a constant rate over each duration, defa
 40, 60, 120 and 240 min, plus the chosen one) the preview gives:
 
 * Cp and Ce on a chart grid (every ``step_min``, plus every infusion stop) up to a
-  horizon that covers the slowest option's fall to the discharge level; exact at every
-  grid time (the block path of ``_blocks``).
+  horizon past the time every option's Cp and Ce have fallen below every level (the
+  discharge level, the dissociation level and the analgesic band's edges), so that no
+  figure is cut short; exact at every grid time (the block path of ``_blocks``).
 * Cmax/Tmax of Cp and of Ce: the best grid value refined between grid points by
   bisection on the sign of the exact derivative (``_pointwise``), to 1e-9 min.
 * Minutes within the analgesic band and above the dissociation level, for Cp and for
@@ -57,6 +58,7 @@ from ketacore.pk._models import IivCv, Patient, PkModel
 from ketacore.pk._pointwise import (
     SegmentStates,
     refine_peaks,
+    settled_min,
     sorted_distinct,
     time_above_min,
     time_to_level_min,
@@ -262,7 +264,7 @@ def preview(
             250 ng/mL, the upper edge of the dissociative range [Zanos2018] [P]).
         step_min: Chart grid step, min.
         horizon_min: End of the chart and of the band times, min; default the first
-            grid time after the slowest option reaches the discharge level.
+            grid time after every option's Cp and Ce stay below every level.
         n_virtual_patients: Size of the virtual population.
         seed: Its seed.
         allow_extrapolation: Accept a patient outside the model's range (warned).
@@ -292,7 +294,12 @@ def preview(
     states = SegmentStates.of(Modes.of(rows), Schedule.of(regimens))
     discharge_min = durations + time_to_level_min(states, durations, discharge)
     if horizon_min is None:
-        horizon = math.floor(float(np.max(discharge_min)) / step + 1e-9) * step + step
+        # Past the time every option's Cp and Ce stay below every level, so that no
+        # band time is cut short (the discharge level among them).
+        edges = (analgesia_band.low_ng_per_ml, analgesia_band.high_ng_per_ml)
+        lowest = min(x for x in (*edges, dissociation, discharge) if x > 0)
+        settled = max(float(np.max(settled_min(states, durations, lowest))), *discharge_min)
+        horizon = math.floor(settled / step + 1e-9) * step + step
     else:
         horizon = finite_positive(horizon_min, "horizon_min")
     grid = _chart_grid(durations, horizon, step)

@@ -9,7 +9,7 @@ import pytest
 
 from ketacore import pk
 from ketacore.errors import InputError, OutOfValidatedRangeError
-from ketacore.pk._pointwise import peaks_in_window
+from ketacore.pk._pointwise import SegmentStates, peaks_in_window, settled_min
 from ketacore.pk._population import percentiles_over_rows
 from ketacore.pk._solve import Modes, PkParameterArrays, Schedule, march
 from tests.core.pk.conftest import ode_solution
@@ -127,11 +127,29 @@ def test_curves_equal_the_march_and_an_ode_solution(view: pk.Preview) -> None:
 def test_grid_every_minute_to_past_the_slowest_discharge(view: pk.Preview) -> None:
     t = view.times_min
     np.testing.assert_array_equal(t, np.arange(t.size, dtype=np.float64))
-    slowest = max(o.discharge_min for o in view.options)
-    assert slowest < t[-1] <= slowest + 1.0
+    assert t[-1] > max(o.discharge_min for o in view.options)
     # 240 min at 35 mg stays under 100 ng/mL: "discharge" at the end of the infusion.
     assert view.options[-1].discharge_min == 240.0
     assert not view.times_min.flags.writeable
+
+
+def test_no_band_time_is_cut_short_by_the_default_horizon() -> None:
+    # 70 mg over 240 min peaks in the analgesic band; Cp and Ce leave it (70 ng/mL)
+    # well after the slowest option falls below the discharge level (100 ng/mL).
+    view = pk.preview(DOMINO, PATIENT, dose_mg=70.0, chosen_duration_min=240.0)
+    lowest = view.analgesia_band.low_ng_per_ml
+    for option in view.options:
+        assert option.plasma_ng_per_ml[-1] < lowest
+        assert option.effect_site_ng_per_ml[-1] < lowest
+        assert view.times_min[-1] > option.discharge_min
+    params = DOMINO.parameters(PATIENT)
+    long = float(view.times_min[-1]) + 240.0
+    for option in view.options:
+        m = _reference(params, option, long, view.analgesia_band, 100.0, 100.0)
+        assert option.plasma.analgesia_min == pytest.approx(m.plasma_bands[0].within_min, abs=1e-6)
+        assert option.effect_site.analgesia_min == pytest.approx(
+            m.effect_site_bands[0].within_min, abs=1e-6
+        )
 
 
 def test_the_chosen_option_is_marked_and_added_when_missing(view: pk.Preview) -> None:
@@ -265,3 +283,28 @@ def test_percentiles_over_rows_equal_numpy(rows: int, percentiles: tuple[float, 
     got = percentiles_over_rows(values, percentiles)
     np.testing.assert_array_equal(got, np.percentile(values, percentiles, axis=0))
     np.testing.assert_array_equal(values, before)
+
+
+@pytest.mark.parametrize("level_ng_per_ml", [30.0, 70.0, 100.0, 500.0])
+def test_settled_min_bounds_when_cp_and_ce_stay_below_a_level(level_ng_per_ml: float) -> None:
+    params = DOMINO.parameters(PATIENT)
+    regimens = [pk.Regimen.constant_infusion(35.0, d) for d in (10.0, 40.0, 120.0)]
+    arrays = PkParameterArrays.from_parameters([params] * len(regimens))
+    states = SegmentStates.of(Modes.of(arrays), Schedule.of(regimens))
+    ends = np.array([r.end_of_dosing_min for r in regimens])
+    settled = settled_min(states, ends, level_ng_per_ml)
+    assert np.all(settled >= ends)
+    for regimen, at in zip(regimens, settled, strict=True):
+        after = at + np.arange(0.0, 600.0, 1.0 / 60.0)
+        sim = pk.simulate(params, regimen, after)
+        assert sim.plasma_ng_per_ml.max() <= level_ng_per_ml * (1 + 1e-12)
+        assert sim.effect_site_ng_per_ml.max() <= level_ng_per_ml * (1 + 1e-12)
+        # The last crossing itself: within one 1-s sample of the last value above.
+        before = np.arange(regimen.end_of_dosing_min, at, 1.0 / 60.0)
+        if before.size:
+            late = pk.simulate(params, regimen, before)
+            above = (late.plasma_ng_per_ml > level_ng_per_ml) | (
+                late.effect_site_ng_per_ml > level_ng_per_ml
+            )
+            last = before[above].max() if np.any(above) else regimen.end_of_dosing_min
+            assert at - last < 1.0 / 60.0 + 1e-6
