@@ -216,11 +216,11 @@ def _chart_grid(events_min: FloatArray, horizon_min: float, step_min: float) -> 
 
 
 def _assumptions(iiv: IivCv, weight_kg: float, age_years: float) -> tuple[str, ...]:
-    variability = f"the model's inter-individual variability ({iiv.source})"
     return (
         "assumed: no ketamine on board at the start of each option",
         "assumed: the rate stays constant for the whole duration (no pause or change)",
-        f"assumed: the population band varies volumes and clearances by {variability}",
+        "assumed: the population band varies volumes and clearances by the model's "
+        f"inter-individual variability: {iiv.source}",
         f"assumed: every virtual patient weighs {weight_kg:g} kg and is {age_years:g} years "
         "old, like this patient",
         "assumed: ke0 is the same for every virtual patient (no variability is published)",
