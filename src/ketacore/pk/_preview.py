@@ -159,8 +159,8 @@ class Preview:
     """The options for one total dose, on one chart grid.
 
     Attributes:
-        times_min: The chart grid, shape (T,), min: every ``step_min`` from 0 to the
-            horizon, plus every infusion stop.
+        times_min: The chart grid, shape (T,), min: every ``step_min`` from 0, the
+            horizon (the last time), and every infusion stop before it.
         dose_mg: Total dose of every option, mg.
         chosen_duration_min: The chosen duration, min.
         options: One per duration, shortest first.
@@ -206,12 +206,15 @@ def _durations(durations_min: Sequence[float], chosen_min: float) -> FloatArray:
 
 
 def _chart_grid(events_min: FloatArray, horizon_min: float, step_min: float) -> FloatArray:
-    """Every ``step_min`` from 0 up to ``horizon_min``, with each event time on the grid."""
+    """Every ``step_min`` from 0, the horizon itself, and each event time before it."""
     count = math.floor(horizon_min / step_min + 1e-9) + 1
     grid = np.arange(count, dtype=np.float64) * step_min
+    grid[-1] = min(grid[-1], horizon_min)  # k·step may round past the horizon
+    if horizon_min - grid[-1] > _SNAP_MIN * max(1.0, horizon_min):
+        grid = np.append(grid, horizon_min)
     near = np.abs(grid[:, None] - events_min[None, :]) <= _SNAP_MIN * max(1.0, horizon_min)
     keep = ~np.any(near, axis=1)
-    inside = events_min[events_min <= grid[-1] + _SNAP_MIN]
+    inside = events_min[events_min <= horizon_min]
     return sorted_distinct(np.concatenate((grid[keep], inside)))
 
 

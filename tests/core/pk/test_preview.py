@@ -248,6 +248,16 @@ def test_a_short_horizon_still_reports_the_exact_discharge_time() -> None:
     view = pk.preview(DOMINO, PATIENT, dose_mg=35.0, chosen_duration_min=40.0, horizon_min=30.0)
     assert view.times_min[-1] == 30.0
     assert view.options[0].discharge_min == pytest.approx(43.6517307, abs=1e-6)
+    # A horizon between grid times ends the window, and so the band times, there.
+    between = pk.preview(
+        DOMINO, PATIENT, dose_mg=35.0, chosen_duration_min=40.0, horizon_min=30.5, step_min=7.0
+    )
+    np.testing.assert_array_equal(between.times_min, [0, 7, 14, 21, 28, 30.5])
+    params = DOMINO.parameters(PATIENT)
+    m = _reference(params, between.chosen, 30.5, between.analgesia_band, 100.0, 100.0)
+    assert between.chosen.plasma.analgesia_min == pytest.approx(
+        m.plasma_bands[0].within_min, abs=1e-6
+    )
 
 
 # ------------------------------------------------------------------ the pieces it uses
