@@ -20,9 +20,9 @@ docs/pk-engine.md and in the docstrings of the private modules.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import typing
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from ketacore.pk._compare import (
         CeilingSolution,
         Comparison,
@@ -157,7 +157,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> typing.Any:
     """Import the module that defines ``name`` and return it (PEP 562)."""
     module = _EXPORTS.get(name)
     if module is None:

@@ -14,6 +14,15 @@ import ketacore.pk as pk
 
 
 def test_every_public_name_resolves_to_its_modules_object() -> None:
+    fresh = subprocess.run(
+        [sys.executable, "-c", "import ketacore.pk as pk; print(' '.join(dir(pk)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    listed = {n for n in fresh.stdout.split() if not n.startswith("_") and n != "annotations"}
+    assert listed - {"importlib", "typing"} == set(pk.__all__)  # before any is used
     assert set(pk._EXPORTS) == set(pk.__all__)
     for name in pk.__all__:
         assert getattr(pk, name) is getattr(importlib.import_module(pk._EXPORTS[name]), name)
@@ -27,7 +36,7 @@ def test_the_table_lists_the_names_imported_for_type_checkers() -> None:
     guard = next(
         node
         for node in tree.body
-        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+        if isinstance(node, ast.If) and getattr(node.test, "attr", "") == "TYPE_CHECKING"
     )
     imported = {
         node.module.rsplit(".", 1)[1]: tuple(alias.name for alias in node.names)
