@@ -289,6 +289,9 @@ def preview(
     discharge = finite_positive(discharge_ng_per_ml, "discharge_ng_per_ml")
     threshold = finite_positive(threshold_ng_per_ml, "threshold_ng_per_ml")
     step = finite_positive(step_min, "step_min")
+    for name, number, least in (("n_virtual_patients", n_virtual_patients, 1), ("seed", seed, 0)):
+        if isinstance(number, bool) or not isinstance(number, int) or number < least:
+            raise InputError(name, f"must be an integer >= {least}")
     params = model.parameters(
         patient, allow_extrapolation=allow_extrapolation, ke0_per_min=ke0_per_min
     )

@@ -222,7 +222,10 @@ def test_assumptions_and_warnings_are_carried(view: pk.Preview) -> None:
         ({"threshold_ng_per_ml": -250.0}, "threshold_ng_per_ml"),
         ({"step_min": 0.0}, "step_min"),
         ({"horizon_min": -1.0}, "horizon_min"),
-        ({"n_virtual_patients": 0}, "n_patients"),
+        ({"n_virtual_patients": 0}, "n_virtual_patients"),
+        ({"n_virtual_patients": 10.5}, "n_virtual_patients"),
+        ({"seed": -1}, "seed"),
+        ({"seed": True}, "seed"),
         ({"analgesia_band": (70, 160)}, "analgesia_band"),
     ],
 )
