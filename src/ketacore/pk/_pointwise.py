@@ -20,19 +20,19 @@ must start quickly, and on the preview, which must finish within milliseconds):
 
 * Peak: the largest grid value is kept, then each of the two grid intervals beside it
   whose derivative goes from > 0 to < 0 holds a maximum, where the exact derivative is
-  0 (its root found as below, with the exact second derivative). Grids must contain every event
-  time, so each interval lies in one segment, where Cp and Ce are smooth. A second
-  peak narrower than one grid step would be missed.
+  0 (its root found as below, with the exact second derivative). Grids must contain
+  every event time, so each interval lies in one segment, where Cp and Ce are smooth.
+  A second peak narrower than one grid step would be missed.
 * Level crossing: each grid interval whose end values lie on both sides of the level
-  holds a crossing: the root of the exact value minus the level, by Newton's method with
-  the exact derivative, kept inside the bracket by bisection (``_roots``), to
-  ``_TIME_TOLERANCE_MIN``.
-  A level crossed twice within one grid step (in and out again) is missed, as in
-  ``plan_metrics``.
-* Time to fall to a level after the last dose: with no more input, Cp(t) = Σ s_i·e^(-λ_i·t)
-  with every s_i >= 0 is decreasing and convex, so Newton's method from the end of
-  dosing approaches its single root from the left without overshooting; iterated until
-  the step is below ``_TIME_TOLERANCE_MIN``. No grid is involved.
+  holds a crossing: the root of the exact value minus the level, by Newton's method
+  with the exact derivative, kept inside the bracket by bisection (``_roots``), to
+  ``_TIME_TOLERANCE_MIN``. A level crossed twice within one grid step (in and out
+  again) is missed, as in ``plan_metrics``.
+* Time to fall to a level after the last dose: with no more input,
+  Cp(t) = Σ s_i·e^(-λ_i·t) with every s_i >= 0 is decreasing and convex, so Newton's
+  method from the end of dosing approaches its single root from the left without
+  overshooting; iterated until the step is below ``_TIME_TOLERANCE_MIN``. No grid is
+  involved. Ce lags behind: :func:`settled_min` finds when it too stays below a level.
 """
 
 from __future__ import annotations
