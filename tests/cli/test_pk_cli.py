@@ -23,12 +23,6 @@ SIMULATE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def only_pk(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The clinic commands are built on another branch; the pk commands stand alone.
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ("ketaclinic.cli.pk",))
-
-
 def run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, doc: Any, *extra: str
 ) -> tuple[int, Any, str]:
@@ -224,18 +218,12 @@ def _subprocess(args: list[str], stdin: str) -> subprocess.CompletedProcess[str]
 
 
 def test_a_real_subprocess_reads_stdin_and_reports_errors() -> None:
-    launcher = (
-        "import sys, ketaclinic.cli as c; "
-        "c.COMMAND_MODULES = ('ketaclinic.cli.pk',); sys.exit(c.main())"
-    )
-    ok = _subprocess(
-        [sys.executable, "-c", launcher, "pk", "simulate", "--input", "-"], json.dumps(SIMULATE)
-    )
+    launcher = [sys.executable, "-m", "ketaclinic.cli"]
+    ok = _subprocess([*launcher, "pk", "simulate", "--input", "-"], json.dumps(SIMULATE))
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["metrics"]["total_dose_mg"] == pytest.approx(42)
     bad = _subprocess(
-        [sys.executable, "-c", launcher, "pk", "simulate", "--input", "-"],
-        json.dumps(dict(SIMULATE, weight_kg=-1)),
+        [*launcher, "pk", "simulate", "--input", "-"], json.dumps(dict(SIMULATE, weight_kg=-1))
     )
     assert bad.returncode == 2
     assert "weight_kg" in bad.stderr

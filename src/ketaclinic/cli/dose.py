@@ -27,7 +27,7 @@ def _dose(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    help_text = "pump rate (mg/h, mL/h), total mg and mL, and the dose limits for one infusion"
+    help_text = "pump rate, total mg and mL, and the dose limits of one infusion"
     parser = subparsers.add_parser("dose", help=help_text, description=help_text)
     parser.add_argument("--input", required=True, help="JSON input file, or - for stdin")
     parser.set_defaults(handler=_dose)

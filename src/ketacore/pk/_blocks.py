@@ -1,7 +1,7 @@
 """Plasma concentrations on evenly spaced times, a whole block per matrix product.
 
-Canonical use (internal; the public entry points are ``summarize_peaks`` and
-``simulate_many(..., effect_site=False)``)::
+Canonical use (internal; the public entry points are ``summarize_peaks``,
+``simulate_many`` on an evenly spaced grid, and ``preview``)::
 
     plan = GridPlan.for_blocks(schedule, unique_times_min)
     if plan is not None:
@@ -57,6 +57,21 @@ Derivation (uses the modal form of ``ketacore.pk._solve``, derivation steps 2-3)
    is reduced. A block's last row may reach past the run (H·B >= N); those values
    are overwritten with -inf so that reductions run over whole contiguous rows.
 
+6. Effect site (``sweep_with_effect``). Over τ at constant R from T (``_solve``
+   derivation step 4, its last sum rewritten with G_i - φ_i = (1 - e^(-ke0·τ) - ke0·φ_i)/λ_i,
+   which needs no division by λ_i)::
+
+       Ce(T + τ) = e^(-ke0·τ)·Ce(T) + Σ_i ke0·φ_i(τ)·s_i(T) + R·Σ_i C_i·ψ_i(τ),
+       ψ_i(τ) = G_i(τ) - φ_i(τ) >= 0 (the Ce of a unit-rate infusion of mode i),
+
+   again a product X·Y with X[j] = [s(T_j), Ce(T_j), R] (inner dimension n + 2) and
+   Y[:, l] = [ke0·φ_i(l·Δ); e^(-ke0·l·Δ); Σ_i C_i·ψ_i(l·Δ)]. Cp uses the same X with a
+   zero row for Ce in its Y. Every factor is >= 0 again. Their tables and the rows
+   Ce(T_j) come from doubling too (``_coupled_doubling``): with a = e^(-λ·w·δ),
+   e = e^(-ke0·w·δ), α = ke0·φ(w·δ), g = C·G(w·δ), h = C·ψ(w·δ) the pair (s, Ce)
+   obeys s' = a·s + R·g, Ce' = e·Ce + Σ α·s + R·Σ h over w·δ, and for 2w:
+   α_2w = α_w·(a_w + e_w), g_2w = g_w·(1 + a_w), h_2w = h_w·(1 + e_w) + α_w·g_w.
+
 Grids: requested times are split at the schedule's events and into maximal evenly
 spaced runs (a time counts as t_0 + k·Δ when within ``tolerance`` of it). A grid
 whose runs are short on average (irregular times) gains nothing from blocks: callers
@@ -75,7 +90,7 @@ from numpy.typing import NDArray
 
 from ketacore.pk._solve import Modes, Schedule, _h
 
-__all__ = ["CHUNK_PATIENTS", "GridPlan", "Run", "RunKind", "sweep"]
+__all__ = ["CHUNK_PATIENTS", "GridPlan", "Run", "RunKind", "sweep", "sweep_with_effect"]
 
 FloatArray = NDArray[np.float64]
 
@@ -308,6 +323,93 @@ def _doubling(values: FloatArray, decay: FloatArray, gain: FloatArray | None) ->
         w *= 2
 
 
+def effect_factors(
+    lam_per_min: FloatArray,
+    coef_per_l: FloatArray,
+    ke0_per_min: FloatArray,
+    tau_min: float | FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Effect-site factors over τ (derivation step 6).
+
+    Args:
+        lam_per_min: λ_i, shape (..., n).
+        coef_per_l: C_i, shape (..., n).
+        ke0_per_min: ke0, shape (...).
+        tau_min: τ >= 0, a number or shape (...).
+
+    Returns:
+        ``(e, alpha, c_psi)``: e^(-ke0·τ) of shape (...), ke0·φ_i(τ) and C_i·ψ_i(τ) of
+        shape (..., n), all >= 0, so that Ce(T + τ) = e·Ce(T) + Σ alpha·s(T) + R·Σ c_psi.
+    """
+    tau = np.asarray(tau_min, dtype=np.float64)
+    ke0 = ke0_per_min[..., None]
+    tau_n = tau[..., None]
+    e = np.exp(-ke0_per_min * tau)
+    phi = (
+        np.exp(-np.minimum(lam_per_min, ke0) * tau_n)
+        * tau_n
+        * _h(np.abs(ke0 - lam_per_min) * tau_n)
+    )
+    gain = tau_n * _h(lam_per_min * tau_n)
+    return e, ke0 * phi, coef_per_l * np.maximum(gain - phi, 0.0)
+
+
+def _coupled_doubling(
+    lead: FloatArray,
+    follow: FloatArray,
+    decay: FloatArray,
+    effect_decay: FloatArray,
+    alpha: FloatArray,
+    gain: FloatArray | None = None,
+    effect_gain: FloatArray | None = None,
+) -> None:
+    """Fill entries 1.. of a (plasma, effect site) pair of tables by doubling, in place.
+
+    Over one step δ: v' = a·v + g per mode and u' = e·u + α·v + h (derivation step 6),
+    where u is per mode (``follow`` shaped like ``lead``) or summed over the modes
+    (``follow`` without the last axis of ``lead``: then u' = e·u + Σ α·v + Σ h). Over
+    w·δ the same form holds with a_w, e_w, α_w, g_w, h_w, and the factors for 2w are
+    a_w², e_w², α_w·(a_w + e_w), g_w·(1 + a_w) and h_w·(1 + e_w) + α_w·g_w: all
+    products and sums of non-negative numbers.
+
+    Args:
+        lead: Shape (K, ..., n), entry 0 set; entries 1..K-1 are overwritten.
+        follow: Shape (K, ..., n) or (K, ...), entry 0 set; entries 1..K-1 overwritten.
+        decay: a, broadcastable to ``lead[0]``.
+        effect_decay: e, broadcastable to ``lead[0]`` with a last axis of length 1.
+        alpha: α, broadcastable to ``lead[0]``.
+        gain: g, broadcastable to ``lead[0]``, or None for 0.
+        effect_gain: h, broadcastable to ``lead[0]``, or None for 0 (must be None when
+            ``gain`` is None).
+    """
+    summed = follow.ndim < lead.ndim
+    count = lead.shape[0]
+    a_w, e_w, alpha_w, g_w, h_w, w = decay, effect_decay, alpha, gain, effect_gain, 1
+    while w < count:
+        m = min(w, count - w)
+        coupling = alpha_w * lead[:m]
+        if summed:
+            np.multiply(follow[:m], e_w[..., 0], out=follow[w : w + m])
+            follow[w : w + m] += coupling.sum(axis=-1)
+            if h_w is not None:
+                follow[w : w + m] += h_w.sum(axis=-1)
+        else:
+            np.multiply(follow[:m], e_w, out=follow[w : w + m])
+            follow[w : w + m] += coupling
+            if h_w is not None:
+                follow[w : w + m] += h_w
+        np.multiply(lead[:m], a_w, out=lead[w : w + m])
+        if g_w is not None:
+            lead[w : w + m] += g_w
+            if h_w is not None:
+                h_w = h_w + e_w * h_w + alpha_w * g_w
+            g_w = g_w + a_w * g_w
+        alpha_w = alpha_w * (a_w + e_w)
+        a_w = a_w * a_w
+        e_w = e_w * e_w
+        w *= 2
+
+
 def sweep(
     modes: Modes,
     schedule: Schedule,
@@ -343,10 +445,92 @@ def sweep(
     for lo in range(0, count, chunk_size):
         part = slice(lo, min(count, lo + chunk_size))
         blocks = _sweep_chunk(
-            modes.take(part), schedule.take(part), plan, final_states[part], block_values
+            modes.take(part), schedule.take(part), plan, final_states[part], None, block_values
         )
-        for run, rows, cp in blocks:
+        for run, rows, cp, _ in blocks:
             yield run, slice(lo + rows.start, lo + rows.stop), cp
+
+
+def sweep_with_effect(
+    modes: Modes,
+    schedule: Schedule,
+    plan: GridPlan,
+    final_states: FloatArray,
+    final_effect: FloatArray,
+    *,
+    chunk_size: int = CHUNK_PATIENTS,
+    block_values: int = _BLOCK_VALUES,
+) -> Iterator[tuple[Run, slice, FloatArray, FloatArray]]:
+    """:func:`sweep` for Cp and Ce together (derivation step 6).
+
+    Args:
+        modes: P patients' modal form.
+        schedule: The compiled regimen(s) (1 or P rows).
+        plan: The grid's runs.
+        final_states: Filled with the partial states s at the last requested time, (P, n).
+        final_effect: Filled with Ce at the last requested time, mg/L, (P,).
+        chunk_size: Patients per chunk.
+        block_values: Values per block of each site.
+
+    Yields:
+        ``(run, rows, cp, ce)``: Cp and Ce in mg/L, each shaped and padded with -inf as
+        the ``cp`` of :func:`sweep`; live buffers, overwritten next.
+    """
+    count = modes.lam_per_min.shape[0]
+    for lo in range(0, count, chunk_size):
+        part = slice(lo, min(count, lo + chunk_size))
+        blocks = _sweep_chunk(
+            modes.take(part),
+            schedule.take(part),
+            plan,
+            final_states[part],
+            final_effect[part],
+            block_values,
+        )
+        for run, rows, cp, ce in blocks:
+            assert ce is not None
+            yield run, slice(lo + rows.start, lo + rows.stop), cp, ce
+
+
+def _tables(modes: Modes, kind: RunKind, effect: bool) -> tuple[FloatArray, FloatArray | None]:
+    """Y of one spacing for Cp and, with ``effect``, for Ce (derivation steps 2, 4, 6).
+
+    Laid out as BLAS reads them best, (P, columns of X, B): for Cp, e^(-λ_i·l·Δ) in rows
+    0..n-1 and in the last row Σ_i C_i·G_i(l·Δ), the Cp of a unit-rate infusion from
+    empty (X's last column holds the rate R); with ``effect``, X has a Ce column n whose
+    row in Cp's Y is 0, and Ce's Y holds ke0·φ_i(l·Δ), e^(-ke0·l·Δ) and Σ_i C_i·ψ_i(l·Δ).
+    """
+    lam, coef = modes.lam_per_min, modes.coef_per_l
+    count, n = lam.shape
+    width = n + 2 if effect else n + 1
+    a, g = _decay_and_gain(lam, kind.step_min)
+    table = np.empty((kind.cols, count, n))  # (B, P, n): doubling over contiguous rows
+    table[0] = 1.0
+    gains = np.empty((kind.cols, n, count))  # (B, n, P): the sum over i is contiguous
+    gains[0] = 0.0
+    y = np.zeros((count, width, kind.cols)) if effect else np.empty((count, width, kind.cols))
+    y_effect = None
+    if not effect:
+        _doubling(table, a, None)
+        _doubling(gains, np.ascontiguousarray(a.T), np.ascontiguousarray((g * coef).T))
+    else:
+        e, alpha, c_psi = effect_factors(lam, coef, modes.ke0_per_min, kind.step_min)
+        response = np.empty((kind.cols, count, n))  # Ce per unit s_i at l·Δ
+        response[0] = 0.0
+        _coupled_doubling(table, response, a, e[:, None], alpha)
+        psi = np.empty((kind.cols, n, count))  # C_i·ψ_i(l·Δ)
+        psi[0] = 0.0
+        _coupled_doubling(gains, psi, a.T, e[None, :], alpha.T, (g * coef).T, c_psi.T)
+        powers = np.empty((kind.cols, count))
+        powers[0] = 1.0
+        _doubling(powers, e, None)
+        y_effect = np.empty((count, width, kind.cols))
+        y_effect[:, :n, :] = response.transpose(1, 2, 0)
+        y_effect[:, n, :] = powers.T
+        y_effect[:, n + 1, :] = np.add.reduce(psi, axis=1).T
+    y[:, :n, :] = table.transpose(1, 2, 0)
+    y[:, width - 1, :] = np.add.reduce(gains, axis=1).T
+    return y, y_effect
 
 
 def _sweep_chunk(
@@ -354,38 +538,38 @@ def _sweep_chunk(
     schedule: Schedule,
     plan: GridPlan,
     final_states: FloatArray,
+    final_effect: FloatArray | None,
     block_values: int,
-) -> Iterator[tuple[Run, slice, FloatArray]]:
-    """:func:`sweep` for one chunk of patients (``rows`` relative to the chunk)."""
-    lam, coef = modes.lam_per_min, modes.coef_per_l
+) -> Iterator[tuple[Run, slice, FloatArray, FloatArray | None]]:
+    """:func:`sweep` (or, given ``final_effect``, :func:`sweep_with_effect`) for one chunk.
+
+    ``rows`` are relative to the chunk; the Ce block is None without ``final_effect``.
+    """
+    effect = final_effect is not None
+    lam, coef, ke0 = modes.lam_per_min, modes.coef_per_l, modes.ke0_per_min
     count, n = lam.shape
-    # Per spacing Δ with B columns (derivation step 2), laid out as BLAS reads them best:
-    #   ys (P, n+1, B): e^(-λ_i·l·Δ) in rows 0..n-1, and in row n Σ_i C_i·G_i(l·Δ), the
-    #   Cp of a unit-rate infusion from empty (X's column n holds the rate R);
-    #   big: e^(-λ_i·B·Δ) and C_i·G_i(B·Δ), (P, n) each, from one row of X to the next.
-    ys: list[FloatArray] = []
+    width = n + 2 if effect else n + 1  # columns of X: s, (Ce,) R
+    ys: list[tuple[FloatArray, FloatArray | None]] = []
+    # From one row of X to the next (B·Δ): e^(-λ_i·B·Δ) and C_i·G_i(B·Δ), (P, n) each,
+    # and with the effect site e^(-ke0·B·Δ), ke0·φ_i(B·Δ) and C_i·ψ_i(B·Δ).
     big: list[tuple[FloatArray, FloatArray]] = []
+    big_effect: list[tuple[FloatArray, FloatArray, FloatArray]] = []
     for kind in plan.kinds:
-        a, g = _decay_and_gain(lam, kind.step_min)
-        table = np.empty((kind.cols, count, n))  # (B, P, n): doubling over contiguous rows
-        table[0] = 1.0
-        _doubling(table, a, None)
-        y = np.empty((count, n + 1, kind.cols))
-        y[:, :n, :] = table.transpose(1, 2, 0)
-        gains = np.empty((kind.cols, n, count))  # (B, n, P): the sum over i is contiguous
-        gains[0] = 0.0
-        _doubling(gains, np.ascontiguousarray(a.T), np.ascontiguousarray((g * coef).T))
-        y[:, n, :] = np.add.reduce(gains, axis=1).T
-        ys.append(y)
+        ys.append(_tables(modes, kind, effect))
         a, g = _decay_and_gain(lam, kind.step_min * kind.cols)
         big.append((a, g * coef))
-    # X of a run, stored (H, P, n+1) so that the doubling runs over contiguous rows; its
-    # column n holds the constant rate R (decay 1 and gain 0 keep it there).
-    x_buffer = np.empty(max(k.rows for k in plan.kinds) * count * (n + 1))
+        if effect:
+            big_effect.append(effect_factors(lam, coef, ke0, kind.step_min * kind.cols))
+    # X of a run, stored (H, P, width) so that the doubling runs over contiguous rows;
+    # its last column holds the constant rate R (decay 1 and gain 0 keep it there).
+    x_buffer = np.empty(max(k.rows for k in plan.kinds) * count * width)
     decay_x = np.ones((count, n + 1))
     gain_x = np.zeros((count, n + 1))
-    buffer = np.empty(max(block_values, max(k.rows * k.cols for k in plan.kinds)))
+    size = max(block_values, max(k.rows * k.cols for k in plan.kinds))
+    buffer = np.empty(size)
+    buffer_effect = np.empty(size) if effect else buffer
     s = np.zeros((count, n))
+    ce = np.zeros(count)
     by_segment: list[list[Run]] = [[] for _ in plan.segment_start_min]
     for run in plan.runs:
         by_segment[run.segment].append(run)
@@ -398,17 +582,35 @@ def _sweep_chunk(
         forced = rate * coef  # C_i·R, (P, n)
         for run in runs:
             h, b = run.rows, plan.kinds[run.kind].cols
-            x_rows = x_buffer[: h * count * (n + 1)].reshape(h, count, n + 1)
+            x_rows = x_buffer[: h * count * width].reshape(h, count, width)
             decay, gain = _decay_and_gain(lam, run.offset_min)
+            if effect:
+                e0, alpha0, psi0 = effect_factors(lam, coef, ke0, run.offset_min)
+                x_rows[0, :, n] = e0 * ce + np.add.reduce(alpha0 * s, axis=1)
+                if infusing:
+                    x_rows[0, :, n] += rate[:, 0] * np.add.reduce(psi0, axis=1)
             np.multiply(s, decay, out=x_rows[0, :, :n])  # s(t_0) by derivation step 1
             if infusing:
                 x_rows[0, :, :n] += forced * gain
-            x_rows[0, :, n] = rate[:, 0]
-            decay_x[:, :n] = big[run.kind][0]
-            np.multiply(rate, big[run.kind][1], out=gain_x[:, :n])
-            _doubling(x_rows, decay_x, gain_x)  # s(T_j), j = 0..H-1
-            x = x_rows.transpose(1, 0, 2)  # (P, H, n+1): rows of n+1 contiguous values
-            y = ys[run.kind]
+            if effect:
+                x_rows[:, :, n + 1] = rate[:, 0]
+                e_big, alpha_big, psi_big = big_effect[run.kind]
+                _coupled_doubling(  # s(T_j), Ce(T_j), j = 0..H-1
+                    x_rows[:, :, :n],
+                    x_rows[:, :, n],
+                    big[run.kind][0],
+                    e_big[:, None],
+                    alpha_big,
+                    rate * big[run.kind][1],
+                    rate * psi_big,
+                )
+            else:
+                x_rows[0, :, n] = rate[:, 0]
+                decay_x[:, :n] = big[run.kind][0]
+                np.multiply(rate, big[run.kind][1], out=gain_x[:, :n])
+                _doubling(x_rows, decay_x, gain_x)  # s(T_j), j = 0..H-1
+            x = x_rows.transpose(1, 0, 2)  # (P, H, width): rows of contiguous values
+            y, y_effect = ys[run.kind]
             per = max(1, block_values // (h * b))
             spare = h * b - run.count  # the last row's columns past the run's end
             for lo in range(0, count, per):
@@ -417,9 +619,24 @@ def _sweep_chunk(
                 np.matmul(x[lo:hi], y[lo:hi], out=block)
                 if spare:
                     block[:, h - 1, b - spare :] = -np.inf
-                yield run, slice(lo, hi), block.reshape(hi - lo, h * b)
-        decay, gain = _decay_and_gain(lam, float(plan.segment_length_min[segment]))
+                ce_values: FloatArray | None = None
+                if y_effect is not None:
+                    block_effect = buffer_effect[: (hi - lo) * h * b].reshape(hi - lo, h, b)
+                    np.matmul(x[lo:hi], y_effect[lo:hi], out=block_effect)
+                    if spare:
+                        block_effect[:, h - 1, b - spare :] = -np.inf
+                    ce_values = block_effect.reshape(hi - lo, h * b)
+                yield run, slice(lo, hi), block.reshape(hi - lo, h * b), ce_values
+        length = float(plan.segment_length_min[segment])
+        if effect:
+            e1, alpha1, psi1 = effect_factors(lam, coef, ke0, length)
+            ce = e1 * ce + np.add.reduce(alpha1 * s, axis=1)
+            if infusing:
+                ce += rate[:, 0] * np.add.reduce(psi1, axis=1)
+        decay, gain = _decay_and_gain(lam, length)
         s *= decay
         if infusing:
             s += forced * gain
     final_states[...] = s
+    if final_effect is not None:
+        final_effect[...] = ce

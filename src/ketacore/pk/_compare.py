@@ -29,7 +29,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 from ketacore.errors import InputError
 from ketacore.pk._checks import finite_positive
@@ -229,6 +228,9 @@ def shortest_duration_under_ceiling(
     Raises:
         InputError: The ceiling cannot be met within ``max_duration_min``.
     """
+    # Imported here, as every SciPy optimiser in ketacore.pk: it takes most of a second.
+    from scipy.optimize import brentq
+
     _check_site(site)
     dose = finite_positive(dose_mg, "dose_mg")
     ceiling = finite_positive(ceiling_ng_per_ml, "ceiling_ng_per_ml")

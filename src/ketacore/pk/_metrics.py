@@ -33,11 +33,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import brentq, minimize_scalar
 
 from ketacore.errors import InputError
 from ketacore.pk._checks import finite_non_negative, finite_positive
 from ketacore.pk._parameters import PkParameters
+from ketacore.pk._pointwise import dense_grid
 from ketacore.pk._regimen import Regimen
 from ketacore.pk._solve import Modes, as_arrays, simulate_many
 from ketacore.units import mg_per_l_from_ng_per_ml
@@ -176,19 +176,12 @@ def _evaluate(
     return cp, ce
 
 
-def _dense_grid(regimen: Regimen, horizon_min: float, step_min: float) -> FloatArray:
-    count = max(2, math.ceil(horizon_min / step_min) + 1)
-    grid = np.linspace(0.0, horizon_min, count)
-    events = [b.time_min for b in regimen.boluses]
-    for inf in regimen.infusions:
-        events += [inf.start_min, inf.stop_min]
-    extra = np.array([e for e in events if e <= horizon_min])
-    return np.union1d(grid, extra)
-
-
 def _refine_peak(
     f: object, grid: FloatArray, values: FloatArray, horizon_min: float
 ) -> tuple[float, float]:
+    # SciPy's optimisers are imported where used: importing them takes most of a second.
+    from scipy.optimize import minimize_scalar
+
     k = int(np.argmax(values))
     best_t, best_c = float(grid[k]), float(values[k])
     lo = float(grid[max(k - 1, 0)])
@@ -208,6 +201,8 @@ def _refine_peak(
 def _band_times(
     f: object, grid: FloatArray, values: FloatArray, bands: Sequence[ConcentrationBand]
 ) -> tuple[BandTime, ...]:
+    from scipy.optimize import brentq
+
     levels = sorted(
         {b.low_ng_per_ml for b in bands}
         | {b.high_ng_per_ml for b in bands if math.isfinite(b.high_ng_per_ml)}
@@ -232,6 +227,8 @@ def _band_times(
 
 def time_to_level_min(parameters: PkParameters, regimen: Regimen, level_ng_per_ml: float) -> float:
     """Minutes after the end of dosing until Cp falls to ``level_ng_per_ml`` (exact root)."""
+    from scipy.optimize import brentq
+
     end = regimen.end_of_dosing_min
 
     def cp(t: float) -> float:
@@ -286,7 +283,7 @@ def plan_metrics(
     )
     finite_positive(discharge_ng_per_ml, "discharge_ng_per_ml")
     finite_positive(dense_step_min, "dense_step_min")
-    grid = _dense_grid(regimen, horizon, dense_step_min)
+    grid = dense_grid(regimen, horizon, dense_step_min)
     cp, ce = _evaluate(parameters, regimen, grid)
 
     def f_cp(t: float) -> float:
@@ -338,6 +335,8 @@ def decrement_time_min(
     Raises:
         InputError: Bad duration or fraction.
     """
+    from scipy.optimize import brentq
+
     duration = finite_non_negative(infusion_duration_min, "infusion_duration_min")
     fraction = finite_positive(decrement_fraction, "decrement_fraction")
     if fraction >= 1:

@@ -17,8 +17,6 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from scipy.optimize import brentq
-
 from ketacore.errors import InputError, OutOfValidatedRangeError
 from ketacore.pk._checks import finite_non_negative, finite_positive
 from ketacore.pk._parameters import PkParameters
@@ -293,6 +291,10 @@ def ke0_for_peak_time(params: PkParameters, peak_time_min: float) -> float:
     Raises:
         InputError: No ke0 in (1e-3, 100) 1/min gives that peak time.
     """
+    # Imported here: SciPy's optimisers take most of a second to import, and most
+    # callers (``pk simulate`` among them) never need this root.
+    from scipy.optimize import brentq
+
     finite_positive(peak_time_min, "peak_time_min")
 
     def slope(log_ke0: float) -> float:

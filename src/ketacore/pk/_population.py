@@ -16,13 +16,20 @@ default (not published; a caller can give its own CVs). ke0 has no variability
 (none is published). Draws come from a seeded ``numpy.random.Generator``
 (PCG64), so a seed reproduces a population exactly.
 
-Memory: the march keeps only the (P, n) state; percentiles are taken per time step
-from the (P,) cross-section and peaks/AUC are accumulated, so nothing of size P×T
-is ever held.
+A regimen can be written per kg (``dose_per_kg=True``, or ``dose_scale=weights`` in
+``summarize_peaks``): each virtual patient then receives it scaled by their own weight.
+
+Memory: ``simulate_population`` holds every Cp of the grid (P×T values, evaluated by
+blocks) when that takes at most ``_MATRIX_VALUES`` values; beyond, the march keeps only
+the (P, n) state, percentiles are taken per time step from the (P,) cross-section and
+peaks are accumulated, so nothing of size P×T is held. ``summarize_peaks`` never holds
+P×T values.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -39,6 +46,7 @@ from ketacore.pk._solve import (
     PkParameterArrays,
     Schedule,
     check_times,
+    concentrations_into,
     final_auc_and_amount,
     march,
 )
@@ -48,11 +56,17 @@ __all__ = [
     "PeakSummary",
     "PopulationResult",
     "draw_population",
+    "percentiles_over_rows",
     "simulate_population",
     "summarize_peaks",
 ]
 
 FloatArray = NDArray[np.float64]
+
+#: Most Cp values ``simulate_population`` holds at once (2**22 float64 = 32 MiB): up to
+#: this, every Cp of the grid is evaluated by blocks and the percentiles taken from
+#: the whole matrix; beyond, the population is marched one time step at a time.
+_MATRIX_VALUES = 1 << 22
 
 
 def _weights(
@@ -336,6 +350,44 @@ class PopulationResult:
     warnings: tuple[str, ...] = ()
 
 
+def percentiles_over_rows(values: FloatArray, percentiles: Sequence[float]) -> FloatArray:
+    """``numpy.percentile(values, percentiles, axis=0)`` (linear method), faster.
+
+    NumPy partitions along the strided first axis, and with several ranks at once
+    (measured: 7 ms for 1000 × 242 values). Here the upper of each pair of neighbouring
+    order statistics is selected by a partition with a single rank along contiguous
+    rows, on the part of each row above the previous rank; the lower one is then the
+    largest value below it in that part. Interpolated as NumPy does (about 1 ms).
+
+    Args:
+        values: Shape (N, T); not modified.
+        percentiles: In [0, 100], increasing.
+
+    Returns:
+        Shape (len(percentiles), T).
+    """
+    rows = np.ascontiguousarray(values.T)  # (T, N): each time's values contiguous
+    last = rows.shape[1] - 1
+    positions = [q / 100.0 * last for q in percentiles]
+    uppers = sorted({min(math.floor(p) + 1, last) for p in positions})
+    order: dict[int, FloatArray] = {}
+    start = 0
+    for rank in uppers:
+        rows[:, start:].partition(rank - start, axis=1)
+        order[rank] = rows[:, rank].copy()
+        if start < rank and rank - 1 not in order:
+            # Everything in rows[:, start:rank] is <= order[rank] and >= what lies before.
+            order[rank - 1] = np.max(rows[:, start:rank], axis=1)
+        start = rank + 1
+    out = np.empty((len(positions), rows.shape[0]))
+    for k, p in enumerate(positions):
+        low = math.floor(p)
+        a, b, t = order[low], order[min(low + 1, last)], p - low
+        # NumPy's lerp: from the nearer end, so that t = 0 and t = 1 are exact.
+        out[k] = b - (b - a) * (1.0 - t) if t >= 0.5 else a + (b - a) * t
+    return out
+
+
 def simulate_population(
     model: PkModel,
     regimen: Regimen,
@@ -350,12 +402,13 @@ def simulate_population(
     iiv: IivCv | None = None,
     allow_extrapolation: bool = False,
     ke0_per_min: float | None = None,
+    dose_per_kg: bool = False,
 ) -> PopulationResult:
     """Simulate a virtual population and summarise it.
 
     Args:
         model: The parameter set.
-        regimen: Shared regimen.
+        regimen: Shared regimen, in mg and mg/min, or per kg with ``dose_per_kg``.
         times_min: Grid, min (event times are added internally for the peaks).
         n_patients: P.
         weights_kg: One weight, a ``(low, high)`` uniform range, or P weights, kg.
@@ -366,6 +419,8 @@ def simulate_population(
         iiv: Override the model's variability.
         allow_extrapolation: Accept patients outside the model's range (warned).
         ke0_per_min: Override ke0, 1/min.
+        dose_per_kg: The regimen's doses are mg/kg and its rates mg/kg/min: each
+            virtual patient receives them times their own weight.
 
     Returns:
         The population summary.
@@ -389,28 +444,39 @@ def simulate_population(
         allow_extrapolation=allow_extrapolation,
         ke0_per_min=ke0_per_min,
     )
+    if not isinstance(dose_per_kg, bool):
+        raise InputError("dose_per_kg", "must be true or false")
     schedule = Schedule.of((regimen,))
+    if dose_per_kg:
+        schedule = schedule.scaled(weights)
     events = schedule.event_min[schedule.event_min <= times[-1]]
     grid = np.union1d(times, events)
     report = np.searchsorted(grid, times)
     modes = Modes.of(params)
-    bands = np.empty((len(percentiles), times.size))
-    best = np.zeros(n_patients)
-    # Output rows that belong to grid point k: report[first[k]:first[k + 1]].
-    first = np.searchsorted(report, np.arange(grid.size + 1))
-    for k, cp, _, _ in march(modes, schedule, grid, effect_site=False):
-        np.maximum(best, cp, out=best)
-        lo, hi = first[k], first[k + 1]
-        if hi > lo:
-            bands[:, lo:hi] = np.percentile(cp, percentiles)[:, None]
-    cmax = ng_per_ml_array_from_mg_per_l(np.maximum(best, 0.0))
+    if n_patients * grid.size <= _MATRIX_VALUES:
+        cp_all = np.empty((n_patients, grid.size))
+        concentrations_into(modes, schedule, grid, cp_all, None)
+        cmax = np.max(cp_all, axis=1)
+        bands = percentiles_over_rows(cp_all[:, report], percentiles)
+    else:
+        bands = np.empty((len(percentiles), times.size))
+        best = np.zeros(n_patients)
+        # Output rows that belong to grid point k: report[first[k]:first[k + 1]].
+        first = np.searchsorted(report, np.arange(grid.size + 1))
+        for k, cp, _, _ in march(modes, schedule, grid, effect_site=False):
+            np.maximum(best, cp, out=best)
+            lo, hi = first[k], first[k + 1]
+            if hi > lo:
+                bands[:, lo:hi] = np.percentile(cp, percentiles)[:, None]
+        cmax = ng_per_ml_array_from_mg_per_l(np.maximum(best, 0.0))
+        bands = ng_per_ml_array_from_mg_per_l(np.maximum(bands, 0.0))
     probability = (
         None if threshold_ng_per_ml is None else float(np.mean(cmax > threshold_ng_per_ml))
     )
     return PopulationResult(
         times_min=times,
         percentiles=tuple(float(q) for q in percentiles),
-        plasma_percentiles_ng_per_ml=ng_per_ml_array_from_mg_per_l(np.maximum(bands, 0.0)),
+        plasma_percentiles_ng_per_ml=bands,
         cmax_ng_per_ml=cmax,
         weights_kg=weights,
         threshold_ng_per_ml=threshold_ng_per_ml,

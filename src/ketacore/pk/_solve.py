@@ -579,31 +579,99 @@ def final_auc_and_amount(
     return auc, amount
 
 
-def _plasma_by_blocks(
-    modes: Modes, schedule: Schedule, times: FloatArray
-) -> tuple[FloatArray, FloatArray] | None:
-    """Cp (P, T) in ng/mL and the final states by whole evenly spaced runs, or None.
+def _by_blocks(
+    modes: Modes,
+    schedule: Schedule,
+    times: FloatArray,
+    cp_out: FloatArray,
+    ce_out: FloatArray | None,
+) -> FloatArray | None:
+    """Cp (and Ce) in ng/mL by whole evenly spaced runs into (P, T) arrays; final states.
 
-    None when the grid is too irregular for blocks to pay (``GridPlan.for_blocks``);
-    the caller then marches. The values are written straight into a (P, T) result,
-    converted on the way; they need no clipping at 0, being sums of non-negative
-    terms (``_blocks`` derivation step 3).
+    Returns None, writing nothing, when the grid is too irregular for blocks to pay
+    (``GridPlan.for_blocks``); the caller then marches. The values are written straight
+    into the results, converted on the way; they need no clipping at 0, being sums of
+    non-negative terms (``_blocks`` derivation steps 3 and 6).
     """
     # Imported here: ketacore.pk._blocks builds on this module's Modes and Schedule.
-    from ketacore.pk._blocks import GridPlan, sweep
+    from ketacore.pk._blocks import GridPlan, sweep, sweep_with_effect
 
     grid, which = np.unique(times, return_inverse=True)
     plan = GridPlan.for_blocks(schedule, grid)
     if plan is None:
         return None
     count = modes.lam_per_min.shape[0]
-    cp = np.empty((count, grid.size))
+    repeated = grid.size != times.size
+    cp = np.empty((count, grid.size)) if repeated else cp_out
     s_end = np.empty_like(modes.coef_per_l)
-    for run, rows, values in sweep(modes, schedule, plan, s_end):
-        ng_per_ml_array_from_mg_per_l(
-            values[:, : run.count], out=cp[rows, run.first : run.first + run.count]
-        )
-    return (cp if grid.size == times.size else cp[:, which]), s_end
+    if ce_out is None:
+        for run, rows, values in sweep(modes, schedule, plan, s_end):
+            ng_per_ml_array_from_mg_per_l(
+                values[:, : run.count], out=cp[rows, run.first : run.first + run.count]
+            )
+    else:
+        ce = np.empty((count, grid.size)) if repeated else ce_out
+        blocks = sweep_with_effect(modes, schedule, plan, s_end, np.empty(count))
+        for run, rows, values, effect in blocks:
+            where = slice(run.first, run.first + run.count)
+            ng_per_ml_array_from_mg_per_l(values[:, : run.count], out=cp[rows, where])
+            ng_per_ml_array_from_mg_per_l(effect[:, : run.count], out=ce[rows, where])
+        if repeated:
+            np.take(ce, which, axis=1, out=ce_out)
+    if repeated:
+        np.take(cp, which, axis=1, out=cp_out)
+    return s_end
+
+
+def concentrations_into(
+    modes: Modes,
+    schedule: Schedule,
+    times: FloatArray,
+    cp_out: FloatArray,
+    ce_out: FloatArray | None,
+) -> FloatArray:
+    """Cp (and Ce) in ng/mL into (P, T) arrays, by blocks or else by the march.
+
+    Args:
+        modes: P patients' modal form.
+        schedule: Their regimen(s), 1 or P rows.
+        times: Checked sorted times (``check_times``), (T,).
+        cp_out: Filled with Cp, (P, T), ng/mL.
+        ce_out: Filled with Ce, (P, T), ng/mL, or None to skip the effect site.
+
+    Returns:
+        The partial states s at the last time, (P, n), mg/L.
+    """
+    s_end = _by_blocks(modes, schedule, times, cp_out, ce_out)
+    if s_end is not None:
+        return s_end
+    count = modes.lam_per_min.shape[0]
+    cp_steps = np.empty((times.size, count))
+    ce_steps = np.empty((times.size, count)) if ce_out is not None else None
+    s_end = np.zeros_like(modes.coef_per_l)
+    for k, cp, ce, s in march(modes, schedule, times, effect_site=ce_out is not None):
+        cp_steps[k] = cp
+        if ce_steps is not None and ce is not None:
+            ce_steps[k] = ce
+        s_end = s.copy()
+    # Round-off can leave -1e-19 mg/L where the exact value is 0; concentrations are
+    # non-negative by construction (C_i >= 0, s_i >= 0), so clip the noise.
+    ng_per_ml_array_from_mg_per_l(np.maximum(cp_steps.T, 0.0), out=cp_out)
+    if ce_steps is not None and ce_out is not None:
+        ng_per_ml_array_from_mg_per_l(np.maximum(ce_steps.T, 0.0), out=ce_out)
+    return s_end
+
+
+def _check_out(out: object, shape: tuple[int, ...]) -> FloatArray:
+    """``out`` if it is a writeable float64 array of ``shape``, else InputError."""
+    if not (
+        isinstance(out, np.ndarray)
+        and out.dtype == np.float64
+        and out.shape == shape
+        and out.flags.writeable
+    ):
+        raise InputError("out", f"must be a writeable float64 array of shape {shape}")
+    return out
 
 
 def simulate_many(
@@ -613,14 +681,15 @@ def simulate_many(
     *,
     effect_site: bool = True,
     dose_scale: ArrayLike | None = None,
+    out: FloatArray | None = None,
 ) -> BatchSimulation:
     """Exact Cp (and Ce) for P patients on a shared time grid.
 
     The same code path serves one patient or 100,000: parameters are stacked as
-    arrays of shape (P,), and every step is a vectorised multiply-add. Plasma alone
-    (``effect_site=False``) on a grid of long evenly spaced runs is instead evaluated
-    a whole run at a time in closed form by matrix products (``ketacore.pk._blocks``),
-    written straight into the (P, T) result.
+    arrays of shape (P,), and every step is a vectorised multiply-add. On a grid of
+    long evenly spaced runs (a chart grid, every second or minute) Cp and Ce are instead
+    evaluated a whole run at a time in closed form by matrix products
+    (``ketacore.pk._blocks``), written straight into the (P, T) result.
 
     Args:
         parameters: One patient, a sequence, or stacked :class:`PkParameterArrays` (P,).
@@ -629,12 +698,16 @@ def simulate_many(
         effect_site: Also compute Ce.
         dose_scale: Per-patient multipliers of every dose and rate of a single shared
             regimen, shape (P,) (e.g. weights for a regimen written per kg).
+        out: A caller's float64 array to write the concentrations into, in ng/mL,
+            instead of allocating them: shape (P, T) for Cp alone, or (2, P, T) with
+            ``effect_site`` (``out[0]`` Cp, ``out[1]`` Ce). The result's arrays are then
+            views of it, and the values are the same as without ``out``.
 
     Returns:
         Concentrations of shape (P, T) in ng/mL, exact AUC and amounts.
 
     Raises:
-        InputError: Bad times, parameters or regimens.
+        InputError: Bad times, parameters, regimens or ``out``.
 
     References:
         The derivation in this module's docstring (STANPUMP-style poly-exponential
@@ -643,43 +716,26 @@ def simulate_many(
     times = check_times(times_min)
     arrays = as_arrays(parameters)
     regs = as_regimens(regimens, len(arrays))
+    count = len(arrays)
+    if out is None:
+        buffer = np.empty((2, count, times.size) if effect_site else (count, times.size))
+    else:
+        buffer = _check_out(out, (2, count, times.size) if effect_site else (count, times.size))
+    cp_ng_per_ml = buffer[0] if effect_site else buffer
+    ce_ng_per_ml = buffer[1] if effect_site else None
     modes = Modes.of(arrays)
     schedule = Schedule.of(regs)
     if dose_scale is not None:
         scale = np.asarray(dose_scale, dtype=np.float64)
-        if scale.shape != (len(arrays),):
-            raise InputError("dose_scale", f"must have shape ({len(arrays)},)")
+        if scale.shape != (count,):
+            raise InputError("dose_scale", f"must have shape ({count},)")
         schedule = schedule.scaled(scale)
-    if not effect_site:
-        plasma = _plasma_by_blocks(modes, schedule, times)
-        if plasma is not None:
-            cp_ng_per_ml, s_end = plasma
-            auc, amount = final_auc_and_amount(modes, schedule, float(times[-1]), s_end)
-            return BatchSimulation(
-                times_min=times,
-                plasma_ng_per_ml=cp_ng_per_ml,
-                effect_site_ng_per_ml=None,
-                auc_ng_min_per_ml=ng_per_ml_array_from_mg_per_l(np.maximum(auc, 0.0)),
-                amount_in_body_mg=amount,
-                warnings=arrays.warnings,
-            )
-    cp_out = np.empty((times.size, len(arrays)))
-    ce_out = np.empty((times.size, len(arrays))) if effect_site else None
-    s_last = np.zeros_like(modes.coef_per_l)
-    for k, cp, ce, s in march(modes, schedule, times, effect_site=effect_site):
-        cp_out[k] = cp
-        if ce_out is not None and ce is not None:
-            ce_out[k] = ce
-        s_last = s.copy()
-    auc, amount = final_auc_and_amount(modes, schedule, float(times[-1]), s_last)
-    # Round-off can leave -1e-19 mg/L where the exact value is 0; concentrations are
-    # non-negative by construction (C_i >= 0, s_i >= 0), so clip the noise.
+    s_end = concentrations_into(modes, schedule, times, cp_ng_per_ml, ce_ng_per_ml)
+    auc, amount = final_auc_and_amount(modes, schedule, float(times[-1]), s_end)
     return BatchSimulation(
         times_min=times,
-        plasma_ng_per_ml=ng_per_ml_array_from_mg_per_l(np.maximum(cp_out.T, 0.0)),
-        effect_site_ng_per_ml=(
-            None if ce_out is None else ng_per_ml_array_from_mg_per_l(np.maximum(ce_out.T, 0.0))
-        ),
+        plasma_ng_per_ml=cp_ng_per_ml,
+        effect_site_ng_per_ml=ce_ng_per_ml,
         auc_ng_min_per_ml=ng_per_ml_array_from_mg_per_l(np.maximum(auc, 0.0)),
         amount_in_body_mg=amount,
         warnings=arrays.warnings,

@@ -12,35 +12,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ketacore.errors import InputError
 from ketacore.pk._checks import finite_non_negative, finite_positive
-from ketacore.pk._compare import (
-    Comparison,
-    PlanOption,
-    compare_plans,
-    largest_dose_under_ceiling,
-    same_dose_options,
-    same_duration_options,
-    shortest_duration_under_ceiling,
-)
-from ketacore.pk._metrics import (
-    DEFAULT_BANDS,
-    DEFAULT_DISCHARGE_NG_PER_ML,
-    ConcentrationBand,
-    PlanMetrics,
-    plan_metrics,
-)
-from ketacore.pk._models import IivCv, Patient, get_model
+from ketacore.pk._models import Patient, get_model
 from ketacore.pk._parameters import PkParameters
-from ketacore.pk._population import PopulationResult, simulate_population
+from ketacore.pk._pointwise import peaks_in_window
 from ketacore.pk._regimen import Bolus, Infusion, Regimen
 from ketacore.pk._solve import Simulation, simulate
-from ketacore.pk._tci import TciPlan, TciSettings, TciTarget, plan_tci
+
+if TYPE_CHECKING:
+    from ketacore.pk._compare import Comparison
+    from ketacore.pk._metrics import ConcentrationBand, PlanMetrics
+    from ketacore.pk._population import PopulationResult
+    from ketacore.pk._tci import TciPlan
+
+# The comparison, TCI and population modules are imported by the run_* function that
+# needs them: ``pk simulate`` is run once per plan and must start quickly.
 
 __all__ = [
     "parameters_from_json",
@@ -229,6 +221,8 @@ def _times(doc: Json, regimen: Regimen, default_tail_min: float = 240.0) -> list
 
 
 def _bands(doc: Json) -> tuple[ConcentrationBand, ...]:
+    from ketacore.pk._metrics import DEFAULT_BANDS, ConcentrationBand
+
     if "bands" not in doc:
         return DEFAULT_BANDS
     out = []
@@ -304,17 +298,18 @@ def run_simulate(doc: Json) -> tuple[dict[str, Any], Simulation]:
     regimen = regimen_from_json(doc)
     sim = simulate(params, regimen, _times(doc, regimen))
     horizon = float(sim.times_min[-1])
-    m = plan_metrics(params, regimen, horizon_min=horizon, bands=())
+    # The peaks of plan_metrics, found without SciPy (kept off this start-up path).
+    cmax, tmax, ce_max, ce_tmax = peaks_in_window(params, regimen, horizon, 1.0 / 60.0)
     out = {
         "model": params.label,
         "times_min": _floats(sim.times_min),
         "plasma_ng_per_ml": _floats(sim.plasma_ng_per_ml),
         "effect_site_ng_per_ml": _floats(sim.effect_site_ng_per_ml),
         "metrics": {
-            "cmax_ng_per_ml": m.cmax_ng_per_ml,
-            "tmax_min": m.tmax_min,
-            "effect_site_cmax_ng_per_ml": m.effect_site_cmax_ng_per_ml,
-            "effect_site_tmax_min": m.effect_site_tmax_min,
+            "cmax_ng_per_ml": cmax,
+            "tmax_min": tmax,
+            "effect_site_cmax_ng_per_ml": ce_max,
+            "effect_site_tmax_min": ce_tmax,
             "auc_ng_min_per_ml": sim.auc_ng_min_per_ml,
             "total_dose_mg": regimen.total_dose_mg,
         },
@@ -342,6 +337,16 @@ def run_compare(doc: Json) -> tuple[dict[str, Any], Comparison, PkParameters]:
     Raises:
         InputError: Any bad field, named.
     """
+    from ketacore.pk._compare import (
+        PlanOption,
+        compare_plans,
+        largest_dose_under_ceiling,
+        same_dose_options,
+        same_duration_options,
+        shortest_duration_under_ceiling,
+    )
+    from ketacore.pk._metrics import DEFAULT_DISCHARGE_NG_PER_ML
+
     doc = _mapping(doc, "input")
     _only(
         doc,
@@ -472,6 +477,8 @@ def run_tci(doc: Json) -> tuple[dict[str, Any], TciPlan]:
     Raises:
         InputError: Any bad field, named.
     """
+    from ketacore.pk._tci import TciSettings, TciTarget, plan_tci
+
     doc = _mapping(doc, "input")
     _only(
         doc,
@@ -530,7 +537,8 @@ def run_population(doc: Json) -> tuple[dict[str, Any], PopulationResult]:
     Input: ``model`` (a name), ``n_patients``, ``weight_kg`` or ``weight_range_kg``
     (``[low, high]``, uniform), ``age_years``, ``seed``, ``boluses``, ``infusions``,
     optional ``times_min``, ``threshold_ng_per_ml``, ``iiv_cv`` (``{v1, v2, v3, cl,
-    q2, q3}`` fractions), ``allow_extrapolation``, ``ke0_per_min``.
+    q2, q3}`` fractions), ``allow_extrapolation``, ``ke0_per_min``, ``dose_per_kg``
+    (doses in mg/kg and rates in mg/kg/min, each virtual patient's scaled by their weight).
 
     Output: ``times_min``, ``plasma_p5_ng_per_ml``, ``plasma_p50_ng_per_ml``,
     ``plasma_p95_ng_per_ml``, ``cmax_percentiles_ng_per_ml``, ``threshold_ng_per_ml``,
@@ -545,11 +553,15 @@ def run_population(doc: Json) -> tuple[dict[str, Any], PopulationResult]:
     Raises:
         InputError: Any bad field, named.
     """
+    from ketacore.pk._models import IivCv
+    from ketacore.pk._population import simulate_population
+
     doc = _mapping(doc, "input")
     _only(
         doc,
         {"model", "n_patients", "weight_kg", "weight_range_kg", "age_years", "seed"}
         | {"times_min", "threshold_ng_per_ml", "iiv_cv", "allow_extrapolation", "ke0_per_min"}
+        | {"dose_per_kg"}
         | _REGIMEN_KEYS,
     )
     name = _required(doc, "model")
@@ -600,6 +612,7 @@ def run_population(doc: Json) -> tuple[dict[str, Any], PopulationResult]:
         iiv=iiv,
         allow_extrapolation=_bool(doc, "allow_extrapolation"),
         ke0_per_min=None if ke0 is None else finite_positive(ke0, "ke0_per_min"),
+        dose_per_kg=_bool(doc, "dose_per_kg"),
     )
     bands = result.plasma_percentiles_ng_per_ml
     cmax_q = np.percentile(result.cmax_ng_per_ml, result.percentiles)
