@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ketaclinic.accounts import api as accounts_api
+from ketaclinic.infusions import api as infusions_api
 from ketaclinic.invitations import api as invitations_api
 from ketaclinic.patients import api as patients_api
 from ketaclinic.plans import api as plans_api
@@ -8,7 +9,23 @@ from ketaclinic.policies import api as policies_api
 from ketaclinic.screening import api as screening_api
 
 app_name = "api"
+_SESSION = "patients/<uuid:code>/sessions/<uuid:session_code>/"
 urlpatterns = [
+    path(
+        "patients/<uuid:code>/sessions/",
+        infusions_api.SessionList.as_view(),
+        name="patient-sessions",
+    ),
+    path(_SESSION, infusions_api.SessionDetail.as_view(), name="patient-session"),
+    path(f"{_SESSION}check-in/", infusions_api.CheckIn.as_view(), name="session-check-in"),
+    path(f"{_SESSION}events/", infusions_api.EventList.as_view(), name="session-events"),
+    path(f"{_SESSION}vitals/", infusions_api.VitalsList.as_view(), name="session-vitals"),
+    path(f"{_SESSION}alerts/", infusions_api.AlertList.as_view(), name="session-alerts"),
+    path(
+        f"{_SESSION}alerts/<uuid:alert_code>/acknowledge/",
+        infusions_api.AlertAcknowledge.as_view(),
+        name="session-alert-acknowledge",
+    ),
     path("protocols/", plans_api.ProtocolLibraryView.as_view(), name="protocols"),
     path("patients/<uuid:code>/plans/", plans_api.PlanList.as_view(), name="patient-plans"),
     path(

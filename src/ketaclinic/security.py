@@ -60,6 +60,13 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "infusions:session": {"GET": _C.PATIENT_VIEW_CLINICAL},
     # Physician-only actions (overrides, the signature) are refused by the services.
     "infusions:chart": {"POST": _C.PATIENT_EDIT_CLINICAL},
+    "api:patient-sessions": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
+    "api:patient-session": {"GET": _C.PATIENT_VIEW_CLINICAL},
+    "api:session-check-in": {"POST": _C.PATIENT_EDIT_CLINICAL},
+    "api:session-events": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
+    "api:session-vitals": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
+    "api:session-alerts": {"GET": _C.PATIENT_VIEW_CLINICAL},
+    "api:session-alert-acknowledge": {"POST": _C.ALERT_ACKNOWLEDGE},
     "api:patient-plans": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PLAN_SIGN},
     "api:patient-plan-calculate": {"POST": _C.PLAN_SIGN},
     "api:patient-plan": {"GET": _C.PATIENT_VIEW_CLINICAL},

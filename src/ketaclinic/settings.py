@@ -326,6 +326,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChartEntryStatusEnum": "ketaclinic.patients.models.EntryStatus",
         "PolicyVersionStatusEnum": "ketaclinic.policies.services.Status",
+        "PolicyKindEnum": "ketaclinic.policies.models.PolicyKind",
+        "InfusionStateEnum": "ketacore.infusion.InfusionState",
     },
 }
 

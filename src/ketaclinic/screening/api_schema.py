@@ -184,8 +184,9 @@ class SignedDecision(S.Serializer[Any]):
 
 class FactChangeDoc(S.Serializer[Any]):
     fact = S.CharField(help_text="The fact's key (docs/screening.md §4.3).")
-    signed_on = _anything()
-    now = _anything()
+    # A fact's value is any JSON (a number, a word, a list): not always an object.
+    signed_on = S.JSONField(allow_null=True)
+    now = S.JSONField(allow_null=True)
 
 
 class PlanAuthorisation(S.Serializer[Any]):

@@ -38,6 +38,7 @@ from ketaclinic.security import (
     render_markdown,
     route_names,
 )
+from ketacore.infusion.care import VitalSigns
 
 
 def test_it_lists_every_route_in_the_matrix() -> None:
@@ -118,7 +119,20 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         },
         **{
             n: {"code": ada.code, "session_code": session.code}
-            for n in ("infusions:session", "infusions:chart")
+            for n in (
+                "infusions:session",
+                "infusions:chart",
+                "api:patient-session",
+                "api:session-check-in",
+                "api:session-events",
+                "api:session-vitals",
+                "api:session-alerts",
+            )
+        },
+        "api:session-alert-acknowledge": {
+            "code": ada.code,
+            "session_code": session.code,
+            "alert_code": _session_alert(session, physician).code,
         },
         "patients:chart": {"code": ada.code},
         "patients:edit": {"code": ada.code},
@@ -133,6 +147,25 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
     if name.startswith("api:patient-") and name not in ("api:patient-list", "api:patient-search"):
         kwargs = kwargs or {"code": ada.code}
     return reverse(name, kwargs=kwargs)
+
+
+def _session_alert(session: InfusionSession, nurse: User) -> Any:
+    """An alert of ``session``, raised by a high blood pressure at check-in."""
+    found = session.alerts.first()
+    if found is not None:
+        return found
+    high = VitalSigns(systolic_mmhg=190, diastolic_mmhg=95)
+    infusions.check_in(
+        nurse,
+        session,
+        consent=True,
+        fasted=True,
+        escort=True,
+        pregnancy="",
+        weight_kg=None,
+        vitals=high,
+    )
+    return session.alerts.get()
 
 
 def _open_invitation(patient: Patient) -> Invitation:

@@ -7,26 +7,19 @@ session's state is always computed from its entries (``state.session_state``).
 from ketaclinic.infusions.services.charting import (
     CLOCK_SKEW,
     append,
-    as_vitals,
-    check_in,
     open_session,
     record_pump_event,
-    record_vitals,
 )
-from ketaclinic.infusions.services.closing import (
+from ketaclinic.infusions.services.closing import acknowledge, amend, discharge, override, sign_off
+from ketaclinic.infusions.services.observations import (
     INTERVENTIONS,
     SCORES,
     SEVERITIES,
     SIDE_EFFECTS,
-    acknowledge,
-    amend,
-    discharge,
-    override,
     record_note,
     record_rescue,
     record_score,
     record_side_effect,
-    sign_off,
 )
 from ketaclinic.infusions.services.state import (
     SessionState,
@@ -35,6 +28,7 @@ from ketaclinic.infusions.services.state import (
     sessions_of_plan,
     summary_of,
 )
+from ketaclinic.infusions.services.vitals import as_vitals, check_in, record_vitals
 
 __all__ = [
     "CLOCK_SKEW",

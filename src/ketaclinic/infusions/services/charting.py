@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,16 +24,15 @@ from django.utils import timezone
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.audit.services import Action, record
-from ketaclinic.infusions.models import EntryKind, InfusionSession, SessionAlert, SessionEntry
+from ketaclinic.infusions.models import EntryKind, InfusionSession, SessionEntry
 from ketaclinic.infusions.services.state import SessionState, event_of, session_state
 from ketaclinic.plans.models import PlanStatus, PlanVersion
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind
 from ketacore.errors import InputError
-from ketacore.infusion import EventKind, EventSequenceError, InfusionEvent, InfusionState, replay
-from ketacore.infusion.care import VitalSigns, alerts_for, check_vitals
+from ketacore.infusion import EventKind, EventSequenceError, InfusionEvent, replay
 
-__all__ = ["CLOCK_SKEW", "append", "check_in", "open_session", "record_pump_event", "record_vitals"]
+__all__ = ["CLOCK_SKEW", "append", "open_session", "record_pump_event", "refuse"]
 
 #: How far in the future a tablet's clock may put an entry (its clock and the server's differ).
 CLOCK_SKEW = dt.timedelta(minutes=2)
@@ -43,7 +42,7 @@ Check = Callable[[SessionState, dt.datetime], dict[str, Any]]
 _PUMP = frozenset(k.value for k in EventKind)
 
 
-def _refuse(field: str, message: str) -> ValidationError:
+def refuse(field: str, message: str) -> ValidationError:
     return ValidationError({field: f"{field}: {message}"})
 
 
@@ -58,7 +57,7 @@ def open_session(actor: User, plan: PlanVersion, *, chair: str = "") -> Infusion
     _may_chart(actor)
     newest = plan.plan.versions.order_by("-number").first()
     if newest is None or newest.pk != plan.pk or plan.status != PlanStatus.ACTIVE:
-        raise _refuse("plan", "only the current version of a plan in progress can be given")
+        raise refuse("plan", "only the current version of a plan in progress can be given")
     done = InfusionSession.objects.filter(plan_version__plan=plan.plan).count()
     care = policies.store_in_force(actor, plan.plan.clinic, PolicyKind.INFUSION_CARE)
     session = InfusionSession.objects.create(
@@ -104,9 +103,9 @@ def append(
     now = timezone.now()
     when = occurred_at or now
     if timezone.is_naive(when):
-        raise _refuse("occurred_at", "give the time with its time zone")
+        raise refuse("occurred_at", "give the time with its time zone")
     if when > now + CLOCK_SKEW:
-        raise _refuse("occurred_at", "is in the future")
+        raise refuse("occurred_at", "is in the future")
     ref = client_ref or uuid.uuid4()
     with transaction.atomic():
         InfusionSession.objects.filter(pk=session.pk).update(last_seq=F("last_seq") + 1)
@@ -117,15 +116,15 @@ def append(
             return known, False
         state = session_state(session, now=now)
         if state.locked and kind != EntryKind.AMENDMENT:
-            raise _refuse("session", "the record is signed and locked: add a correction instead")
+            raise refuse("session", "the record is signed and locked: add a correction instead")
         if (
             kind != EntryKind.CHECK_IN
             and state.check_in is not None
             and when < state.check_in.occurred_at
         ):
-            raise _refuse("occurred_at", "is before the check-in")
+            raise refuse("occurred_at", "is before the check-in")
         if kind == EntryKind.CHECK_IN and when < now - dt.timedelta(hours=24):
-            raise _refuse("occurred_at", "a check-in must be within the last 24 hours")
+            raise refuse("occurred_at", "a check-in must be within the last 24 hours")
         fields = check(state, when)
         entry = SessionEntry.objects.create(
             session=session,
@@ -150,89 +149,6 @@ def append(
         if after is not None:
             after(entry, state)
     return entry, True
-
-
-# ------------------------------------------------------------------ check-in
-
-
-_PREGNANCY = {
-    "not_applicable": "Cannot become pregnant",
-    "negative_test": "Negative pregnancy test today",
-    "confirmed_not_pregnant": "Confirmed not pregnant by a clinician",
-}
-
-
-@transaction.atomic
-def check_in(
-    actor: User,
-    session: InfusionSession,
-    *,
-    consent: bool,
-    fasted: bool,
-    escort: bool,
-    pregnancy: str,
-    weight_kg: float | None,
-    vitals: VitalSigns,
-    occurred_at: dt.datetime | None = None,
-    client_ref: uuid.UUID | None = None,
-) -> SessionEntry:
-    """Check the patient in: consent, fasting, escort, pregnancy, weight, vital signs.
-
-    What the care policy requires and is not confirmed is stored as missing: the
-    infusion cannot start until a later check-in completes it or a physician
-    overrides it with a reason.
-    """
-    try:
-        check_vitals(vitals)
-    except InputError as exc:
-        raise _refuse(exc.field, exc.rule) from None
-    if weight_kg is not None and not 20 <= weight_kg <= 350:
-        raise _refuse("weight_kg", "must be from 20 to 350 kg")
-    if pregnancy and pregnancy not in _PREGNANCY:
-        raise _refuse("pregnancy", f"must be one of: {', '.join(_PREGNANCY)}")
-
-    def fields(state: SessionState, when: dt.datetime) -> dict[str, Any]:
-        if state.delivered.state is not InfusionState.NOT_STARTED:
-            raise _refuse("check_in", "the infusion has started: check-in is over")
-        policy = state.care.check_in
-        missing = []
-        if policy.consent_required and not consent:
-            missing.append("Consent to this infusion is not confirmed.")
-        if policy.fasting_hours and not fasted:
-            missing.append(f"Fasting for {policy.fasting_hours:g} hours is not confirmed.")
-        if policy.escort_required and not escort:
-            missing.append("No adult escort home is arranged.")
-        if policy.pregnancy_check and not pregnancy:
-            missing.append("Pregnancy status is not confirmed.")
-        return {
-            "data": {
-                "consent": consent,
-                "fasted": fasted,
-                "escort": escort,
-                "pregnancy": pregnancy,
-                "weight_kg": weight_kg,
-                "missing": missing,
-            },
-            **_vital_columns(vitals),
-        }
-
-    def after(entry: SessionEntry, state: SessionState) -> None:
-        _raise_alerts(entry, state, vitals)
-
-    entry, _ = append(
-        actor,
-        session,
-        EntryKind.CHECK_IN,
-        occurred_at=occurred_at,
-        client_ref=client_ref,
-        check=fields,
-        after=after,
-    )
-    return entry
-
-
-def _vital_columns(vitals: VitalSigns) -> dict[str, float | None]:
-    return {m.value: v for m, v in vitals.present().items()}
 
 
 # ------------------------------------------------------------------ pump
@@ -273,33 +189,33 @@ def record_pump_event(
     try:
         event_kind = EventKind(kind)
     except ValueError:
-        raise _refuse("kind", f"must be one of: {', '.join(k.value for k in EventKind)}") from None
+        raise refuse("kind", f"must be one of: {', '.join(k.value for k in EventKind)}") from None
     plan = session.plan_version
 
     def fields(state: SessionState, when: dt.datetime) -> dict[str, Any]:
         if event_kind is EventKind.START and not state.may_start:
-            raise _refuse(
+            raise refuse(
                 "check_in",
                 "the check-in is not complete: "
                 + (" ".join(state.check_in_missing) or "check the patient in first")
                 + " A physician may override with a reason.",
             )
         if event_kind is EventKind.RATE_CHANGE and not reason.strip():
-            raise _refuse("reason", "say why the rate changes")
+            raise refuse("reason", "say why the rate changes")
         if rate_mg_per_h is not None:
             if rate_mg_per_h > plan.hard_ceiling_rate_mg_per_h * 1.000001:
-                raise _refuse(
+                raise refuse(
                     "rate_mg_per_h",
                     f"{rate_mg_per_h:g} mg/h is above the plan's hard limit of "
                     f"{plan.hard_ceiling_rate_mg_per_h:g} mg/h: not allowed",
                 )
             for soft, text in _soft_rate_limits(plan):
                 if rate_mg_per_h > soft * 1.000001 and not reason.strip():
-                    raise _refuse(
+                    raise refuse(
                         "reason", f"{rate_mg_per_h:g} mg/h passes the {text}: give a reason"
                     )
         if dose_mg is not None and dose_mg > plan.hard_ceiling_bolus_mg * 1.000001:
-            raise _refuse(
+            raise refuse(
                 "dose_mg",
                 f"a bolus of {dose_mg:g} mg is above the plan's hard limit of "
                 f"{plan.hard_ceiling_bolus_mg:g} mg: not allowed",
@@ -338,88 +254,13 @@ def _check_sequence(
     try:
         delivered = replay(events)
     except EventSequenceError as exc:
-        raise _refuse("kind", exc.reason) from None
+        raise refuse("kind", exc.reason) from None
     except InputError as exc:
-        raise _refuse(exc.field.split(".")[-1], exc.rule) from None
+        raise refuse(exc.field.split(".")[-1], exc.rule) from None
     ceiling = state.plan.hard_ceiling_session_mg
     if delivered.total_mg > ceiling * 1.000001:
-        raise _refuse(
+        raise refuse(
             "kind",
             f"the session would deliver {delivered.total_mg:.1f} mg, above the plan's hard limit "
             f"of {ceiling:g} mg: not allowed",
         )
-
-
-# ------------------------------------------------------------------ vital signs
-
-
-@transaction.atomic
-def record_vitals(
-    actor: User,
-    session: InfusionSession,
-    vitals: VitalSigns,
-    *,
-    occurred_at: dt.datetime | None = None,
-    client_ref: uuid.UUID | None = None,
-) -> tuple[SessionEntry, list[SessionAlert]]:
-    """Store one set of vital signs; each care-policy threshold it crosses raises an alert."""
-    try:
-        check_vitals(vitals)
-    except InputError as exc:
-        raise _refuse(exc.field, exc.rule) from None
-    raised: list[SessionAlert] = []
-
-    def fields(state: SessionState, when: dt.datetime) -> dict[str, Any]:
-        if state.check_in is None:
-            raise _refuse(
-                "check_in", "check the patient in first (the check-in takes the first vital signs)"
-            )
-        return {"data": {}, **_vital_columns(vitals)}
-
-    def after(entry: SessionEntry, state: SessionState) -> None:
-        raised.extend(_raise_alerts(entry, state, vitals))
-
-    entry, _ = append(
-        actor,
-        session,
-        EntryKind.VITALS,
-        occurred_at=occurred_at,
-        client_ref=client_ref,
-        check=fields,
-        after=after,
-    )
-    return entry, raised
-
-
-def _raise_alerts(
-    entry: SessionEntry, state: SessionState, vitals: VitalSigns
-) -> list[SessionAlert]:
-    alerts = []
-    for rule, value in alerts_for(state.care, vitals):
-        alert = SessionAlert.objects.create(
-            session=entry.session,
-            entry=entry,
-            rule_id=rule.id,
-            message=rule.message,
-            value=value,
-            threshold=f"{rule.measure.label} {rule.threshold_text}",
-            source=rule.source,
-            raised_at=entry.occurred_at,
-        )
-        alerts.append(alert)
-    return alerts
-
-
-def as_vitals(data: Mapping[str, Any]) -> VitalSigns:
-    """Vital signs from a form's or an API body's fields (blank ones are missing)."""
-    values: dict[str, float | None] = {}
-    for name in VitalSigns.__dataclass_fields__:
-        raw = data.get(name)
-        if raw in (None, ""):
-            values[name] = None
-            continue
-        try:
-            values[name] = float(raw)
-        except (TypeError, ValueError):
-            raise _refuse(name, "must be a number") from None
-    return VitalSigns(**values)

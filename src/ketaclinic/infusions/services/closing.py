@@ -1,4 +1,4 @@
-"""Scores, side effects, rescue, notes, alerts, overrides, discharge, sign-off, corrections."""
+"""Alerts acknowledged, overrides, discharge, the sign-off and corrections."""
 
 from __future__ import annotations
 
@@ -22,201 +22,13 @@ from ketaclinic.infusions.models import (
     SessionEntry,
     SessionSignOff,
 )
-from ketaclinic.infusions.services.charting import _refuse, append
+from ketaclinic.infusions.services.charting import append, refuse
 from ketaclinic.infusions.services.state import SessionState, session_state, summary_of
 from ketaclinic.lib.signing import Meaning, Signature, sign
-from ketaclinic.questionnaires.models import EncounterType, EnteredVia
-from ketaclinic.questionnaires.services import record_answers
 from ketacore.errors import InputError
 from ketacore.infusion.care import VitalSigns, check_vitals
 
-__all__ = [
-    "INTERVENTIONS",
-    "SCORES",
-    "SIDE_EFFECTS",
-    "acknowledge",
-    "amend",
-    "discharge",
-    "override",
-    "record_note",
-    "record_rescue",
-    "record_score",
-    "record_side_effect",
-    "sign_off",
-]
-
-#: The side effects the clinics describe (euphoria, dream-like experiences,
-#: anxiety, nausea, headache, sweating) and others seen with ketamine infusions.
-SIDE_EFFECTS = {
-    "euphoria": "Euphoria",
-    "dream_like": "Dream-like experience",
-    "anxiety": "Anxiety",
-    "nausea": "Nausea",
-    "vomiting": "Vomiting",
-    "headache": "Headache",
-    "sweating": "Sweating",
-    "dizziness": "Dizziness",
-    "blurred_vision": "Blurred or double vision",
-    "hallucinations": "Hallucinations",
-    "dysphoria": "Dysphoria (unpleasant dissociation)",
-    "other": "Other",
-}
-SEVERITIES = {"mild": "Mild", "moderate": "Moderate", "severe": "Severe"}
-INTERVENTIONS = {
-    "reassurance": "Reassurance, quiet, dim lights",
-    "rate_lowered": "Rate lowered",
-    "paused": "Infusion paused",
-    "stopped": "Infusion stopped",
-    "rescue": "Rescue medicine given",
-    "none": "None needed",
-}
-#: Scores charted at the chair (questionnaire ids of ``ketacore.scoring``).
-SCORES = {
-    "rass": "Sedation (RASS)",
-    "moaas": "Sedation (MOAA/S)",
-    "cadss": "Dissociation (CADSS)",
-    "aldrete": "Modified Aldrete score",
-    "padss": "PADSS",
-}
-
-
-def record_score(
-    actor: User,
-    session: InfusionSession,
-    instrument: str,
-    answers: Mapping[str, Any],
-    *,
-    occurred_at: dt.datetime | None = None,
-    client_ref: uuid.UUID | None = None,
-) -> SessionEntry:
-    """A score as the patient's questionnaire response linked to the session, and its entry."""
-    if instrument not in SCORES:
-        raise _refuse("instrument", f"must be one of: {', '.join(SCORES)}")
-
-    def fields(state: SessionState, when: dt.datetime) -> dict[str, Any]:
-        response = record_answers(
-            actor,
-            session.patient,
-            instrument,
-            answers,
-            via=EnteredVia.STAFF,
-            encounter=(EncounterType.INFUSION, session.code),
-            merge=False,
-        )
-        if not response.complete:
-            raise _refuse("answers", f"answer every item of the {SCORES[instrument]}")
-        score = response.score or {}
-        return {
-            "data": {
-                "instrument": instrument,
-                "response": str(response.code),
-                "total": score.get("total"),
-                "band": score.get("band") or score.get("interpretation") or "",
-            }
-        }
-
-    entry, _ = append(
-        actor,
-        session,
-        EntryKind.SCORE,
-        occurred_at=occurred_at,
-        client_ref=client_ref,
-        check=fields,
-    )
-    return entry
-
-
-def _choice(value: str, allowed: Mapping[str, str], field: str) -> str:
-    if value not in allowed:
-        raise _refuse(field, f"must be one of: {', '.join(allowed)}")
-    return value
-
-
-def record_side_effect(
-    actor: User,
-    session: InfusionSession,
-    *,
-    effect: str,
-    severity: str,
-    interventions: list[str],
-    note: str = "",
-    occurred_at: dt.datetime | None = None,
-    client_ref: uuid.UUID | None = None,
-) -> SessionEntry:
-    _choice(effect, SIDE_EFFECTS, "effect")
-    _choice(severity, SEVERITIES, "severity")
-    for item in interventions:
-        _choice(item, INTERVENTIONS, "interventions")
-    if effect == "other" and not note.strip():
-        raise _refuse("note", "describe the side effect")
-    data = {
-        "effect": effect,
-        "severity": severity,
-        "interventions": interventions,
-        "note": note.strip()[:500],
-    }
-    entry, _ = append(
-        actor,
-        session,
-        EntryKind.SIDE_EFFECT,
-        occurred_at=occurred_at,
-        client_ref=client_ref,
-        check=lambda state, when: {"data": data},
-    )
-    return entry
-
-
-def record_rescue(
-    actor: User,
-    session: InfusionSession,
-    *,
-    drug: str,
-    dose: str,
-    route: str,
-    indication: str = "",
-    occurred_at: dt.datetime | None = None,
-    client_ref: uuid.UUID | None = None,
-) -> SessionEntry:
-    """A rescue medicine with drug, dose, route and time (what was given, as written)."""
-    for name, value in (("drug", drug), ("dose", dose), ("route", route)):
-        if not value.strip():
-            raise _refuse(name, "is required")
-    data = {
-        "drug": drug.strip()[:100],
-        "dose": dose.strip()[:50],
-        "route": route.strip()[:30],
-        "indication": indication.strip()[:200],
-    }
-    entry, _ = append(
-        actor,
-        session,
-        EntryKind.RESCUE,
-        occurred_at=occurred_at,
-        client_ref=client_ref,
-        check=lambda state, when: {"data": data},
-    )
-    return entry
-
-
-def record_note(
-    actor: User,
-    session: InfusionSession,
-    text: str,
-    *,
-    occurred_at: dt.datetime | None = None,
-    client_ref: uuid.UUID | None = None,
-) -> SessionEntry:
-    if not text.strip():
-        raise _refuse("text", "is required")
-    entry, _ = append(
-        actor,
-        session,
-        EntryKind.NOTE,
-        occurred_at=occurred_at,
-        client_ref=client_ref,
-        check=lambda state, when: {"data": {"text": text.strip()[:2000]}},
-    )
-    return entry
+__all__ = ["acknowledge", "amend", "discharge", "override", "sign_off"]
 
 
 def acknowledge(actor: User, alert: SessionAlert, *, action_taken: str) -> SessionAlertAck:
@@ -224,11 +36,11 @@ def acknowledge(actor: User, alert: SessionAlert, *, action_taken: str) -> Sessi
     if not actor.can(Capability.ALERT_ACKNOWLEDGE):
         raise PermissionDenied("Your role may not acknowledge alerts.")
     if not action_taken.strip():
-        raise _refuse("action_taken", "say what was done")
+        raise refuse("action_taken", "say what was done")
     with transaction.atomic():
         locked = SessionAlert.objects.select_for_update().get(pk=alert.pk)
         if SessionAlertAck.objects.filter(alert=locked).exists():
-            raise _refuse("alert", "was already acknowledged")
+            raise refuse("alert", "was already acknowledged")
         ack = SessionAlertAck.objects.create(
             alert=locked,
             acknowledged_by=actor,
@@ -258,9 +70,10 @@ def override(
     """A physician's override of an incomplete check-in or of the discharge criteria."""
     if not actor.can(Capability.PLAN_SIGN):
         raise PermissionDenied("Only a physician overrides.")
-    _choice(of, {"check_in": "", "discharge": ""}, "of")
+    if of not in ("check_in", "discharge"):
+        raise refuse("of", "must be check_in or discharge")
     if not reason.strip():
-        raise _refuse("reason", "say why")
+        raise refuse("reason", "say why")
     entry, _ = append(
         actor,
         session,
@@ -285,12 +98,12 @@ def discharge(
 
     def fields(state: SessionState, when: dt.datetime) -> dict[str, Any]:
         if state.discharge is not None:
-            raise _refuse("session", "the patient is already discharged")
+            raise refuse("session", "the patient is already discharged")
         reasons = state.discharge_reasons()
         if state.care.discharge.escort_required and not escort_present:
             reasons.append("An adult escort must be present to take the patient home.")
         if reasons and state.discharge_override is None:
-            raise _refuse(
+            raise refuse(
                 "discharge", " ".join(reasons) + " A physician may override with a reason."
             )
         return {"data": {"escort_present": escort_present, "overridden": bool(reasons)}}
@@ -315,11 +128,11 @@ def sign_off(actor: User, session: InfusionSession, *, password: str) -> Session
         InfusionSession.objects.select_for_update().get(pk=session.pk)
         state = session_state(session)
         if state.locked:
-            raise _refuse("session", "is already signed")
+            raise refuse("session", "is already signed")
         if state.discharge is None:
-            raise _refuse("session", "discharge the patient before signing the record")
+            raise refuse("session", "discharge the patient before signing the record")
         if state.open_alerts:
-            raise _refuse("session", "acknowledge every alert before signing")
+            raise refuse("session", "acknowledge every alert before signing")
         summary = summary_of(state)
         return SessionSignOff.objects.create(
             session=session,
@@ -356,11 +169,11 @@ def amend(
     ``dose_mg``, or keys of ``data``); ``withdrawn`` marks it entered in error.
     """
     if not reason.strip():
-        raise _refuse("reason", "say why the entry is corrected")
+        raise refuse("reason", "say why the entry is corrected")
     if entry.kind == EntryKind.AMENDMENT:
-        raise _refuse("amends", "correct the original entry, not a correction")
+        raise refuse("amends", "correct the original entry, not a correction")
     if entry.kind in (EntryKind.START, EntryKind.RATE_CHANGE, EntryKind.BOLUS) and fields:
-        raise _refuse(
+        raise refuse(
             "fields",
             "a pump event is corrected by withdrawing it and charting it again, "
             "so that its limits are checked",
@@ -379,7 +192,7 @@ def amend(
             try:
                 check_vitals(VitalSigns(**{k: merged[k] for k in VitalSigns.__dataclass_fields__}))
             except InputError as exc:
-                raise _refuse(exc.field, exc.rule) from None
+                raise refuse(exc.field, exc.rule) from None
         return {
             "data": {"kind": entry.kind, "withdrawn": withdrawn, "fields": data_fields},
             **base,

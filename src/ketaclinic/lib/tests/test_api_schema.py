@@ -36,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.services import issue_api_token
 from ketaclinic.conftest import PASSWORD
+from ketaclinic.infusions import services as infusions
 from ketaclinic.invitations.models import Invitation
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans.tests.helpers import stored_plan
@@ -75,6 +76,8 @@ def known(rivera: User, ada: Patient) -> dict[str, list[str]]:
     spare = issue_api_token(rivera, name="to revoke")[0]
     rules = policies.in_force(ada.clinic, PolicyKind.ELIGIBILITY)
     now = timezone.now()
+    plan = _a_plan(ada, rivera)
+    session = infusions.open_session(rivera, plan, chair="Chair 1")
     invitation = Invitation.objects.create(
         patient=ada,
         email="ada@example.org",
@@ -90,7 +93,8 @@ def known(rivera: User, ada: Patient) -> dict[str, list[str]]:
         "section": [*intake.FACT_SECTIONS, *INSTRUMENTS],
         "instrument": list(INSTRUMENTS),
         "invitation": [str(invitation.code)],
-        "plan_code": [str(_a_plan(ada, rivera).plan.code)],
+        "plan_code": [str(plan.plan.code)],
+        "session_code": [str(session.code)],
     }
 
 
