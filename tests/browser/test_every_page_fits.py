@@ -127,9 +127,8 @@ def _demo() -> dict[str, Any]:
         {"q9_self_harm_thoughts": 1},
         via="portal",
     )
-    from ketaclinic.plans.tests.helpers import stored_plan
-
     from ketaclinic.infusions import services as infusions
+    from ketaclinic.plans.tests.helpers import stored_plan
 
     plan = stored_plan(screened, decision, physician)
     session = infusions.open_session(physician, plan, chair="Chair 4")
