@@ -15,7 +15,13 @@ from ketaclinic.patients import access as patient_access
 from ketaclinic.patients import services as patient_services
 from ketaclinic.patients.models import Patient
 
-__all__ = ["alert_of", "entry_of", "session_for_staff", "sessions_today"]
+__all__ = [
+    "alert_of",
+    "entry_of",
+    "session_for_staff",
+    "sessions_of_patient",
+    "sessions_today",
+]
 
 
 def session_for_staff(
@@ -70,3 +76,15 @@ def sessions_today(user: Any) -> tuple[list[InfusionSession], list[InfusionSessi
     shown = {s.patient.pk: s.patient for s in [*today, *unsigned]}
     patient_services.record_list(staff, list(shown.values()), summary="Infusions today")
     return today, unsigned
+
+
+def sessions_of_patient(user: Any, patient_code: UUID | str) -> list[InfusionSession]:
+    """A patient's sessions, newest first (the read is audited)."""
+    patient = patient_access.get_patient_for_user(
+        user, patient_code, Capability.PATIENT_VIEW_CLINICAL, part="infusion sessions"
+    )
+    return list(
+        InfusionSession.objects.filter(patient=patient).select_related(
+            "plan_version", "plan_version__plan", "care_policy", "patient"
+        )
+    )

@@ -34,6 +34,7 @@ from ketaclinic.lib.access import acting_user
 from ketaclinic.lib.api import HasCapability
 from ketaclinic.lib.serializers import StrictSerializer
 from ketaclinic.plans import access as plan_access
+from ketaclinic.plans import services as plan_services
 from ketacore.infusion import EventKind
 from ketacore.infusion.care import VitalSigns
 
@@ -176,10 +177,7 @@ class SessionList(APIView):
 
     @extend_schema(responses=doc.sessions())
     def get(self, request: Request, code: UUID) -> Response:
-        patient = plan_access.patient_for_plans(request.user, code, _C.PATIENT_VIEW_CLINICAL)
-        sessions = InfusionSession.objects.filter(patient=patient).select_related(
-            "plan_version", "plan_version__plan", "care_policy"
-        )
+        sessions = access.sessions_of_patient(request.user, code)
         return Response([_session_dict(s) for s in sessions])
 
     @extend_schema(
@@ -194,8 +192,7 @@ class SessionList(APIView):
         )
 
         def create() -> Response:
-            version = plan.versions.order_by("-number").first()
-            assert version is not None
+            version = plan_services.history(plan)[0]
             session = services.open_session(acting_user(request), version, chair=data["chair"])
             return Response(_session_dict(session), status=status.HTTP_201_CREATED)
 

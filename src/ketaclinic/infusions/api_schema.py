@@ -49,15 +49,22 @@ class EntryDoc(S.Serializer[Any]):
     amends = S.UUIDField(allow_null=True)
 
 
-class AlertDoc(S.Serializer[Any]):
-    code = S.UUIDField()
-    message = S.CharField()
-    value = S.FloatField()
-    threshold = S.CharField()
-    source = S.CharField()
-    raised_at = S.DateTimeField()
-    acknowledged_at = S.DateTimeField(allow_null=True)
-    action_taken = S.CharField(allow_null=True)
+# Built with type(): a field named "source" cannot be declared in a class body (it
+# is an attribute of every Field); one class still gives one schema component.
+AlertDoc: type[S.Serializer[Any]] = type(
+    "AlertDoc",
+    (S.Serializer,),
+    {
+        "code": S.UUIDField(),
+        "message": S.CharField(),
+        "value": S.FloatField(),
+        "threshold": S.CharField(),
+        "source": S.CharField(),
+        "raised_at": S.DateTimeField(),
+        "acknowledged_at": S.DateTimeField(allow_null=True),
+        "action_taken": S.CharField(allow_null=True),
+    },
+)
 
 
 class SessionRecordDoc(SessionDoc):

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from ketaclinic.accounts.models import User
+from ketaclinic.audit.services import Action, record
 from ketaclinic.infusions.models import EntryKind, InfusionSession, SessionAlert, SessionEntry
 from ketaclinic.infusions.services.charting import append, refuse
 from ketaclinic.infusions.services.state import SessionState
@@ -158,6 +159,14 @@ def _raise_alerts(
             threshold=f"{rule.measure.label} {rule.threshold_text}",
             source=rule.source,
             raised_at=entry.occurred_at,
+        )
+        record(
+            entry.recorded_by,
+            Action.CREATE,
+            obj=alert,
+            patient_code=str(entry.session.patient.code),
+            summary="Infusion alert raised",
+            changes={"rule": rule.id, "entry": str(entry.code)},
         )
         alerts.append(alert)
     return alerts
