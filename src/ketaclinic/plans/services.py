@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -23,6 +22,7 @@ from ketaclinic.lib.signing import Meaning, Signature, sign
 from ketaclinic.patients.converters import age_on, latest_weight
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans.models import PlanStatus, PlanVersion, TreatmentPlan
+from ketaclinic.plans.preview import plan_preview, preview_summary
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind, PolicyVersion
 from ketaclinic.screening import services as screening_services
@@ -186,7 +186,6 @@ def sign_plan(
     revises: PlanVersion | None = None,
     reason: str = "",
     status: str = PlanStatus.ACTIVE,
-    preview: dict[str, Any] | None = None,
 ) -> PlanVersion:
     """Sign a new plan, or the next version of one (password re-entered).
 
@@ -205,9 +204,7 @@ def sign_plan(
         raise ValidationError({"reason": "reason: say why the plan changes"})
 
     def write(signature: Signature) -> PlanVersion:
-        return _write(
-            actor, patient, choices, soft_reasons or {}, note, revises, status, preview, signature
-        )
+        return _write(actor, patient, choices, soft_reasons or {}, note, revises, status, signature)
 
     return sign(
         actor,
@@ -241,7 +238,6 @@ def _write(
     note: str,
     revises: PlanVersion | None,
     status: str,
-    preview: dict[str, Any] | None,
     signature: Signature,
 ) -> PlanVersion:
     # One writer per patient at a time: the checks below read what we write.
@@ -317,7 +313,8 @@ def _write(
         series_spacing_days=draft.protocol.series.spacing_days,
         calculation=calc.as_dict(),
         soft_overrides=overrides,
-        preview=preview,
+        # What the physician saw: the preview is computed again, as the figures are.
+        preview=preview_summary(plan_preview(patient, draft.library, calc)),
         note=note.strip(),
         **signature.fields(),
     )

@@ -15,10 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.infusions import services as infusion_services
 from ketaclinic.lib.access import acting_user, capability_required
+from ketaclinic.lib.preview_chart import preview_svg
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans import access, services
 from ketaclinic.plans.forms import PlanForm, reason_field
 from ketaclinic.plans.models import PlanVersion
+from ketaclinic.plans.preview import plan_preview, preview_summary
 from ketaclinic.screening import services as screening_services
 from ketaclinic.screening.access import current_screening
 from ketacore.errors import InputError
@@ -108,10 +110,13 @@ def _plan_page(request: HttpRequest, patient: Patient, revises: PlanVersion | No
             signed = _sign(request, form, patient, draft, revises)
             if signed is not None:
                 return redirect("plans:detail", patient.code, signed.plan.code)
+    view = plan_preview(patient, library, draft.calculation) if draft is not None else None
     context |= {
         "protocol": protocol,
         "form": form,
         "draft": draft,
+        "preview": preview_summary(view) if view is not None else None,
+        "preview_svg": preview_svg(view) if view is not None else "",
         "reason_fields": [form[reason_field(c)] for c in draft.calculation.soft_breaches]
         if draft is not None
         else [],

@@ -26,12 +26,14 @@ from importlib import resources
 from typing import Any
 
 from ketacore.errors import InputError
+from ketacore.pk import MODELS
 
 __all__ = [
     "SCHEMA",
     "DoseBasis",
     "Limit",
     "Medication",
+    "PreviewSettings",
     "Protocol",
     "ProtocolLibrary",
     "Quantity",
@@ -197,6 +199,30 @@ class Protocol:
 
 
 @dataclass(frozen=True, slots=True)
+class PreviewSettings:
+    """How the plan's PK preview is computed: the model, and the clinic's peak threshold.
+
+    Attributes:
+        model: A model of ``ketacore.pk.MODELS``.
+        cmax_threshold_ng_per_ml: The preview gives the probability that a patient
+            with these covariates peaks above it.
+        source: Why this threshold.
+    """
+
+    model: str
+    cmax_threshold_ng_per_ml: float
+    source: str
+
+
+#: Without a ``preview`` section: Domino 1984 and the top of the dissociative range.
+DEFAULT_PREVIEW = PreviewSettings(
+    "domino",
+    250.0,
+    "top of the dissociative range, 100-250 ng/mL, Zanos et al. 2018 Table 1 [Zanos2018]",
+)
+
+
+@dataclass(frozen=True, slots=True)
 class ProtocolLibrary:
     """A validated, versioned drug library.
 
@@ -216,6 +242,7 @@ class ProtocolLibrary:
     weight_max_age_days: int
     limits: tuple[Limit, ...]
     protocols: tuple[Protocol, ...]
+    preview: PreviewSettings = DEFAULT_PREVIEW
 
     def get(self, protocol_id: str) -> Protocol:
         for protocol in self.protocols:
@@ -245,6 +272,7 @@ _TOP_KEYS = {
     "weight_max_age_days",
     "limits",
     "protocols",
+    "preview",
 }
 _PROTOCOL_KEYS = {
     "id",
@@ -434,7 +462,7 @@ def load_protocol(data: object, field: str = "protocol") -> Protocol:
 
 def load_protocol_library(document: Mapping[str, Any]) -> ProtocolLibrary:
     """Validate a library document and return it; raises InputError naming the field."""
-    _keys(document, "", _TOP_KEYS, {"approved_by"})
+    _keys(document, "", _TOP_KEYS, {"approved_by", "preview"})
     _require(document["schema"] == SCHEMA, "schema", f"must be {SCHEMA!r}")
     step = _positive(document["pump_rate_step_ml_per_h"], "pump_rate_step_ml_per_h")
     limits = _limits(document["limits"], "limits", "library")
@@ -465,7 +493,19 @@ def load_protocol_library(document: Mapping[str, Any]) -> ProtocolLibrary:
         weight_max_age_days=_whole(document["weight_max_age_days"], "weight_max_age_days", 1, 3650),
         limits=limits,
         protocols=protocols,
+        preview=_preview(document.get("preview")),
     )
+
+
+def _preview(data: object) -> PreviewSettings:
+    if data is None:
+        return DEFAULT_PREVIEW
+    _keys(data, "preview", {"model", "cmax_threshold_ng_per_ml", "source"})
+    assert isinstance(data, Mapping)
+    model = _text(data, "model", "preview")
+    _require(model in MODELS, "preview.model", f"must be one of: {', '.join(sorted(MODELS))}")
+    threshold = _positive(data["cmax_threshold_ng_per_ml"], "preview.cmax_threshold_ng_per_ml")
+    return PreviewSettings(model, threshold, _text(data, "source", "preview"))
 
 
 def default_protocol_document() -> dict[str, Any]:

@@ -28,6 +28,8 @@ def test_a_physician_chooses_a_protocol_sees_the_figures_and_signs(ada, rivera, 
     assert "12.6 mL/h" in text  # 0.175 mg/kg/h x 72 kg at 1 mg/mL
     assert "0.175 mg/kg/h × 72 kg" in text  # the working is shown
     assert "capped at the hard ceiling of 25 mg/h" in text
+    assert "Pharmacokinetic preview: the same 50.4 mg over other durations" in text
+    assert text.count("<svg") == 1
     values = form_values(text) | {"sign": "1", "password": PASSWORD, "note": "Start"}
     done = client.post(_new(ada), values)
     assert done.status_code == 302

@@ -34,6 +34,13 @@ def test_a_signed_plan_stores_the_server_computed_figures(ada, rivera, nina) -> 
     assert stored.meaning == "decided"
     assert stored.library.version == "2026.1-draft"
     assert stored.calculation["steps"][0]["working"] == "0.175 mg/kg/h × 72 kg"
+    # The PK preview the physician saw: the same 50.4 mg over 40 min to 4 h.
+    options = stored.preview["options"]
+    assert [o["duration_min"] for o in options] == [40, 60, 120, 240]
+    assert [o["chosen"] for o in options] == [False, False, False, True]
+    peaks = [o["plasma_cmax_ng_per_ml"] for o in options]
+    assert peaks == sorted(peaks, reverse=True)  # longer infusions peak lower
+    assert options[0]["probability_cmax_above"] > options[3]["probability_cmax_above"]
     event = AuditEvent.objects.filter(action=Action.SIGN).latest("pk")
     assert event.summary == "Treatment plan signed"
     assert event.changes["rate_mg_per_h"] == 12.6
