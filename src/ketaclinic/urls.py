@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("ketaclinic.accounts.urls")),
     # Before the chart's routes: "patients/<code>/<kind>/new/" would take "plans/new/".
     path("", include("ketaclinic.plans.urls")),
+    path("", include("ketaclinic.infusions.pdf_urls")),
     path("patients/", include("ketaclinic.patients.urls")),
     path("", include("ketaclinic.invitations.urls")),
     path("", include("ketaclinic.screening.urls")),

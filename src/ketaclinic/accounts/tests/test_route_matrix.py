@@ -21,6 +21,8 @@ from ketaclinic.accounts.services import issue_api_token
 from ketaclinic.alerts.models import SafetyAlert
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import PASSWORD, login
+from ketaclinic.infusions.models import InfusionSession
+from ketaclinic.infusions.services import open_session
 from ketaclinic.invitations.models import Invitation
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans.models import PlanVersion
@@ -73,6 +75,9 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
     plan = PlanVersion.objects.filter(plan__patient=ada).first() or stored_plan(
         ada, decision, User.objects.get(username="rivera")
     )
+    session = InfusionSession.objects.filter(patient=ada).first() or open_session(
+        User.objects.get(username="rivera"), plan
+    )
     screening_routes = ("summary", "facts", "intake_submit", "sign")
     per_route: dict[str, dict[str, object]] = {
         **{f"screening:{r}": {"code": ada.code} for r in screening_routes},
@@ -110,6 +115,7 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
             n: {"code": ada.code, "plan_code": plan.plan.code}
             for n in ("plans:detail", "plans:revise", "api:patient-plan")
         },
+        "infusions:pdf": {"code": ada.code, "session_code": session.code},
         "patients:chart": {"code": ada.code},
         "patients:edit": {"code": ada.code},
         "patients:entry_create": {"code": ada.code, "kind": "condition"},
@@ -187,6 +193,7 @@ def test_it_hides_another_clinics_patient(charlie, rivera, ada) -> None:
         "screening:summary",
         "api:patient-screening",
         "api:patient-screening-decisions",
+        "infusions:pdf",
     ):
         response = client.get(_url(name, ada))
         assert response.status_code == 404, name
