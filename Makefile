@@ -9,14 +9,14 @@ CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE := ketaclinic.settings
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run setup test check lint typecheck imports rules pytest core-only bench browser demo clean
+.PHONY: run setup test check lint typecheck imports rules pytest core-only bench browser pdf-libs demo clean
 
 ## run: set up, migrate the SQLite database under var/, load the demo clinic if empty, serve it
 run: setup
 	$(BIN)/ketaclinic run
 
 ## setup: create .venv and install the project with its development tools
-setup: $(STAMP)
+setup: pdf-libs $(STAMP)
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11"; exit 1; }
@@ -61,6 +61,23 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
+
+## pdf-libs: install the system libraries WeasyPrint needs (Pango, HarfBuzz, a font) when missing
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+pdf-libs:
+	@missing=$$(for p in $(PDF_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null; then \
+	    echo "Installing for the session record PDFs (WeasyPrint):" $$missing; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	  else \
+	    echo "warning: install Pango 1.44 or later for the session record PDFs (WeasyPrint):"; \
+	    echo "  https://doc.courtbouillon.org/weasyprint/stable/first_steps.html"; \
+	  fi; \
 	fi
 
 ## bench: speed and memory benchmarks; results go to docs/performance.md by hand

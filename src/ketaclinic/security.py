@@ -75,6 +75,7 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
         "GET": _C.PLAN_SIGN,
         "POST": _C.PLAN_SIGN,
     },  # moved: redirects to the policy page
+    "infusions:pdf": {"GET": _C.PATIENT_VIEW_CLINICAL},
     "policies:list": {"GET": _C.POLICY_VIEW},
     "policies:detail": {"GET": _C.POLICY_VIEW},
     "policies:edit": {"GET": _C.POLICY_MANAGE, "POST": _C.POLICY_MANAGE},

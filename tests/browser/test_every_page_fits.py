@@ -26,6 +26,8 @@ WIDTHS = (820, 390)
 NOT_SCREENS = {"accounts:login", "healthz", "api-schema", "policies:export"}
 #: Reached only with an emailed token: walked on a phone in test_portal_invitation_and_alerts.py.
 NOT_SCREENS |= {"invitations:welcome"}
+#: A printable A4 document (PDF), read back in infusions/tests/test_record_pdf.py.
+NOT_SCREENS |= {"infusions:pdf"}
 #: A word joined by underscores (``pain_duration_months``) is a field key, not
 #: clinician language; so are constants and file names.
 INTERNAL_KEY = re.compile(

@@ -59,7 +59,7 @@ def describe(entry: SessionEntry) -> str:
     if kind == EntryKind.SIDE_EFFECT:
         done = ", ".join(INTERVENTIONS.get(i, i) for i in d.get("interventions", []))
         effect = SIDE_EFFECTS.get(d.get("effect", ""), "Other")
-        severity = SEVERITIES.get(d.get("severity", ""), "")
+        severity = SEVERITIES.get(d.get("severity", ""), "").lower()
         text = f"{effect}, {severity}" if severity else effect
         return text + (f"; {done}" if done else "") + (f"; {d['note']}" if d.get("note") else "")
     if kind == EntryKind.RESCUE:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketaclinic.infusions import chart_views, views
+from ketaclinic.infusions import chart_views, pdf_views, views
 
 app_name = "infusions"
 urlpatterns = [
@@ -19,5 +19,10 @@ urlpatterns = [
         "patients/<uuid:code>/sessions/<uuid:session_code>/chart/",
         chart_views.chart,
         name="chart",
+    ),
+    path(
+        "patients/<uuid:code>/sessions/<uuid:session_code>/record.pdf",
+        pdf_views.record_pdf,
+        name="pdf",
     ),
 ]

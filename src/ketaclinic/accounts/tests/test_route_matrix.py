@@ -18,17 +18,15 @@ from django.urls import reverse
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.accounts.services import issue_api_token
-from ketaclinic.alerts.models import SafetyAlert
+from ketaclinic.accounts.tests.route_records import open_invitation, safety_alert, session_alert
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import PASSWORD, login
 from ketaclinic.infusions import services as infusions
 from ketaclinic.infusions.models import InfusionSession
-from ketaclinic.invitations.models import Invitation
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans.models import PlanVersion
 from ketaclinic.plans.tests.helpers import stored_plan
 from ketaclinic.policies import services as policies
-from ketaclinic.questionnaires.services import record_answers
 from ketaclinic.screening import services
 from ketaclinic.security import (
     PUBLIC,
@@ -38,7 +36,6 @@ from ketaclinic.security import (
     render_markdown,
     route_names,
 )
-from ketacore.infusion.care import VitalSigns
 
 
 def test_it_lists_every_route_in_the_matrix() -> None:
@@ -59,8 +56,8 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         # One's own token (someone else's is a 404, checked in test_api_tokens.py).
         code = issue_api_token(user)[0].code if user is not None else uuid.uuid4()
         return reverse(name, kwargs={"code": code})
-    invitation = _open_invitation(ada)
-    alert = _alert(ada)
+    invitation = open_invitation(ada)
+    alert = safety_alert(ada)
     condition = ada.conditions.get()
     screening = services.start_screening(None, ada)
     decision = screening.decisions.first()
@@ -132,8 +129,9 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         "api:session-alert-acknowledge": {
             "code": ada.code,
             "session_code": session.code,
-            "alert_code": _session_alert(session, physician).code,
+            "alert_code": session_alert(session, physician).code,
         },
+        "infusions:pdf": {"code": ada.code, "session_code": session.code},
         "patients:chart": {"code": ada.code},
         "patients:edit": {"code": ada.code},
         "patients:entry_create": {"code": ada.code, "kind": "condition"},
@@ -147,52 +145,6 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
     if name.startswith("api:patient-") and name not in ("api:patient-list", "api:patient-search"):
         kwargs = kwargs or {"code": ada.code}
     return reverse(name, kwargs=kwargs)
-
-
-def _session_alert(session: InfusionSession, nurse: User) -> Any:
-    """An alert of ``session``, raised by a high blood pressure at check-in."""
-    found = session.alerts.first()
-    if found is not None:
-        return found
-    high = VitalSigns(systolic_mmhg=190, diastolic_mmhg=95)
-    infusions.check_in(
-        nurse,
-        session,
-        consent=True,
-        fasted=True,
-        escort=True,
-        pregnancy="",
-        weight_kg=None,
-        vitals=high,
-    )
-    return session.alerts.get()
-
-
-def _open_invitation(patient: Patient) -> Invitation:
-    """An open invitation of ``patient`` (made directly: Ada has a portal account already)."""
-    from django.utils import timezone
-
-    found = Invitation.objects.filter(patient=patient).first()
-    if found is not None:
-        return found
-    now = timezone.now()
-    return Invitation.objects.create(
-        patient=patient,
-        email="ada@example.org",
-        token_hash=Invitation.hash_token(uuid.uuid4().hex),
-        created_at=now,
-        sent_at=now,
-        expires_at=now + Invitation.lifetime(),
-    )
-
-
-def _alert(patient: Patient) -> SafetyAlert:
-    """A PHQ-9 item 9 alert of ``patient``, raised by the answer itself."""
-    found = SafetyAlert.objects.filter(patient=patient).first()
-    if found is not None:
-        return found
-    record_answers(None, patient, "phq9", {"q9_self_harm_thoughts": 1}, via="staff")
-    return SafetyAlert.objects.get(patient=patient)
 
 
 def _granted(status: int, location: str) -> bool:
@@ -230,6 +182,7 @@ def test_it_hides_another_clinics_patient(charlie, rivera, ada) -> None:
         "screening:summary",
         "api:patient-screening",
         "api:patient-screening-decisions",
+        "infusions:pdf",
     ):
         response = client.get(_url(name, ada))
         assert response.status_code == 404, name

@@ -35,6 +35,7 @@ def test_a_signed_plan_stores_the_server_computed_figures(ada, rivera, nina) -> 
     assert stored.library.version == "2026.1-draft"
     assert stored.calculation["steps"][0]["working"] == "0.175 mg/kg/h × 72 kg"
     # The PK preview the physician saw: the same 50.4 mg over 40 min to 4 h.
+    assert stored.preview is not None
     options = stored.preview["options"]
     assert [o["duration_min"] for o in options] == [40, 60, 120, 240]
     assert [o["chosen"] for o in options] == [False, False, False, True]
