@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.infusions import access, services
+from ketaclinic.infusions.charts import session_chart_svg
 from ketaclinic.infusions.describe import describe
 from ketaclinic.infusions.models import InfusionSession
 from ketaclinic.infusions.prediction import live_prediction
@@ -95,6 +96,7 @@ def page_context(request: HttpRequest, session: InfusionSession, **extra: Any) -
         "state": state,
         "plan": plan,
         "prediction": live_prediction(state),
+        "chart_svg": session_chart_svg(state) if state.t0 is not None else "",
         "rate_ml_per_h": state.delivered.rate_mg_per_h / concentration if concentration else 0,
         "due_in_min": None if due is None else round((due - state.now).total_seconds() / 60),
         "can_chart": user.can(_C.PATIENT_EDIT_CLINICAL) and not state.locked,
