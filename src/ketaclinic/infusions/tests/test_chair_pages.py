@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -170,3 +171,18 @@ def test_who_may_see_and_chart(ada, rivera, nina, desmond) -> None:
     today = login(Client(), nina).get(reverse("infusions:today")).content.decode()
     assert "Chair 3" in today
     assert "Waiting for check-in" in today
+
+
+def test_every_form_the_script_sends_carries_its_own_id_and_time(ada, rivera, nina) -> None:
+    # chairside.js fills client_ref and occurred_at into each data-chart-form before
+    # sending it; a form without them is never sent (the script stops at it).
+    nurse, session = _opened(ada, rivera, nina)
+    _chart(nurse, session, "check_in", consent="on", fasted="on", escort="on", **NORMAL)
+    page = nurse.get(reverse("infusions:session", args=(ada.code, session.code))).content.decode()
+    forms = re.findall(r"<form\b[^>]*\bdata-chart-form\b.*?</form>", page, flags=re.DOTALL)
+    assert sum('name="instrument"' in form for form in forms) == 3  # the scores too
+    for form in forms:
+        if "data-online-only" in form:  # the signature: sent as it is, never queued
+            continue
+        assert 'name="client_ref"' in form, form[:200]
+        assert 'name="occurred_at"' in form, form[:200]
