@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -48,6 +49,7 @@ __all__ = [
     "plans_of",
     "protocol_of",
     "sign_plan",
+    "version_figures",
 ]
 
 
@@ -291,33 +293,40 @@ def _write(
         status=status,
         decision=auth.decision,
         library=library,
-        protocol_id=draft.protocol.id,
-        protocol_name=draft.protocol.name,
-        weight_kg=draft.weight.weight_kg,
         weight_measured_on=draft.weight.measured_on,
         weight_stale=draft.weight.stale,
-        dose_basis=calc.basis.value,
-        dose=calc.dose,
-        duration_min=calc.duration_min,
-        concentration_mg_per_ml=calc.concentration_mg_per_ml,
-        bag_volume_ml=calc.bag_volume_ml,
-        rate_mg_per_h=calc.rate_mg_per_h,
-        rate_ml_per_h=calc.rate_ml_per_h,
-        total_mg=calc.total_mg,
-        total_ml=calc.total_ml,
-        max_rate_mg_per_h=calc.max_rate_mg_per_h,
-        hard_ceiling_rate_mg_per_h=calc.hard_ceiling_rate_mg_per_h,
-        hard_ceiling_session_mg=calc.hard_ceiling_session_mg,
-        hard_ceiling_bolus_mg=calc.hard_ceiling_bolus_mg,
-        series_count=draft.protocol.series.count,
-        series_spacing_days=draft.protocol.series.spacing_days,
-        calculation=calc.as_dict(),
+        **version_figures(draft.protocol, calc),
         soft_overrides=overrides,
         # What the physician saw: the preview is computed again, as the figures are.
         preview=preview_summary(plan_preview(patient, draft.library, calc)),
         note=note.strip(),
         **signature.fields(),
     )
+
+
+def version_figures(protocol: Protocol, calc: DoseCalculation) -> dict[str, Any]:
+    """A plan version's columns that come from the protocol and the calculation."""
+    return {
+        "protocol_id": protocol.id,
+        "protocol_name": protocol.name,
+        "weight_kg": calc.weight_kg,
+        "dose_basis": calc.basis.value,
+        "dose": calc.dose,
+        "duration_min": calc.duration_min,
+        "concentration_mg_per_ml": calc.concentration_mg_per_ml,
+        "bag_volume_ml": calc.bag_volume_ml,
+        "rate_mg_per_h": calc.rate_mg_per_h,
+        "rate_ml_per_h": calc.rate_ml_per_h,
+        "total_mg": calc.total_mg,
+        "total_ml": calc.total_ml,
+        "max_rate_mg_per_h": calc.max_rate_mg_per_h,
+        "hard_ceiling_rate_mg_per_h": calc.hard_ceiling_rate_mg_per_h,
+        "hard_ceiling_session_mg": calc.hard_ceiling_session_mg,
+        "hard_ceiling_bolus_mg": calc.hard_ceiling_bolus_mg,
+        "series_count": protocol.series.count,
+        "series_spacing_days": protocol.series.spacing_days,
+        "calculation": calc.as_dict(),
+    }
 
 
 # ------------------------------------------------------------------ reading

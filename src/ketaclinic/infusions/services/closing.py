@@ -23,7 +23,7 @@ from ketaclinic.infusions.models import (
     SessionSignOff,
 )
 from ketaclinic.infusions.services.charting import append, refuse
-from ketaclinic.infusions.services.state import SessionState, session_state, summary_of
+from ketaclinic.infusions.services.state import COLUMNS, SessionState, session_state, summary_of
 from ketaclinic.lib.signing import Meaning, Signature, sign
 from ketacore.errors import InputError
 from ketacore.infusion.care import VitalSigns, check_vitals
@@ -186,7 +186,7 @@ def amend(
     data_fields = {k: v for k, v in (fields or {}).items() if k not in columns}
 
     def check(state: SessionState, when: dt.datetime) -> dict[str, Any]:
-        base = {name: getattr(entry, name) for name in _COLUMN_NAMES}
+        base = {name: getattr(entry, name) for name in COLUMNS}
         if any(k in VitalSigns.__dataclass_fields__ for k in columns):
             merged = {**base, **columns}
             try:
@@ -210,17 +210,3 @@ def amend(
         check=check,
     )
     return amended
-
-
-_COLUMN_NAMES = (
-    "rate_mg_per_h",
-    "dose_mg",
-    "ceiling_rate_mg_per_h",
-    "ceiling_bolus_mg",
-    "systolic_mmhg",
-    "diastolic_mmhg",
-    "heart_rate_bpm",
-    "spo2_percent",
-    "respiratory_rate_per_min",
-    "temperature_c",
-)

@@ -29,6 +29,7 @@ from ketacore.infusion import DeliveredDose, EventKind, InfusionEvent, InfusionS
 from ketacore.infusion.care import CarePolicy
 
 __all__ = [
+    "COLUMNS",
     "SessionState",
     "care_of",
     "effective_entries",
@@ -89,13 +90,14 @@ def effective_entries(entries: list[SessionEntry]) -> list[SessionEntry]:
             data={**entry.data, **correction.data.get("fields", {})},
             reason=correction.reason,
         )
-        for name in _COLUMNS:
+        for name in COLUMNS:
             setattr(merged, name, getattr(correction, name))
         out.append(merged)
     return sorted(out, key=lambda e: (e.occurred_at, e.seq))
 
 
-_COLUMNS = (
+#: The entry's columns a correction carries (pump figures and vital signs).
+COLUMNS = (
     "rate_mg_per_h",
     "dose_mg",
     "ceiling_rate_mg_per_h",

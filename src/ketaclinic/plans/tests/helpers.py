@@ -12,6 +12,7 @@ from ketaclinic.conftest import PASSWORD
 from ketaclinic.lib.signed import Meaning
 from ketaclinic.patients.models import BodyMeasurement, Patient
 from ketaclinic.plans.models import PlanStatus, PlanVersion, TreatmentPlan
+from ketaclinic.plans.services import version_figures
 from ketaclinic.policies.models import PolicyKind
 from ketaclinic.screening import services as screening
 from ketaclinic.screening.models import Screening, ScreeningDecision
@@ -61,26 +62,8 @@ def stored_plan(patient: Patient, decision: ScreeningDecision, physician: User) 
         status=PlanStatus.ACTIVE,
         decision=decision,
         library=policies.store_in_force(None, patient.clinic, PolicyKind.PROTOCOLS),
-        protocol_id=protocol.id,
-        protocol_name=protocol.name,
-        weight_kg=70,
         weight_measured_on=timezone.localdate(),
-        dose_basis=calc.basis.value,
-        dose=calc.dose,
-        duration_min=calc.duration_min,
-        concentration_mg_per_ml=calc.concentration_mg_per_ml,
-        bag_volume_ml=calc.bag_volume_ml,
-        rate_mg_per_h=calc.rate_mg_per_h,
-        rate_ml_per_h=calc.rate_ml_per_h,
-        total_mg=calc.total_mg,
-        total_ml=calc.total_ml,
-        max_rate_mg_per_h=calc.max_rate_mg_per_h,
-        hard_ceiling_rate_mg_per_h=calc.hard_ceiling_rate_mg_per_h,
-        hard_ceiling_session_mg=calc.hard_ceiling_session_mg,
-        hard_ceiling_bolus_mg=calc.hard_ceiling_bolus_mg,
-        series_count=protocol.series.count,
-        series_spacing_days=protocol.series.spacing_days,
-        calculation=calc.as_dict(),
+        **version_figures(protocol, calc),
         signed_by=physician,
         signed_by_name=physician.get_full_name() or physician.username,
         signed_at=timezone.now(),

@@ -63,10 +63,20 @@
       headers: {"X-Requested-With": "fetch", "X-CSRFToken": csrf()},
     }).then(function (response) {
       return response.text().then(function (html) {
-        // Stored (200) or refused with the reason (4xx): either way it has an answer.
+        if (response.redirected || response.status >= 500) {
+          // Signed out (the answer is the sign-in page) or the server failed: the
+          // entry was not stored. Keep it, say so, and try again later.
+          sending = false;
+          outboxBox.querySelector("strong").textContent = response.redirected
+            ? "Not yet sent: sign in again (in another tab) and they are sent"
+            : "Not yet sent: the server could not store them; trying again";
+          show();
+          return;
+        }
+        // Stored (200) or refused with the reason shown (4xx): it has its answer.
         var rest = load().filter(function (x) { return x.ref !== item.ref; });
         save(rest);
-        if (response.status < 500) { replaceBody(html); }
+        replaceBody(html);
         sending = false;
         show();
         if (rest.length) { flush(); }
