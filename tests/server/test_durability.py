@@ -1,7 +1,7 @@
 """An entry the server acknowledged survives SIGKILL of the server right after it.
 
-A real ``ketaclinic run`` (gunicorn) on its own database: SQLite always, and the
-PostgreSQL server too when ``DATABASE_URL`` points at one (the CI's second run).
+A real ``ketaclinic run`` (gunicorn) on its own database: SQLite, or in the CI's
+second run the PostgreSQL server ``DATABASE_URL`` points at (a fresh database on it).
 A tablet charts vital signs through the API; the moment the last answer arrives,
 every server process is killed with SIGKILL (no shutdown, no flush); then a new
 process reads the database and finds every acknowledged entry, once.
@@ -75,10 +75,11 @@ def _free_port() -> int:
 
 
 def _databases() -> list[Any]:
-    params = [pytest.param(None, id="sqlite")]
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        params.append(pytest.param(os.environ["DATABASE_URL"], id="postgresql"))
-    return params
+    """The run's database: SQLite, or the PostgreSQL of DATABASE_URL (CI runs both)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        return [pytest.param(url, id="postgresql")]
+    return [pytest.param(None, id="sqlite")]
 
 
 @pytest.fixture(params=_databases())
