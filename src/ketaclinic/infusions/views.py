@@ -100,6 +100,7 @@ def page_context(request: HttpRequest, session: InfusionSession, **extra: Any) -
         "rate_ml_per_h": state.delivered.rate_mg_per_h / concentration if concentration else 0,
         "due_in_min": None if due is None else round((due - state.now).total_seconds() / 60),
         "can_chart": user.can(_C.PATIENT_EDIT_CLINICAL) and not state.locked,
+        "can_correct": user.can(_C.PATIENT_EDIT_CLINICAL),
         "can_sign": user.can(_C.PLAN_SIGN),
         "can_ack": user.can(_C.ALERT_ACKNOWLEDGE),
         "sedation": _instrument(state.care.sedation_scale),

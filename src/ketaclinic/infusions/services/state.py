@@ -80,6 +80,7 @@ def effective_entries(entries: list[SessionEntry]) -> list[SessionEntry]:
             continue  # entered in error
         merged = SessionEntry(
             pk=entry.pk,
+            code=entry.code,
             session_id=entry.session_id,
             seq=entry.seq,
             kind=entry.kind,
@@ -202,7 +203,7 @@ def _open(alert: SessionAlert) -> bool:
 def session_state(session: InfusionSession, *, now: dt.datetime | None = None) -> SessionState:
     """Everything the session page needs, from its entries (a few queries, no writes)."""
     now = now or timezone.now()
-    rows = list(session.entries.order_by("seq"))
+    rows = list(session.entries.select_related("recorded_by").order_by("seq"))
     entries = effective_entries(rows)
     check_in = next((e for e in entries if e.kind == EntryKind.CHECK_IN), None)
     t0 = check_in.occurred_at if check_in else (entries[0].occurred_at if entries else None)

@@ -186,3 +186,38 @@ def test_every_form_the_script_sends_carries_its_own_id_and_time(ada, rivera, ni
             continue
         assert 'name="client_ref"' in form, form[:200]
         assert 'name="occurred_at"' in form, form[:200]
+
+
+def test_a_correction_from_the_page_points_at_the_entry_and_keeps_it(ada, rivera, nina) -> None:
+    nurse, session = _opened(ada, rivera, nina)
+    _chart(
+        nurse,
+        session,
+        "check_in",
+        consent="on",
+        fasted="on",
+        escort="on",
+        pregnancy="negative_test",
+        **NORMAL,
+    )
+    _chart(nurse, session, "vitals", heart_rate_bpm="130")
+    vitals = SessionEntry.objects.get(session=session, kind="vitals")
+    page = nurse.get(reverse("infusions:session", args=(ada.code, session.code))).content.decode()
+    assert f'name="entry" value="{vitals.code}"' in page
+    fixed = _chart(
+        nurse,
+        session,
+        "amend",
+        entry=str(vitals.code),
+        heart_rate_bpm="103",
+        reason="Digits swapped",
+    )
+    assert fixed.status_code == 200, fixed.content.decode()[:300]
+    correction = SessionEntry.objects.get(session=session, kind="amendment")
+    assert (correction.amends, correction.heart_rate_bpm, correction.reason) == (
+        vitals,
+        103,
+        "Digits swapped",
+    )
+    assert SessionEntry.objects.get(pk=vitals.pk).heart_rate_bpm == 130
+    assert "HR 103 /min" in fixed.content.decode()
