@@ -153,14 +153,18 @@ def run_backend(backend: str) -> None:
     fixture = _build()
     print(f"fixtures built in {time.perf_counter() - began:.1f} s")
     connection.close()
+    began = time.perf_counter()
     server = Server.start(var)
     try:
         print(
             f"server: `ketaclinic run` (gunicorn {server.gunicorn_version()}, sync workers, "
-            f"--preload), {len(server.workers())} workers, load average {_load()}",
+            f"--preload), {len(server.workers())} workers, up in "
+            f"{time.perf_counter() - began:.0f} s, load average {_load()}",
             flush=True,
         )
+        began = time.perf_counter()
         cells = _measure(server, fixture, backend)
+        print(f"load runs took {time.perf_counter() - began:.0f} s")
     finally:
         server.stop()
     _report(cells, backend)
