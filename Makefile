@@ -9,7 +9,11 @@ CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE := ketaclinic.settings
 export PYTHONDONTWRITEBYTECODE := 1
 
+<<<<<<< HEAD
 .PHONY: run setup test check lint typecheck imports rules pytest core-only bench browser pdf-libs demo clean
+=======
+.PHONY: run setup test check lint typecheck imports rules pytest core-only bench bench-vitals browser demo clean
+>>>>>>> vitals-bench
 
 ## run: set up, migrate the SQLite database under var/, load the demo clinic if empty, serve it
 run: setup
@@ -83,6 +87,10 @@ pdf-libs:
 ## bench: speed and memory benchmarks; results go to docs/performance.md by hand
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+## bench-vitals: only the vitals endpoint against bare Django over HTTP (QUICK=1: a short run)
+bench-vitals: setup
+	BENCH_VITALS_QUICK=$(or $(QUICK),0) $(BIN)/python benchmarks/bench_vitals.py
 
 clean:
 	rm -rf $(VENV) .venv-core .mypy_cache .ruff_cache build *.egg-info src/*.egg-info
