@@ -6,6 +6,7 @@ so they see exactly what gunicorn and the proxy-facing settings do.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -66,8 +67,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
+            # Stop it before reading: a server still starting never closes its output.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             output = process.stdout.read().decode() if process.stdout else ""
-            process.kill()
             pytest.fail(f"ketaclinic run did not start:\n{output[-3000:]}")
         time.sleep(0.3)
     yield Server(base, var)
