@@ -9,11 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE := ketaclinic.settings
 export PYTHONDONTWRITEBYTECODE := 1
 
-<<<<<<< HEAD
-.PHONY: run setup test check lint typecheck imports rules pytest core-only bench browser pdf-libs demo clean
-=======
-.PHONY: run setup test check lint typecheck imports rules pytest core-only bench bench-vitals browser demo clean
->>>>>>> vitals-bench
+.PHONY: run setup test check lint typecheck imports rules pytest core-only bench bench-vitals browser pdf-libs demo clean
 
 ## run: set up, migrate the SQLite database under var/, load the demo clinic if empty, serve it
 run: setup
