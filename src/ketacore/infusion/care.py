@@ -23,6 +23,11 @@ from importlib import resources
 from typing import Any
 
 from ketacore.errors import InputError
+from ketacore.infusion._fields import flag as _bool
+from ketacore.infusion._fields import keys as _keys
+from ketacore.infusion._fields import number as _number
+from ketacore.infusion._fields import require as _require
+from ketacore.infusion._fields import text as _text
 
 __all__ = [
     "CARE_SCHEMA",
@@ -192,49 +197,6 @@ def alerts_for(policy: CarePolicy, vitals: VitalSigns) -> tuple[tuple[AlertRule,
 
 
 # ------------------------------------------------------------------ loading
-
-
-def _require(cond: bool, field: str, rule: str) -> None:
-    if not cond:
-        raise InputError(field, rule)
-
-
-def _keys(
-    entry: object, field: str, allowed: set[str], optional: frozenset[str] = frozenset()
-) -> Mapping[str, Any]:
-    _require(isinstance(entry, Mapping), field or "(document)", "must be an object")
-    assert isinstance(entry, Mapping)
-    for key in entry:
-        where = f"{field}.{key}" if field else key
-        _require(
-            key in allowed, where, f"is not allowed here; allowed: {', '.join(sorted(allowed))}"
-        )
-    for key in sorted(allowed - optional):
-        _require(key in entry, f"{field}.{key}" if field else key, "is required")
-    return entry
-
-
-def _text(data: Mapping[str, Any], key: str, where: str) -> str:
-    value = data.get(key)
-    field = f"{where}.{key}" if where else key
-    _require(isinstance(value, str) and value.strip() != "", field, "must be a non-empty string")
-    return str(value).strip()
-
-
-def _number(value: object, field: str, low: float, high: float) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    number = float(value) if ok else math.nan  # type: ignore[arg-type]  # reason: checked
-    _require(
-        math.isfinite(number) and low <= number <= high,
-        field,
-        f"must be a number from {low:g} to {high:g}",
-    )
-    return number
-
-
-def _bool(value: object, field: str) -> bool:
-    _require(isinstance(value, bool), field, "must be true or false")
-    return bool(value)
 
 
 def _alert(item: object, where: str) -> AlertRule:

@@ -18,7 +18,6 @@ naming the field.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +25,11 @@ from importlib import resources
 from typing import Any
 
 from ketacore.errors import InputError
+from ketacore.infusion._fields import keys as _keys
+from ketacore.infusion._fields import positive as _positive
+from ketacore.infusion._fields import require as _require
+from ketacore.infusion._fields import text as _text
+from ketacore.infusion._fields import whole as _whole
 from ketacore.pk import MODELS
 
 __all__ = [
@@ -300,50 +304,8 @@ _TITRATION_KEYS = {"step", "interval_min", "max", "note"}
 _REQUIRED_HARD = (Quantity.RATE_MG_PER_H, Quantity.SESSION_MG, Quantity.BOLUS_MG)
 
 
-def _require(cond: bool, field: str, rule: str) -> None:
-    if not cond:
-        raise InputError(field, rule)
-
-
-def _keys(
-    entry: object, field: str, allowed: set[str], optional: frozenset[str] | set[str] = frozenset()
-) -> None:
-    _require(isinstance(entry, Mapping), field, "must be an object")
-    assert isinstance(entry, Mapping)
-    for key in entry:
-        _require(
-            key in allowed,
-            f"{field}.{key}" if field else key,
-            f"is not allowed here; allowed: {', '.join(sorted(allowed))}",
-        )
-    for key in sorted(allowed - optional):
-        _require(key in entry, f"{field}.{key}" if field else key, "is required")
-
-
-def _text(data: Mapping[str, Any], key: str, where: str, *, empty_ok: bool = False) -> str:
-    value = data.get(key)
-    ok = isinstance(value, str) and (empty_ok or value.strip() != "")
-    _require(ok, f"{where}.{key}" if where else key, "must be a non-empty string")
-    assert isinstance(value, str)
-    return value.strip()
-
-
-def _positive(value: object, field: str) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    number = float(value) if ok else math.nan  # type: ignore[arg-type]  # reason: checked
-    _require(math.isfinite(number) and number > 0, field, "must be a number > 0")
-    return number
-
-
 def _optional(value: object, field: str) -> float | None:
     return None if value is None else _positive(value, field)
-
-
-def _whole(value: object, field: str, low: int, high: int) -> int:
-    ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-    _require(ok, field, f"must be a whole number from {low} to {high}")
-    assert isinstance(value, int)
-    return value
 
 
 def _limits(items: object, field: str, scope: str) -> tuple[Limit, ...]:
