@@ -11,6 +11,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.alerts.models import AlertAcknowledgement, AlertKind, SafetyAlert
 from ketaclinic.audit.services import Action, record
+from ketaclinic.lib import clock
 from ketaclinic.questionnaires.models import QuestionnaireResponse
 from ketacore.scoring.phq9 import self_harm_reported
 
@@ -52,7 +53,7 @@ def _raise(actor: User | None, response: QuestionnaireResponse, value: int) -> S
         encounter_type=response.encounter_type,
         encounter_code=response.encounter_code,
         value=value,
-        raised_at=timezone.now(),
+        raised_at=clock.now(),
     )
     alert.save(force_insert=True)
     record(
@@ -84,7 +85,7 @@ def acknowledge(actor: User, alert: SafetyAlert, *, action_taken: str) -> AlertA
             {"action_taken": "Say what was done: who spoke with the patient, and the outcome."}
         )
     entry = AlertAcknowledgement(
-        alert=alert, acknowledged_by=actor, acknowledged_at=timezone.now(), action_taken=text
+        alert=alert, acknowledged_by=actor, acknowledged_at=clock.now(), action_taken=text
     )
     entry.full_clean(exclude=["alert"])
     try:

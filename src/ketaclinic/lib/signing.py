@@ -23,11 +23,11 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.services import verify_password
 from ketaclinic.audit.services import Action, record
+from ketaclinic.lib import clock
 from ketaclinic.lib.signed import Meaning, SignedRecord
 
 __all__ = ["Meaning", "Signature", "SignedRecord", "sign"]
@@ -109,7 +109,7 @@ def sign(
     signature = Signature(
         actor,
         actor.get_full_name() or actor.get_username(),
-        timezone.now(),
+        clock.now(),
         meaning,
         reason.strip()[:500],
     )

@@ -8,11 +8,11 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.alerts.services import raise_for_response
 from ketaclinic.audit.services import Action, record
+from ketaclinic.lib import clock
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires.models import NO_ENCOUNTER, QuestionnaireResponse
 from ketacore.errors import InputError
@@ -108,7 +108,7 @@ def _append(
         score=checked.score,
         entered_by=actor,
         entered_via=via,
-        entered_at=timezone.now(),
+        entered_at=clock.now(),
     )
     with transaction.atomic():  # a savepoint: a taken step rolls back this insert only
         row.save(force_insert=True)

@@ -26,6 +26,7 @@ from ketaclinic.accounts.roles import Capability
 from ketaclinic.audit.services import Action, record
 from ketaclinic.infusions.models import EntryKind, InfusionSession, SessionEntry
 from ketaclinic.infusions.services.state import SessionState, event_of, session_state
+from ketaclinic.lib import clock
 from ketaclinic.plans.models import PlanStatus, PlanVersion
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind
@@ -67,7 +68,7 @@ def open_session(actor: User, plan: PlanVersion, *, chair: str = "") -> Infusion
         care_policy=care,
         number_in_series=done + 1,
         chair=chair.strip()[:40],
-        opened_at=timezone.now(),
+        opened_at=clock.now(),
         opened_by=actor,
     )
     record(
@@ -100,7 +101,7 @@ def append(
     runs in the same transaction with the stored entry (alerts).
     """
     _may_chart(actor)
-    now = timezone.now()
+    now = clock.now()
     when = occurred_at or now
     if timezone.is_naive(when):
         raise refuse("occurred_at", "give the time with its time zone")

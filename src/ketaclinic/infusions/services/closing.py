@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Capability
@@ -24,6 +23,7 @@ from ketaclinic.infusions.models import (
 )
 from ketaclinic.infusions.services.charting import append, refuse
 from ketaclinic.infusions.services.state import COLUMNS, SessionState, session_state, summary_of
+from ketaclinic.lib import clock
 from ketaclinic.lib.signing import Meaning, Signature, sign
 from ketacore.errors import InputError
 from ketacore.infusion.care import VitalSigns, check_vitals
@@ -44,7 +44,7 @@ def acknowledge(actor: User, alert: SessionAlert, *, action_taken: str) -> Sessi
         ack = SessionAlertAck.objects.create(
             alert=locked,
             acknowledged_by=actor,
-            acknowledged_at=timezone.now(),
+            acknowledged_at=clock.now(),
             action_taken=action_taken.strip()[:2000],
         )
         record(

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from django.utils import timezone
-
 from ketaclinic.infusions.models import (
     PUMP_KINDS,
     EntryKind,
@@ -22,6 +20,7 @@ from ketaclinic.infusions.models import (
     SessionEntry,
     SessionSignOff,
 )
+from ketaclinic.lib import clock
 from ketaclinic.plans.models import PlanVersion, TreatmentPlan
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyVersion
@@ -202,7 +201,7 @@ def _open(alert: SessionAlert) -> bool:
 
 def session_state(session: InfusionSession, *, now: dt.datetime | None = None) -> SessionState:
     """Everything the session page needs, from its entries (a few queries, no writes)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     rows = list(session.entries.select_related("recorded_by").order_by("seq"))
     entries = effective_entries(rows)
     check_in = next((e for e in entries if e.kind == EntryKind.CHECK_IN), None)

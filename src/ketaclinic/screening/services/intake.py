@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.services import Action, record
+from ketaclinic.lib import clock
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires.models import EncounterType, EnteredVia, QuestionnaireResponse
 from ketaclinic.questionnaires.services import Encounter, record_answers
@@ -226,7 +227,7 @@ def submit_intake(actor: User, screening: Screening) -> Screening:
     screening = locked_screening(actor, screening)
     if screening.submitted_at is not None:
         raise ValidationError({"intake": "intake: the questionnaire was already sent"})
-    screening.submitted_at = timezone.now()
+    screening.submitted_at = clock.now()
     screening.submitted_by = actor
     screening.save(update_fields=("submitted_at", "submitted_by", "updated_at"))
     _record_change(
