@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "ketaclinic.policies",
     "ketaclinic.questionnaires",
     "ketaclinic.portal",
+    "ketaclinic.scheduling",
     "ketaclinic.screening",
     "ketaclinic.worklists",
 ]
@@ -262,6 +263,19 @@ if not 1 <= PORTAL_INVITATION_HOURS <= 24 * 14:
 # ------------------------------------------------------------------ phone numbers
 #: Where a phone number written without a country code is ("US", "GB", "DE"…: ISO 3166).
 PHONE_REGION = env_str("PHONE_REGION", "US").upper()
+
+# ------------------------------------------------------------------ scheduling
+#: Defaults until a clinic sets its own (docs/scheduling.md). Minutes in the chair after an
+#: infusion ends (a clinic decision, not a cited threshold: a physician confirms it).
+SCHEDULE_RECOVERY_MINUTES = env_int("SCHEDULE_RECOVERY_MINUTES", 60)
+SCHEDULE_CONSULTATION_MINUTES = env_int("SCHEDULE_CONSULTATION_MINUTES", 30)
+SCHEDULE_FOLLOW_UP_MINUTES = env_int("SCHEDULE_FOLLOW_UP_MINUTES", 30)
+#: Free slots start every this many minutes from the opening time.
+SCHEDULE_SLOT_STEP_MINUTES = env_int("SCHEDULE_SLOT_STEP_MINUTES", 15)
+if not 0 <= SCHEDULE_RECOVERY_MINUTES <= 480 or not 5 <= SCHEDULE_SLOT_STEP_MINUTES <= 120:
+    raise ImproperlyConfigured(
+        "SCHEDULE_RECOVERY_MINUTES must be 0-480 and SCHEDULE_SLOT_STEP_MINUTES 5-120"
+    )
 
 # ------------------------------------------------------------------ i18n & time
 LANGUAGE_CODE = "en-us"

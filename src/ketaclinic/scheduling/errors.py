@@ -1,0 +1,62 @@
+"""Refusals of a booking: a field and its rule, and for a taken slot the nearest free ones."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NoReturn
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from ketaclinic.scheduling.availability import Slot
+
+__all__ = ["SeriesTaken", "SlotTaken", "refuse", "slot_dict"]
+
+
+def refuse(field: str, rule: str) -> NoReturn:
+    raise ValidationError({field: f"{field}: {rule}"})
+
+
+def slot_dict(slot: Slot, zone: ZoneInfo) -> dict[str, Any]:
+    """A free slot as the API and the pages offer it."""
+    return {
+        "starts_at": slot.starts_at.isoformat(),
+        "ends_at": slot.ends_at.isoformat(),
+        "local_start": slot.starts_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        "resource": str(slot.resource.code) if slot.resource else None,
+        "resource_name": slot.resource.name if slot.resource else "",
+        "clinician": str(slot.clinician.code) if slot.clinician else None,
+        "physician": str(slot.physician.code) if slot.physician else None,
+    }
+
+
+class SlotTaken(ValidationError):
+    """The time asked for is taken: never moved silently, the nearest free slots offered."""
+
+    def __init__(self, field: str, what: str, alternatives: list[Slot], zone: ZoneInfo) -> None:
+        self.alternatives = alternatives
+        self.zone = zone
+        offered = "; ".join(s.describe(zone) for s in alternatives)
+        hint = f". Nearest free: {offered}" if offered else ". No free time within two weeks"
+        super().__init__({field: f"{field}: {what}{hint}"})
+
+    def offered(self) -> list[dict[str, Any]]:
+        return [slot_dict(s, self.zone) for s in self.alternatives]
+
+
+class SeriesTaken(ValidationError):
+    """Sessions of a series that found no slot, each with its nearest free ones."""
+
+    def __init__(self, problems: dict[int, ValidationError]) -> None:
+        self.problems = problems
+        messages = []
+        for number, error in sorted(problems.items()):
+            for text in error.messages:
+                messages.append(f"session {number}: {text}")
+        super().__init__({"sessions": messages})
+
+    def offered(self) -> dict[str, list[dict[str, Any]]]:
+        return {
+            str(n): e.offered() if isinstance(e, SlotTaken) else []
+            for n, e in sorted(self.problems.items())
+        }
