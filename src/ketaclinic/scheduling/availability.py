@@ -31,9 +31,27 @@ from ketaclinic.scheduling.models import (
     ScheduleSettings,
     WorkingHours,
 )
-from ketacore.schedule import Interval, clinic_zone, covers, local_window, overlaps, subtract
+from ketacore.errors import InputError
+from ketacore.schedule import (
+    Interval,
+    clinic_zone,
+    covers,
+    local_window,
+    overlaps,
+    subtract,
+    to_instant,
+)
 
-__all__ = ["Choice", "Need", "Slot", "check", "free_slots", "nearest", "settings_of"]
+__all__ = [
+    "Choice",
+    "Need",
+    "Slot",
+    "check",
+    "free_slots",
+    "local_start",
+    "nearest",
+    "settings_of",
+]
 
 #: How far from the asked time alternatives are looked for, in days either side.
 SEARCH_DAYS = 14
@@ -49,6 +67,21 @@ def settings_of(clinic: Clinic) -> ScheduleSettings:
         follow_up_min=settings.SCHEDULE_FOLLOW_UP_MINUTES,
         slot_step_min=settings.SCHEDULE_SLOT_STEP_MINUTES,
     )
+
+
+def local_start(
+    clinic: Clinic, day: dt.date, time: dt.time, *, field: str = "starts_at"
+) -> dt.datetime:
+    """The instant of a local date and time in the clinic's zone (the form's and API's input).
+
+    Raises:
+        ValidationError: On ``field`` for a time that does not exist (the spring-forward gap).
+            An ambiguous fall-back time is the first of the two (ketacore.schedule).
+    """
+    try:
+        return to_instant(day, time, clinic_zone(clinic.time_zone), field=field)
+    except InputError as exc:
+        raise ValidationError({exc.field: f"{exc.field}: {exc.rule}"}) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +175,8 @@ class _Calendar:
     all_resources: list[Resource]
     all_staff: list[User]
     busy: dict[str, list[Interval]] = field(default_factory=lambda: defaultdict(list))
+    _windows: dict[dt.date, list[Interval]] = field(default_factory=dict)
+    _duty: dict[tuple[int, dt.date], list[Interval]] = field(default_factory=dict)
     duty: dict[
         int, dict[int, tuple[list[tuple[dt.time, dt.time]], list[tuple[dt.time, dt.time]]]]
     ] = field(default_factory=dict)
@@ -186,11 +221,22 @@ class _Calendar:
 
     def windows(self, day: dt.date) -> list[Interval]:
         """The clinic's open time on ``day``, closures taken out."""
+        if day not in self._windows:
+            self._windows[day] = self._open_on(day)
+        return self._windows[day]
+
+    def _open_on(self, day: dt.date) -> list[Interval]:
         spans = [local_window(day, o, c, self.zone) for o, c in self.opening.get(day.weekday(), [])]
         cuts = [span for span, resource, _ in self.closures if resource is None]
         return subtract([s for s in spans if s is not None], cuts)
 
     def on_duty(self, user_id: int, day: dt.date) -> list[Interval]:
+        key = (user_id, day)
+        if key not in self._duty:
+            self._duty[key] = self._duty_on(user_id, day)
+        return self._duty[key]
+
+    def _duty_on(self, user_id: int, day: dt.date) -> list[Interval]:
         work, breaks = self.duty.get(user_id, {}).get(day.weekday(), ([], []))
         spans = [local_window(day, s, e, self.zone) for s, e in work]
         pauses = [local_window(day, s, e, self.zone) for s, e in breaks]
@@ -331,8 +377,37 @@ def check(
     if found == "clinician" and choice.clinician is not None:
         who = choice.clinician.get_full_name() or choice.clinician.username
         what = f"{who} is already booked"
-    alternatives = nearest(clinic, need, starts_at, exclude=exclude)
-    raise SlotTaken(found, f"{what} at {_fmt(zone, span)} on {day:%a %d %b %Y}", alternatives, zone)
+    raise SlotTaken(
+        found,
+        f"{what} at {_fmt(zone, span)} on {day:%a %d %b %Y}",
+        zone,
+        search=(clinic, need, starts_at, exclude),
+    )
+
+
+def _scan_day(
+    cal: _Calendar, need: Need, day: dt.date, choice: Choice, now: dt.datetime
+) -> list[Slot]:
+    length = dt.timedelta(minutes=need.minutes)
+    slots: list[Slot] = []
+    for w_start, w_end in cal.windows(day):
+        at = w_start
+        while at + length <= w_end:
+            if at >= now:
+                found = _pick(cal, need, (at, at + length), choice)
+                if isinstance(found, Slot):
+                    slots.append(found)
+            at += cal.step
+    return slots
+
+
+def _load_days(
+    clinic: Clinic, first_day: dt.date, last_day: dt.date, exclude: int | None
+) -> _Calendar:
+    zone = clinic_zone(clinic.time_zone)
+    start = dt.datetime.combine(first_day, dt.time(0), zone) - dt.timedelta(days=1)
+    end = dt.datetime.combine(last_day, dt.time(0), zone) + dt.timedelta(days=2)
+    return _Calendar.load(clinic, start, end, exclude)
 
 
 def free_slots(
@@ -346,34 +421,39 @@ def free_slots(
     limit: int = 200,
 ) -> list[Slot]:
     """Free slots for ``need`` from ``first_day`` to ``last_day`` (local days), earliest first."""
-    zone = clinic_zone(clinic.time_zone)
-    start = dt.datetime.combine(first_day, dt.time(0), zone) - dt.timedelta(days=1)
-    end = dt.datetime.combine(last_day, dt.time(0), zone) + dt.timedelta(days=2)
-    cal = _Calendar.load(clinic, start, end, exclude)
-    length = dt.timedelta(minutes=need.minutes)
+    cal = _load_days(clinic, first_day, last_day, exclude)
     now = clock.now()
     slots: list[Slot] = []
     day = first_day
     while day <= last_day and len(slots) < limit:
-        for w_start, w_end in cal.windows(day):
-            at = w_start
-            while at + length <= w_end and len(slots) < limit:
-                if at >= now:
-                    found = _pick(cal, need, (at, at + length), choice or Choice())
-                    if isinstance(found, Slot):
-                        slots.append(found)
-                at += cal.step
+        slots += _scan_day(cal, need, day, choice or Choice(), now)
         day += dt.timedelta(days=1)
-    return slots
+    return slots[:limit]
 
 
 def nearest(
     clinic: Clinic, need: Need, around: dt.datetime, *, count: int = 3, exclude: int | None = None
 ) -> list[Slot]:
-    """The ``count`` free slots nearest to ``around`` (before or after), nearest first."""
+    """The ``count`` free slots nearest to ``around`` (before or after), nearest first.
+
+    Days are searched outward from the asked one, up to :data:`SEARCH_DAYS` either side;
+    once ``count`` are found, one more day either side is searched (a slot there may
+    still be nearer across midnight) and the search stops.
+    """
     zone = clinic_zone(clinic.time_zone)
     day = around.astimezone(zone).date()
     span = dt.timedelta(days=SEARCH_DAYS)
-    slots = free_slots(clinic, need, day - span, day + span, exclude=exclude, limit=2000)
-    slots.sort(key=lambda s: (abs(s.starts_at - around), s.starts_at))
-    return slots[:count]
+    cal = _load_days(clinic, day - span, day + span, exclude)
+    now = clock.now()
+    found: list[Slot] = []
+    enough_at: int | None = None
+    for offset in range(SEARCH_DAYS + 1):
+        days = {day - dt.timedelta(days=offset), day + dt.timedelta(days=offset)}
+        for d in sorted(days):
+            found += _scan_day(cal, need, d, Choice(), now)
+        if enough_at is None and len(found) >= count:
+            enough_at = offset
+        if enough_at is not None and offset > enough_at:
+            break
+    found.sort(key=lambda s: (abs(s.starts_at - around), s.starts_at))
+    return found[:count]

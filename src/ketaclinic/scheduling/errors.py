@@ -31,14 +31,39 @@ def slot_dict(slot: Slot, zone: ZoneInfo) -> dict[str, Any]:
 
 
 class SlotTaken(ValidationError):
-    """The time asked for is taken: never moved silently, the nearest free slots offered."""
+    """The time asked for is taken: never moved silently, the nearest free slots offered.
 
-    def __init__(self, field: str, what: str, alternatives: list[Slot], zone: ZoneInfo) -> None:
-        self.alternatives = alternatives
-        self.zone = zone
-        offered = "; ".join(s.describe(zone) for s in alternatives)
-        hint = f". Nearest free: {offered}" if offered else ". No free time within two weeks"
-        super().__init__({field: f"{field}: {what}{hint}"})
+    Raised under the calendar's lock without the alternatives (``search`` says where to
+    look); the service looks for them after its transaction has rolled back and the lock
+    is released (:meth:`completed`), so a refused booking holds no other booking up.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        what: str,
+        zone: ZoneInfo,
+        alternatives: list[Slot] | None = None,
+        *,
+        search: tuple[Any, ...] | None = None,
+    ) -> None:
+        self.field, self.what, self.zone, self.search = field, what, zone, search
+        self.alternatives = alternatives or []
+        text = what
+        if alternatives is not None:
+            offered = "; ".join(s.describe(zone) for s in alternatives)
+            text += f". Nearest free: {offered}" if offered else ". No free time within two weeks"
+        super().__init__({field: f"{field}: {text}"})
+
+    def completed(self) -> SlotTaken:
+        """The same refusal with the nearest free slots (found now)."""
+        if self.search is None:
+            return self
+        from ketaclinic.scheduling.availability import nearest
+
+        clinic, need, around, exclude = self.search
+        found = nearest(clinic, need, around, exclude=exclude)
+        return SlotTaken(self.field, self.what, self.zone, found)
 
     def offered(self) -> list[dict[str, Any]]:
         return [slot_dict(s, self.zone) for s in self.alternatives]
@@ -54,6 +79,11 @@ class SeriesTaken(ValidationError):
             for text in error.messages:
                 messages.append(f"session {number}: {text}")
         super().__init__({"sessions": messages})
+
+    def completed(self) -> SeriesTaken:
+        return SeriesTaken(
+            {n: e.completed() if isinstance(e, SlotTaken) else e for n, e in self.problems.items()}
+        )
 
     def offered(self) -> dict[str, list[dict[str, Any]]]:
         return {

@@ -141,13 +141,12 @@ def _is_overlap(exc: IntegrityError) -> bool:
 
 def _taken_by_race(clinic: Clinic, need: Need, slot: Slot, exclude: int | None) -> SlotTaken:
     zone = clinic_zone(clinic.time_zone)
-    alternatives = availability.nearest(clinic, need, slot.starts_at, exclude=exclude)
     return SlotTaken(
         "starts_at",
         f"this time was booked by someone else a moment ago "
         f"({slot.starts_at.astimezone(zone):%a %d %b %Y %H:%M})",
-        alternatives,
         zone,
+        search=(clinic, need, slot.starts_at, exclude),
     )
 
 
@@ -209,15 +208,23 @@ def book_locked(actor: User | None, request: Booking) -> Appointment:
     return appointment
 
 
-@transaction.atomic
 def book(actor: User | None, request: Booking) -> Appointment:
     """Book one appointment (``actor`` None: the public flow, for a prospect).
 
     Raises:
         PermissionDenied: The actor's role may not book.
         ValidationError: Naming the field and the rule; :class:`SlotTaken` (with the nearest
-            free slots) when the time is taken. Nothing is stored.
+            free slots, looked for after the transaction has rolled back) when the time is
+            taken. Nothing is stored.
     """
+    try:
+        return _book(actor, request)
+    except SlotTaken as exc:
+        raise exc.completed() from None
+
+
+@transaction.atomic
+def _book(actor: User | None, request: Booking) -> Appointment:
     require_booker(actor)
     clinic, _ = _person(request)
     lock_calendar(clinic)
@@ -226,7 +233,7 @@ def book(actor: User | None, request: Booking) -> Appointment:
 
 def _locked(appointment: Appointment) -> Appointment:
     row = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related(
             "clinic", "patient", "prospect", "plan_version", "resource", "clinician", "physician"
         )
@@ -235,7 +242,6 @@ def _locked(appointment: Appointment) -> Appointment:
     return row
 
 
-@transaction.atomic
 def move(
     actor: User,
     appointment: Appointment,
@@ -253,6 +259,20 @@ def move(
         ValidationError: As :func:`book`; a stale form or a taken time is refused, with
             the nearest free slots, never moved somewhere else silently.
     """
+    try:
+        return _move(actor, appointment, starts_at, choice, expected_starts_at)
+    except SlotTaken as exc:
+        raise exc.completed() from None
+
+
+@transaction.atomic
+def _move(
+    actor: User,
+    appointment: Appointment,
+    starts_at: dt.datetime,
+    choice: Choice | None,
+    expected_starts_at: dt.datetime | None,
+) -> Appointment:
     require_booker(actor)
     lock_calendar(appointment.clinic)
     row = _locked(appointment)

@@ -57,7 +57,6 @@ def series_times(
     return out
 
 
-@transaction.atomic
 def book_series(
     actor: User,
     patient: Patient,
@@ -72,8 +71,24 @@ def book_series(
     Raises:
         ValidationError: On ``plan`` (none in progress, or every session already booked);
             :class:`SeriesTaken` naming each session that found no slot, with the nearest
-            free ones. Nothing is stored then.
+            free ones (looked for after the transaction has rolled back). Nothing is
+            stored then.
     """
+    try:
+        return _book_series(actor, patient, first_day, local_time, choice, overrides)
+    except SeriesTaken as exc:
+        raise exc.completed() from None
+
+
+@transaction.atomic
+def _book_series(
+    actor: User,
+    patient: Patient,
+    first_day: dt.date,
+    local_time: dt.time,
+    choice: Choice | None,
+    overrides: Mapping[int, dt.datetime] | None,
+) -> list[Appointment]:
     require_booker(actor)
     version = plans.active_version(patient)
     if version is None:
