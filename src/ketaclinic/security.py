@@ -124,6 +124,16 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "api:portal-intake": {"GET": _C.PORTAL_OWN_RECORD},
     "api:portal-intake-submit": {"POST": _C.PORTAL_OWN_RECORD},
     "api:portal-intake-part": {"PATCH": _C.PORTAL_OWN_RECORD},
+    # The calendar (docs/scheduling.md): every staff role books; a patient sees their own.
+    "api:availability": {"GET": _C.SCHEDULE_VIEW},
+    "api:appointments": {"GET": _C.SCHEDULE_VIEW, "POST": _C.SCHEDULE_BOOK},
+    "api:appointment": {"GET": _C.SCHEDULE_VIEW},
+    "api:appointment-move": {"POST": _C.SCHEDULE_BOOK},
+    "api:appointment-cancel": {"POST": _C.SCHEDULE_BOOK},
+    "api:appointment-no-show": {"POST": _C.SCHEDULE_BOOK},
+    "api:patient-series": {"POST": _C.SCHEDULE_BOOK},
+    "api:patient-boosters": {"POST": _C.BOOSTER_MARK},
+    "api:portal-appointments": {"GET": _C.PORTAL_OWN_RECORD},
 }
 
 

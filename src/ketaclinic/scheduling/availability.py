@@ -9,29 +9,22 @@ public flow, the staff calendar and the services agree on what is free.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
-
-from django.conf import settings
-from django.core.exceptions import ValidationError
 
 from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.lib import clock
 from ketaclinic.scheduling.models import (
     Allocation,
-    AppointmentKind,
     Closure,
-    ConsultationMode,
     OpeningHours,
     Resource,
     ResourceKind,
-    ScheduleSettings,
     WorkingHours,
 )
-from ketacore.errors import InputError
+from ketaclinic.scheduling.needs import Choice, Need, Slot, local_start, settings_of
 from ketacore.schedule import (
     Interval,
     clinic_zone,
@@ -39,7 +32,6 @@ from ketacore.schedule import (
     local_window,
     overlaps,
     subtract,
-    to_instant,
 )
 
 __all__ = [
@@ -55,112 +47,6 @@ __all__ = [
 
 #: How far from the asked time alternatives are looked for, in days either side.
 SEARCH_DAYS = 14
-
-
-def settings_of(clinic: Clinic) -> ScheduleSettings:
-    """The clinic's scheduling settings; the configured defaults until an admin sets them."""
-    found = ScheduleSettings.objects.filter(clinic=clinic).first()
-    return found or ScheduleSettings(
-        clinic=clinic,
-        recovery_min=settings.SCHEDULE_RECOVERY_MINUTES,
-        consultation_min=settings.SCHEDULE_CONSULTATION_MINUTES,
-        follow_up_min=settings.SCHEDULE_FOLLOW_UP_MINUTES,
-        slot_step_min=settings.SCHEDULE_SLOT_STEP_MINUTES,
-    )
-
-
-def local_start(
-    clinic: Clinic, day: dt.date, time: dt.time, *, field: str = "starts_at"
-) -> dt.datetime:
-    """The instant of a local date and time in the clinic's zone (the form's and API's input).
-
-    Raises:
-        ValidationError: On ``field`` for a time that does not exist (the spring-forward gap).
-            An ambiguous fall-back time is the first of the two (ketacore.schedule).
-    """
-    try:
-        return to_instant(day, time, clinic_zone(clinic.time_zone), field=field)
-    except InputError as exc:
-        raise ValidationError({exc.field: f"{exc.field}: {exc.rule}"}) from None
-
-
-@dataclass(frozen=True, slots=True)
-class Need:
-    """What an appointment of one kind holds, and for how long."""
-
-    kind: str
-    minutes: int
-    #: A chair or a room it holds, or None (a video or phone consultation).
-    resource_kind: str | None
-    #: Roles one of whom is held for the whole appointment.
-    clinician_roles: tuple[str, ...]
-    #: An infusion needs a physician on duty to cover it (not held).
-    needs_cover: bool = False
-    infusion_min: int | None = None
-    recovery_min: int | None = None
-
-    @classmethod
-    def of(
-        cls, clinic: Clinic, kind: str, *, mode: str = "", infusion_min: float | None = None
-    ) -> Need:
-        """The need of an appointment; ``infusion_min`` from the plan for infusions and boosters.
-
-        Raises:
-            ValidationError: On ``kind`` or ``mode`` when they are not ones we know.
-        """
-        conf = settings_of(clinic)
-        if kind not in AppointmentKind.values:
-            raise ValidationError(
-                {"kind": f"kind: must be one of {', '.join(AppointmentKind.values)}"}
-            )
-        if kind in (AppointmentKind.INFUSION, AppointmentKind.BOOSTER):
-            if infusion_min is None or infusion_min <= 0:
-                raise ValidationError({"plan": "plan: an infusion needs a signed treatment plan"})
-            minutes = math.ceil(infusion_min)
-            return cls(
-                kind,
-                minutes + conf.recovery_min,
-                ResourceKind.CHAIR,
-                (Role.NURSE,),
-                needs_cover=True,
-                infusion_min=minutes,
-                recovery_min=conf.recovery_min,
-            )
-        if mode not in ConsultationMode.values:
-            raise ValidationError(
-                {"mode": "mode: choose in person, video or phone for a consultation or follow-up"}
-            )
-        room = ResourceKind.ROOM if mode == ConsultationMode.IN_PERSON else None
-        if kind == AppointmentKind.CONSULTATION:
-            return cls(kind, conf.consultation_min, room, (Role.PHYSICIAN,))
-        return cls(kind, conf.follow_up_min, room, (Role.PHYSICIAN, Role.NURSE))
-
-    @property
-    def label(self) -> str:
-        return AppointmentKind(self.kind).label.lower()
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """What a booking asks for by name (None: any that is free)."""
-
-    resource: Resource | None = None
-    clinician: User | None = None
-    physician: User | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Slot:
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    resource: Resource | None
-    clinician: User | None
-    physician: User | None
-
-    def describe(self, zone: ZoneInfo) -> str:
-        local = self.starts_at.astimezone(zone)
-        where = f" in {self.resource.name}" if self.resource else ""
-        return f"{local:%a %d %b %Y %H:%M}{where}"
 
 
 @dataclass
@@ -309,9 +195,9 @@ def check(
         ValidationError: Naming the field and the rule: a time that has passed, outside
             opening hours or in a closure, longer than the chair is open, a resource or
             clinician of the wrong kind, off duty or taken. A taken one is a
-            :class:`~ketaclinic.scheduling.errors.SlotTaken` with the nearest free slots.
+            :class:`~ketaclinic.scheduling.errors.SlotTakenError` with the nearest free slots.
     """
-    from ketaclinic.scheduling.errors import SlotTaken, refuse
+    from ketaclinic.scheduling.errors import SlotTakenError, refuse
 
     span = (starts_at, starts_at + dt.timedelta(minutes=need.minutes))
     cal = _Calendar.load(
@@ -344,8 +230,8 @@ def check(
         r = choice.resource
         if r.kind != need.resource_kind:
             wanted = {
-                ResourceKind.CHAIR: "an infusion chair",
-                ResourceKind.ROOM: "a consulting room",
+                str(ResourceKind.CHAIR): "an infusion chair",
+                str(ResourceKind.ROOM): "a consulting room",
             }.get(need.resource_kind or "", "no room (it is by video or phone)")
             refuse(
                 "resource",
@@ -377,7 +263,7 @@ def check(
     if found == "clinician" and choice.clinician is not None:
         who = choice.clinician.get_full_name() or choice.clinician.username
         what = f"{who} is already booked"
-    raise SlotTaken(
+    raise SlotTakenError(
         found,
         f"{what} at {_fmt(zone, span)} on {day:%a %d %b %Y}",
         zone,

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 if TYPE_CHECKING:
     from ketaclinic.scheduling.availability import Slot
 
-__all__ = ["SeriesTaken", "SlotTaken", "refuse", "slot_dict"]
+__all__ = ["SeriesTakenError", "SlotTakenError", "refuse", "slot_dict"]
 
 
 def refuse(field: str, rule: str) -> NoReturn:
@@ -30,7 +30,7 @@ def slot_dict(slot: Slot, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-class SlotTaken(ValidationError):
+class SlotTakenError(ValidationError):
     """The time asked for is taken: never moved silently, the nearest free slots offered.
 
     Raised under the calendar's lock without the alternatives (``search`` says where to
@@ -55,7 +55,7 @@ class SlotTaken(ValidationError):
             text += f". Nearest free: {offered}" if offered else ". No free time within two weeks"
         super().__init__({field: f"{field}: {text}"})
 
-    def completed(self) -> SlotTaken:
+    def completed(self) -> SlotTakenError:
         """The same refusal with the nearest free slots (found now)."""
         if self.search is None:
             return self
@@ -63,13 +63,13 @@ class SlotTaken(ValidationError):
 
         clinic, need, around, exclude = self.search
         found = nearest(clinic, need, around, exclude=exclude)
-        return SlotTaken(self.field, self.what, self.zone, found)
+        return SlotTakenError(self.field, self.what, self.zone, found)
 
     def offered(self) -> list[dict[str, Any]]:
         return [slot_dict(s, self.zone) for s in self.alternatives]
 
 
-class SeriesTaken(ValidationError):
+class SeriesTakenError(ValidationError):
     """Sessions of a series that found no slot, each with its nearest free ones."""
 
     def __init__(self, problems: dict[int, ValidationError]) -> None:
@@ -80,13 +80,16 @@ class SeriesTaken(ValidationError):
                 messages.append(f"session {number}: {text}")
         super().__init__({"sessions": messages})
 
-    def completed(self) -> SeriesTaken:
-        return SeriesTaken(
-            {n: e.completed() if isinstance(e, SlotTaken) else e for n, e in self.problems.items()}
+    def completed(self) -> SeriesTakenError:
+        return SeriesTakenError(
+            {
+                n: e.completed() if isinstance(e, SlotTakenError) else e
+                for n, e in self.problems.items()
+            }
         )
 
     def offered(self) -> dict[str, list[dict[str, Any]]]:
         return {
-            str(n): e.offered() if isinstance(e, SlotTaken) else []
+            str(n): e.offered() if isinstance(e, SlotTakenError) else []
             for n, e in sorted(self.problems.items())
         }

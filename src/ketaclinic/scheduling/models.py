@@ -68,6 +68,9 @@ class ScheduleSettings(models.Model):
             ),
         )
 
+    def __str__(self) -> str:
+        return f"Scheduling settings of {self.clinic}"
+
 
 class ResourceKind(models.TextChoices):
     CHAIR = "chair", "Infusion chair"
@@ -105,6 +108,9 @@ class OpeningHours(models.Model):
             models.CheckConstraint(condition=Q(opens__lt=F("closes")), name="opening_hours_order"),
         )
 
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
 
 class WorkingHours(models.Model):
     """A clinician works (or, with ``is_break``, pauses) from ``starts`` to ``ends`` locally."""
@@ -120,6 +126,10 @@ class WorkingHours(models.Model):
         constraints = (
             models.CheckConstraint(condition=Q(starts__lt=F("ends")), name="working_hours_order"),
         )
+
+    def __str__(self) -> str:
+        what = "break" if self.is_break else "work"
+        return f"{self.get_weekday_display()} {what} {self.starts:%H:%M}-{self.ends:%H:%M}"
 
 
 class Closure(models.Model):
@@ -137,6 +147,9 @@ class Closure(models.Model):
         constraints = (
             models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="closure_order"),
         )
+
+    def __str__(self) -> str:
+        return f"Closed: {self.reason}"
 
 
 class Prospect(models.Model):
@@ -273,6 +286,9 @@ class Allocation(models.Model):
             models.UniqueConstraint(fields=("appointment", "holder"), name="allocation_once"),
         )
 
+    def __str__(self) -> str:
+        return f"{self.holder} {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M} UTC"
+
 
 class BoosterStatus(models.TextChoices):
     DUE = "due", "Due"
@@ -299,3 +315,6 @@ class BoosterDue(models.Model):
 
     class Meta:
         ordering = ("due_on", "pk")
+
+    def __str__(self) -> str:
+        return f"Booster due {self.due_on:%Y-%m-%d}"

@@ -27,6 +27,7 @@ from ketaclinic.patients.models import Patient
 from ketaclinic.plans.models import PlanVersion
 from ketaclinic.plans.tests.helpers import stored_plan
 from ketaclinic.policies import services as policies
+from ketaclinic.scheduling.tests.helpers import stored_appointment
 from ketaclinic.screening import services
 from ketaclinic.security import (
     PUBLIC,
@@ -77,6 +78,7 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
     session = InfusionSession.objects.filter(patient=ada).first() or infusions.open_session(
         physician, plan
     )
+    appointment = stored_appointment(ada)
     screening_routes = ("summary", "facts", "intake_submit", "sign")
     per_route: dict[str, dict[str, object]] = {
         **{f"screening:{r}": {"code": ada.code} for r in screening_routes},
@@ -107,6 +109,15 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
             )
         },
         "api:instrument-detail": {"instrument": "dn4"},
+        **{
+            name: {"code": appointment.code}
+            for name in (
+                "api:appointment",
+                "api:appointment-move",
+                "api:appointment-cancel",
+                "api:appointment-no-show",
+            )
+        },
         "api:portal-intake-part": {"section": "pain"},
         "api:patient-screening-intake": {"code": ada.code, "section": "pain"},
         "plans:new": {"code": ada.code},
@@ -315,6 +326,7 @@ NO_PATIENT_DATA = {
     "api:instrument-detail",
     "api:rule-sets",
     "api:protocols",
+    "api:availability",  # free times, no one's booking
 }
 
 

@@ -11,19 +11,18 @@ all call :func:`book` and :func:`move`. Each runs in one transaction that:
 3. inserts the appointment and one ``Allocation`` per chair, room or clinician it holds,
    in a savepoint. The database refuses an overlap (the exclusion constraint on
    PostgreSQL, the trigger on SQLite): a concurrent booking that passed the check at the
-   same moment on PostgreSQL fails here and gets the same :class:`SlotTaken` refusal,
+   same moment on PostgreSQL fails here and gets the same :class:`SlotTakenError` refusal,
    with the nearest free slots, as one refused by the check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 
 from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Capability
@@ -34,7 +33,8 @@ from ketaclinic.plans import services as plans
 from ketaclinic.plans.models import PlanVersion
 from ketaclinic.scheduling import availability
 from ketaclinic.scheduling.availability import Choice, Need, Slot
-from ketaclinic.scheduling.errors import SlotTaken, refuse
+from ketaclinic.scheduling.errors import SlotTakenError, refuse
+from ketaclinic.scheduling.locking import lock_calendar
 from ketaclinic.scheduling.models import (
     Allocation,
     Appointment,
@@ -43,7 +43,6 @@ from ketaclinic.scheduling.models import (
     BoosterDue,
     BoosterStatus,
     Prospect,
-    ScheduleSettings,
 )
 from ketacore.schedule import clinic_zone
 
@@ -52,7 +51,6 @@ __all__ = [
     "book",
     "book_locked",
     "cancel",
-    "lock_calendar",
     "move",
     "need_for",
     "plan_for",
@@ -72,7 +70,7 @@ class Booking:
     patient: Patient | None = None
     prospect: Prospect | None = None
     mode: str = ""
-    choice: Choice = Choice()
+    choice: Choice = field(default_factory=Choice)
     note: str = ""
     #: For an infusion of a series: the plan version and the session's number.
     plan_version: PlanVersion | None = None
@@ -82,18 +80,6 @@ class Booking:
 def require_booker(actor: User | None) -> None:
     if actor is not None and not actor.can(Capability.SCHEDULE_BOOK):
         raise PermissionDenied("Your role may not book appointments.")
-
-
-def lock_calendar(clinic: Clinic) -> None:
-    """Serialise bookings of the clinic on SQLite (PostgreSQL relies on its constraint)."""
-    if connection.vendor != "sqlite":
-        return
-    if not ScheduleSettings.objects.filter(clinic=clinic).update(
-        lock_counter=F("lock_counter") + 1
-    ):
-        conf = availability.settings_of(clinic)
-        conf.lock_counter = 1
-        conf.save(force_insert=True)
 
 
 def plan_for(patient: Patient) -> PlanVersion | None:
@@ -139,9 +125,9 @@ def _is_overlap(exc: IntegrityError) -> bool:
     return "allocation_no_overlap" in str(exc)
 
 
-def _taken_by_race(clinic: Clinic, need: Need, slot: Slot, exclude: int | None) -> SlotTaken:
+def _taken_by_race(clinic: Clinic, need: Need, slot: Slot, exclude: int | None) -> SlotTakenError:
     zone = clinic_zone(clinic.time_zone)
-    return SlotTaken(
+    return SlotTakenError(
         "starts_at",
         f"this time was booked by someone else a moment ago "
         f"({slot.starts_at.astimezone(zone):%a %d %b %Y %H:%M})",
@@ -213,13 +199,13 @@ def book(actor: User | None, request: Booking) -> Appointment:
 
     Raises:
         PermissionDenied: The actor's role may not book.
-        ValidationError: Naming the field and the rule; :class:`SlotTaken` (with the nearest
+        ValidationError: Naming the field and the rule; :class:`SlotTakenError` (with the nearest
             free slots, looked for after the transaction has rolled back) when the time is
             taken. Nothing is stored.
     """
     try:
         return _book(actor, request)
-    except SlotTaken as exc:
+    except SlotTakenError as exc:
         raise exc.completed() from None
 
 
@@ -261,7 +247,7 @@ def move(
     """
     try:
         return _move(actor, appointment, starts_at, choice, expected_starts_at)
-    except SlotTaken as exc:
+    except SlotTakenError as exc:
         raise exc.completed() from None
 
 

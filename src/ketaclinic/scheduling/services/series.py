@@ -8,7 +8,7 @@ change keeps 09:00 at 09:00 on the wall clock. Each session finds a chair, a nur
 physician on duty to cover it through the same check as a single booking.
 
 All or nothing: if any session finds no slot, nothing is booked and the refusal
-(:class:`SeriesTaken`) lists, for each such session, the nearest free slots; the caller
+(:class:`SeriesTakenError`) lists, for each such session, the nearest free slots; the caller
 books again with ``overrides`` choosing one for those sessions.
 """
 
@@ -25,13 +25,13 @@ from ketaclinic.audit.services import Action, record
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans import services as plans
 from ketaclinic.scheduling.availability import Choice
-from ketaclinic.scheduling.errors import SeriesTaken, refuse
+from ketaclinic.scheduling.errors import SeriesTakenError, refuse
+from ketaclinic.scheduling.locking import lock_calendar
 from ketaclinic.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 from ketaclinic.scheduling.services.booking import (
     Booking,
-    require_booker,
     book_locked,
-    lock_calendar,
+    require_booker,
 )
 from ketacore.errors import InputError
 from ketacore.schedule import clinic_zone, to_instant
@@ -70,13 +70,13 @@ def book_series(
 
     Raises:
         ValidationError: On ``plan`` (none in progress, or every session already booked);
-            :class:`SeriesTaken` naming each session that found no slot, with the nearest
+            :class:`SeriesTakenError` naming each session that found no slot, with the nearest
             free ones (looked for after the transaction has rolled back). Nothing is
             stored then.
     """
     try:
         return _book_series(actor, patient, first_day, local_time, choice, overrides)
-    except SeriesTaken as exc:
+    except SeriesTakenError as exc:
         raise exc.completed() from None
 
 
@@ -124,7 +124,7 @@ def _book_series(
         except ValidationError as exc:
             problems[number] = exc
     if problems:
-        raise SeriesTaken(problems)
+        raise SeriesTakenError(problems)
     if not made:
         refuse("plan", f"all {version.series_count} infusions of this plan are booked already")
     record(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -52,7 +53,7 @@ def _spans(spans: Iterable[Span], field: str) -> list[Span]:
     for start, end in out:
         if not start < end:
             refuse(field, f"{start:%H:%M}–{end:%H:%M} ends before it starts")
-    for (_, end), (start, _) in zip(out, out[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(out):
         if start < end:
             refuse(field, "two spans of one day overlap")
     return out
@@ -76,7 +77,7 @@ def configure(actor: User | None, clinic: Clinic, **values: int) -> None:
         if not isinstance(value, int) or not low <= value <= high:
             refuse(key, f"must be a whole number of minutes from {low} to {high}")
         setattr(conf, key, value)
-    if conf.pk is None:
+    if conf._state.adding:
         conf.save(force_insert=True)
     else:
         conf.save(update_fields=list(values))
@@ -221,7 +222,7 @@ def create_prospect(
     family_name: str,
     email: str,
     phone: str,
-    answers: Mapping[str, Any] | None = None,
+    answers: Any = None,
 ) -> Prospect:
     """A prospective patient from the public booking form (no signed-in actor).
 

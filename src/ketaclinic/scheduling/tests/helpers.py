@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.conftest import PASSWORD
 from ketaclinic.patients.models import Condition, Patient
@@ -11,20 +13,21 @@ from ketaclinic.plans import services as plans
 from ketaclinic.plans.models import PlanVersion
 from ketaclinic.plans.tests.helpers import authorised
 from ketaclinic.scheduling import services
-from ketaclinic.scheduling.models import Resource, ResourceKind
+from ketaclinic.scheduling.models import Appointment, Resource, ResourceKind
 
 T = dt.time
+EIGHT, FIVE_PM = T(8), T(17)
 
 
 def open_clinic(
     clinic: Clinic,
     *clinicians: User,
     chairs: int = 2,
-    opens: dt.time = T(8),
-    closes: dt.time = T(17),
+    opens: dt.time = EIGHT,
+    closes: dt.time = FIVE_PM,
     zone: str | None = None,
 ) -> list[Resource]:
-    """Open every day ``opens``-``closes``; the clinicians work then (a nurse breaks 12:00-12:30)."""
+    """Open every day ``opens``-``closes``; clinicians work then (nurses break 12:00-12:30)."""
     if zone is not None:
         clinic.time_zone = zone
         clinic.save(update_fields=["time_zone"])
@@ -58,4 +61,26 @@ def local(clinic: Clinic, day: dt.date, time: dt.time) -> dt.datetime:
 
 
 def days_ahead(n: int) -> dt.date:
-    return dt.date.today() + dt.timedelta(days=n)
+    return timezone.localdate() + dt.timedelta(days=n)
+
+
+def stored_appointment(patient: Patient) -> Appointment:
+    """A phone follow-up written directly (for route walks that need one to exist).
+
+    Real appointments come through ``services.book``; this skips its checks.
+    """
+    found = Appointment.objects.filter(patient=patient).first()
+    if found is not None:
+        return found
+    now = timezone.now()
+    start = now + dt.timedelta(days=2)
+    return Appointment.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        kind="follow_up",
+        mode="phone",
+        starts_at=start,
+        ends_at=start + dt.timedelta(minutes=30),
+        created_at=now,
+        changed_at=now,
+    )

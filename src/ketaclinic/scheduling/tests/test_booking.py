@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from ketaclinic.audit.models import AuditEvent
 from ketaclinic.lib import clock
 from ketaclinic.scheduling import services
 from ketaclinic.scheduling.availability import Choice
-from ketaclinic.scheduling.errors import SlotTaken
+from ketaclinic.scheduling.errors import SlotTakenError
 from ketaclinic.scheduling.models import Allocation, Appointment, AppointmentStatus
 from ketaclinic.scheduling.services import Booking
 from ketaclinic.scheduling.tests.helpers import T, days_ahead, local, open_clinic, planned
@@ -25,7 +26,7 @@ def chairs(clinic, nina, rivera):
     return open_clinic(clinic, nina, rivera)
 
 
-def _infusion(patient, at, **choice):
+def _infusion(patient: Any, at: dt.datetime, **choice: Any) -> Booking:
     return Booking(kind="infusion", starts_at=at, patient=patient, choice=Choice(**choice))
 
 
@@ -39,12 +40,16 @@ def test_it_books_an_infusion_with_a_chair_a_nurse_and_physician_cover(
     assert stored.status == AppointmentStatus.BOOKED
     assert stored.ends_at - stored.starts_at == dt.timedelta(minutes=40 + 60)
     assert (stored.infusion_min, stored.recovery_min) == (40, 60)
-    assert stored.resource == chairs[0] and stored.clinician == nina and stored.physician == rivera
-    assert stored.plan_version == plan and stored.created_by == desmond
+    assert stored.resource == chairs[0]
+    assert stored.clinician == nina
+    assert stored.physician == rivera
+    assert stored.plan_version == plan
+    assert stored.created_by == desmond
     holders = set(Allocation.objects.filter(appointment=stored).values_list("holder", flat=True))
     assert holders == {f"resource:{chairs[0].pk}", f"user:{nina.pk}"}  # cover is not held
     event = AuditEvent.objects.filter(object_code=str(stored.code)).get()
-    assert event.summary == "Infusion booked" and event.patient_code == str(ada.code)
+    assert event.summary == "Infusion booked"
+    assert event.patient_code == str(ada.code)
 
 
 def test_it_refuses_an_infusion_without_a_plan(clinic, chairs, ada, desmond) -> None:
@@ -79,11 +84,9 @@ def test_it_refuses_times_outside_opening_hours(
 
 def test_it_refuses_the_past(clinic, chairs, ada, desmond) -> None:
     at = local(clinic, days_ahead(3), T(9))
-    with clock.replaying(at + dt.timedelta(minutes=1)):
-        with pytest.raises(ValidationError) as refused:
-            services.book(
-                desmond, Booking(kind="consultation", mode="phone", patient=ada, starts_at=at)
-            )
+    booking = Booking(kind="consultation", mode="phone", patient=ada, starts_at=at)
+    with clock.replaying(at + dt.timedelta(minutes=1)), pytest.raises(ValidationError) as refused:
+        services.book(desmond, booking)
     assert "has passed" in refused.value.message_dict["starts_at"][0]
 
 
@@ -97,7 +100,8 @@ def test_it_refuses_an_infusion_longer_than_the_chair_is_open(
     with pytest.raises(ValidationError) as refused:
         services.book(desmond, _infusion(ada, local(clinic, days_ahead(3), T(9))))
     message = refused.value.message_dict["duration"][0]
-    assert "takes 100 min, longer than the chair is open" in message and "(90 min)" in message
+    assert "takes 100 min, longer than the chair is open" in message
+    assert "(90 min)" in message
 
 
 def test_it_refuses_a_closure_and_a_closed_chair(
@@ -157,13 +161,14 @@ def test_a_taken_chair_is_refused_with_the_nearest_free_times(
         desmond, Booking(kind="consultation", mode="in_person", patient=ben, starts_at=at)
     )
     first = services.book(desmond, _infusion(ada, at, resource=chairs[0]))
-    with pytest.raises(SlotTaken) as refused:
+    with pytest.raises(SlotTakenError) as refused:
         services.book(desmond, _infusion(ben, at, resource=chairs[0]))
     message = refused.value.message_dict["resource"][0]
     assert message.startswith("resource: Chair 1 is already booked at 09:00–10:40")
     assert "Nearest free:" in message
     offered = refused.value.offered()
-    assert len(offered) == 3 and all(
+    assert len(offered) == 3
+    assert all(
         o["starts_at"] != first.starts_at.isoformat() or o["resource"] != str(chairs[0].code)
         for o in offered
     )
@@ -175,10 +180,10 @@ def test_the_database_refuses_an_overlap_the_service_did_not_check(
 ) -> None:
     planned(ada, rivera, nina)
     made = services.book(desmond, _infusion(ada, local(clinic, days_ahead(3), T(9))))
+    Allocation.objects.create(
+        appointment=made, holder="resource:999", starts_at=made.starts_at, ends_at=made.ends_at
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
-        Allocation.objects.create(
-            appointment=made, holder="resource:999", starts_at=made.starts_at, ends_at=made.ends_at
-        )
         Allocation.objects.create(
             appointment=Appointment.objects.create(
                 clinic=clinic,
@@ -205,7 +210,8 @@ def test_it_moves_and_refuses_a_stale_form_or_a_taken_time(
     seen = made.starts_at
     moved = services.move(desmond, made, local(clinic, day, T(13)), expected_starts_at=seen)
     stored = Appointment.objects.get(pk=made.pk)
-    assert stored.starts_at == local(clinic, day, T(13)) and stored.resource == chairs[0]
+    assert stored.starts_at == local(clinic, day, T(13))
+    assert stored.resource == chairs[0]
     assert set(Allocation.objects.filter(appointment=made).values_list("starts_at", flat=True)) == {
         moved.starts_at
     }
@@ -214,7 +220,7 @@ def test_it_moves_and_refuses_a_stale_form_or_a_taken_time(
     assert "was moved meanwhile (it is now at" in refused.value.message_dict["starts_at"][0]
     planned(ben, rivera, nina)
     services.book(desmond, _infusion(ben, local(clinic, day, T(9)), resource=chairs[0]))
-    with pytest.raises(SlotTaken) as refused:
+    with pytest.raises(SlotTakenError) as refused:
         services.move(desmond, made, local(clinic, day, T(9)), expected_starts_at=moved.starts_at)
     assert "Chair 1 is already booked at 09:00–10:40" in refused.value.message_dict["resource"][0]
     assert Appointment.objects.get(pk=made.pk).starts_at == local(clinic, day, T(13))  # not moved
@@ -293,6 +299,6 @@ def test_a_prospect_needs_valid_contact_details_and_can_book_a_consultation(clin
         ),
     )
     assert Appointment.objects.get(pk=made.pk).prospect == prospect
-    assert (
-        made.clinician is not None and made.clinician.role == "physician" and made.resource is None
-    )
+    assert made.clinician is not None
+    assert made.clinician.role == "physician"
+    assert made.resource is None

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from ketaclinic.scheduling import availability, services
-from ketaclinic.scheduling.errors import SeriesTaken
+from ketaclinic.scheduling.errors import SeriesTakenError
 from ketaclinic.scheduling.models import Appointment, BoosterDue, BoosterStatus
 from ketaclinic.scheduling.services import Booking
 from ketaclinic.scheduling.tests.helpers import T, days_ahead, local, open_clinic, planned
@@ -48,13 +48,14 @@ def test_a_taken_session_is_refused_with_alternatives_and_nothing_is_booked(
     services.book(
         desmond, Booking(kind="infusion", patient=ben, starts_at=local(clinic, third, T(9)))
     )
-    with pytest.raises(SeriesTaken) as refused:
+    with pytest.raises(SeriesTakenError) as refused:
         services.book_series(desmond, ada, first_day=first, local_time=T(9))
     (message,) = refused.value.message_dict["sessions"]
     assert message.startswith("session 3: resource: no infusion chair is free at 09:00–10:40")
     assert "Nearest free:" in message
     offered = refused.value.offered()
-    assert list(offered) == ["3"] and len(offered["3"]) == 3
+    assert list(offered) == ["3"]
+    assert len(offered["3"]) == 3
     assert not Appointment.objects.filter(patient=ada).exists()  # all or nothing
     choice = dt.datetime.fromisoformat(offered["3"][0]["starts_at"])
     made = services.book_series(
