@@ -81,6 +81,9 @@ def _route_kwargs(data: dict[str, Any]) -> dict[str, dict[str, object]]:
         "plans:detail": {"code": screened.code, "plan_code": data["plan"].plan.code},
         "plans:revise": {"code": screened.code, "plan_code": data["plan"].plan.code},
         "infusions:session": {"code": screened.code, "session_code": data["session"].code},
+        "scheduling:book": {"code": screened.code},
+        "scheduling:series": {"code": screened.code},
+        "scheduling:appointment": {"code": data["appointment"].code},
     }
 
 
@@ -134,7 +137,10 @@ def _demo() -> dict[str, Any]:
 
     plan = stored_plan(screened, decision, physician)
     session = infusions.open_session(physician, plan, chair="Chair 4")
+    from ketaclinic.scheduling.tests.helpers import stored_appointment
+
     return {
+        "appointment": stored_appointment(screened),
         "plan": plan,
         "session": session,
         "alert": SafetyAlert.objects.get(patient=ada),

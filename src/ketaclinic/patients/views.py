@@ -105,6 +105,7 @@ def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
         "patient": patient,
         "clinical": clinical,
         "can_invite": acting_user(request).can(_C.PATIENT_INVITE),
+        "can_book": acting_user(request).can(_C.SCHEDULE_BOOK),
     }
     if clinical:
         context |= access.clinical_summary(patient)

@@ -29,9 +29,12 @@ __all__ = [
     "appointments_for_staff",
     "boosters_due",
     "clinician_for",
+    "clinicians_of",
+    "day_view",
     "own_appointments",
     "patient_for_booking",
     "resource_for",
+    "resources_of",
 ]
 
 #: The longest range one list or availability request covers, in days.
@@ -43,23 +46,49 @@ def _rows(clinic_id: int) -> QuerySet[Appointment]:
     return Appointment.objects.filter(clinic_id=clinic_id).select_related(*_RELATED)
 
 
-def appointments_for_staff(
-    user: Any, first_day: dt.date, last_day: dt.date, *, patient: Patient | None = None
-) -> list[Appointment]:
-    """The clinic's appointments on local days ``first_day``-``last_day`` (audited as a list)."""
-    staff = require(user, Capability.SCHEDULE_VIEW)
+def _in_range(staff: User, first_day: dt.date, last_day: dt.date) -> QuerySet[Appointment]:
     if last_day < first_day or (last_day - first_day).days >= MAX_DAYS:
         raise ValidationError({"to": f"to: from 0 to {MAX_DAYS - 1} days after from"})
     zone = clinic_zone(staff.clinic.time_zone)
     start = dt.datetime.combine(first_day, dt.time(0), zone)
     end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), zone)
-    rows = _rows(staff.clinic_id).filter(starts_at__lt=end, ends_at__gt=start)
-    if patient is not None:
-        rows = rows.filter(patient=patient)
-    shown = list(rows)
-    patients = list({a.patient_id: a.patient for a in shown if a.patient is not None}.values())
-    patient_services.record_list(staff, patients, summary="Appointments")
+    return _rows(staff.clinic_id).filter(starts_at__lt=end, ends_at__gt=start)
+
+
+def _patients(rows: list[Any]) -> list[Patient]:
+    return list({r.patient_id: r.patient for r in rows if r.patient is not None}.values())
+
+
+def appointments_for_staff(user: Any, first_day: dt.date, last_day: dt.date) -> list[Appointment]:
+    """The clinic's appointments on local days ``first_day``-``last_day`` (audited as a list)."""
+    staff = require(user, Capability.SCHEDULE_VIEW)
+    shown = list(_in_range(staff, first_day, last_day))
+    patient_services.record_list(staff, _patients(shown), summary="Appointments")
     return shown
+
+
+def day_view(user: Any, day: dt.date) -> tuple[list[Appointment], list[BoosterDue]]:
+    """A calendar day's appointments and the boosters waiting to be booked (one list record)."""
+    staff = require(user, Capability.SCHEDULE_VIEW)
+    shown = list(_in_range(staff, day, day))
+    boosters = boosters_due(staff) if staff.can(Capability.SCHEDULE_BOOK) else []
+    patient_services.record_list(staff, _patients([*shown, *boosters]), summary="Calendar day")
+    return shown, boosters
+
+
+def resources_of(user: Any) -> list[Resource]:
+    staff = require(user, Capability.SCHEDULE_VIEW)
+    return list(Resource.objects.filter(clinic_id=staff.clinic_id, active=True))
+
+
+def clinicians_of(user: Any) -> list[User]:
+    """The clinic's active nurses and physicians (whom appointments hold)."""
+    staff = require(user, Capability.SCHEDULE_VIEW)
+    return list(
+        User.objects.filter(
+            clinic_id=staff.clinic_id, is_active=True, role__in=(Role.NURSE, Role.PHYSICIAN)
+        ).order_by("role", "last_name", "username")
+    )
 
 
 def appointment_for_staff(user: Any, code: UUID | str, capability: Capability) -> Appointment:
@@ -109,12 +138,13 @@ def clinician_for(user: User, code: UUID | str | None, *, field: str) -> User | 
 
 
 def boosters_due(user: Any) -> list[BoosterDue]:
-    """Boosters marked due and not booked yet: the front desk's suggestions (a list read)."""
+    """Boosters marked due and not booked yet: the front desk's suggestions.
+
+    Unread: whoever shows them records the list (:func:`day_view` does).
+    """
     staff = require(user, Capability.SCHEDULE_BOOK)
-    rows = list(
+    return list(
         BoosterDue.objects.filter(clinic_id=staff.clinic_id, status=BoosterStatus.DUE)
         .select_related("patient")
         .order_by("due_on", "pk")
     )
-    patient_services.record_list(staff, [b.patient for b in rows], summary="Boosters due")
-    return rows

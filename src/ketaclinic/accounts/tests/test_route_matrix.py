@@ -116,8 +116,11 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
                 "api:appointment-move",
                 "api:appointment-cancel",
                 "api:appointment-no-show",
+                "scheduling:appointment",
             )
         },
+        "scheduling:book": {"code": ada.code},
+        "scheduling:series": {"code": ada.code},
         "api:portal-intake-part": {"section": "pain"},
         "api:patient-screening-intake": {"code": ada.code, "section": "pain"},
         "plans:new": {"code": ada.code},
