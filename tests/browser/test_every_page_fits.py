@@ -96,9 +96,10 @@ EXTRA_PAGES: list[tuple[str, dict[str, object] | None, str]] = [
 
 
 def _extra_pages(data: dict[str, Any]) -> list[tuple[str, dict[str, object] | None, str]]:
-    """Each protocol's plan form, for the patient the walk plans for."""
+    """The calendar on the day of the demo booking; each protocol's plan form."""
     code = {"code": data["screened"].code}
-    return [
+    day = data["appointment"].starts_at.date().isoformat()
+    return [("scheduling:day", None, f"?day={day}")] + [
         ("plans:new", code, f"?protocol={p}")
         for p in ("crps-schwartzman", "custom", "guideline-80-mg")
     ]
@@ -137,10 +138,18 @@ def _demo() -> dict[str, Any]:
 
     plan = stored_plan(screened, decision, physician)
     session = infusions.open_session(physician, plan, chair="Chair 4")
-    from ketaclinic.scheduling.tests.helpers import stored_appointment
+    from ketaclinic.scheduling import services as scheduling
+    from ketaclinic.scheduling.tests.helpers import T, days_ahead, local
 
+    monday = days_ahead(7 - days_ahead(0).weekday())
+    appointment = scheduling.book(
+        physician,
+        scheduling.Booking(
+            kind="infusion", patient=screened, starts_at=local(clinic, monday, T(9))
+        ),
+    )
     return {
-        "appointment": stored_appointment(screened),
+        "appointment": appointment,
         "plan": plan,
         "session": session,
         "alert": SafetyAlert.objects.get(patient=ada),
