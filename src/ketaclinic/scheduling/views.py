@@ -133,6 +133,21 @@ def book(request: HttpRequest, code: UUID) -> HttpResponse:
     return render(request, "scheduling/book.html", context)
 
 
+def _overrides(request: HttpRequest) -> dict[int, dt.datetime]:
+    """The times chosen for sessions that found none ("session_3": an ISO instant)."""
+    chosen: dict[int, dt.datetime] = {}
+    for key in request.POST:
+        number, value = key.removeprefix("session_"), request.POST.get(key, "")
+        if key.startswith("session_") and number.isdigit() and value:
+            try:
+                at = dt.datetime.fromisoformat(value)
+            except ValueError:
+                continue  # not one we offered: the session is checked as asked
+            if at.tzinfo is not None:
+                chosen[int(number)] = at
+    return chosen
+
+
 @require_http_methods(["GET", "POST"])
 @capability_required(_C.SCHEDULE_BOOK)
 def series(request: HttpRequest, code: UUID) -> HttpResponse:
@@ -145,11 +160,7 @@ def series(request: HttpRequest, code: UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         cleaned = form.cleaned_data
         resource, clinician = form.chosen()
-        overrides = {
-            int(k.removeprefix("session_")): dt.datetime.fromisoformat(v)
-            for k, v in request.POST.items()
-            if k.startswith("session_") and k.removeprefix("session_").isdigit() and v
-        }
+        overrides = _overrides(request)
 
         def create() -> str:
             services.book_series(
@@ -171,7 +182,7 @@ def series(request: HttpRequest, code: UUID) -> HttpResponse:
             return redirect(outcome.result["location"])
         except SeriesTakenError as exc:
             problems = exc.offered()
-        except (ValidationError, ValueError):
+        except ValidationError:
             pass
     context = {"form": form, "patient": patient, "plan": plan, "problems": problems}
     return render(request, "scheduling/series.html", context)
