@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "ketaclinic.policies",
     "ketaclinic.questionnaires",
     "ketaclinic.portal",
+    "ketaclinic.public",
     "ketaclinic.screening",
     "ketaclinic.worklists",
 ]
@@ -287,6 +288,9 @@ OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
 if OUTBOX_LEASE_SECONDS < 2 * EMAIL_TIMEOUT:
     raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS must be at least twice EMAIL_TIMEOUT")
+#: The clinic the public site presents (a clinic's code), when the database holds several
+#: clinics with a published profile; empty: the one published clinic (docs/public-site.md).
+PUBLIC_CLINIC = env_str("PUBLIC_CLINIC", "")
 #: The address patients reach the site at, for links in emails ("https://clinic.example.org").
 #: Empty: the address of the request that sent the email (checked against ALLOWED_HOSTS).
 SITE_URL = env_str("SITE_URL", "").rstrip("/")

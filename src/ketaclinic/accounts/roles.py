@@ -38,6 +38,7 @@ class Capability(StrEnum):
     USERS_MANAGE = "users.manage"
     PORTAL_OWN_RECORD = "portal.own_record"
     API_DOCS = "api.docs"
+    CLINIC_PROFILE_MANAGE = "clinic.profile_manage"
 
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK})
@@ -59,6 +60,8 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.POLICY_VIEW,
             _C.AUDIT_VIEW,
             _C.USERS_MANAGE,
+            # What the public site says about the clinic (address, phone, welcome text).
+            _C.CLINIC_PROFILE_MANAGE,
         }
     ),
     Role.PHYSICIAN: frozenset(

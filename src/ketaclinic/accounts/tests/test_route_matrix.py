@@ -27,6 +27,7 @@ from ketaclinic.patients.models import Patient
 from ketaclinic.plans.models import PlanVersion
 from ketaclinic.plans.tests.helpers import stored_plan
 from ketaclinic.policies import services as policies
+from ketaclinic.public.models import ClinicProfile
 from ketaclinic.screening import services
 from ketaclinic.security import (
     PUBLIC,
@@ -58,6 +59,9 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         return reverse(name, kwargs={"code": code})
     invitation = open_invitation(ada)
     alert = safety_alert(ada)
+    ClinicProfile.objects.get_or_create(  # the public site's pages exist once published
+        clinic=ada.clinic, defaults={"phone": "(602) 555-0123", "published": True}
+    )
     condition = ada.conditions.get()
     screening = services.start_screening(None, ada)
     decision = screening.decisions.first()
@@ -107,6 +111,7 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
             )
         },
         "api:instrument-detail": {"instrument": "dn4"},
+        "public:topic": {"slug": "evidence"},
         "api:portal-intake-part": {"section": "pain"},
         "api:patient-screening-intake": {"code": ada.code, "section": "pain"},
         "plans:new": {"code": ada.code},
@@ -290,6 +295,9 @@ def test_a_password_only_staff_session_reaches_nothing(
 #: reference data): they write no view record.
 NO_PATIENT_DATA = {
     "invitations:welcome",  # without a working link it shows nothing of anyone
+    "public:topic",  # the public site: the clinic's own pages
+    "public:contact",
+    "public:profile",
     "patients:create",
     "healthz",
     "references",
