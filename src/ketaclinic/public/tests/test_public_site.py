@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from ketaclinic.accounts.models import Clinic
 from ketaclinic.audit.models import AuditEvent
@@ -87,7 +88,8 @@ def test_each_page_numbers_its_sources_and_lists_them_in_full(clinic, slug) -> N
     assert not _CITED.search(text.split('id="sources"')[0])  # no raw [Key] left
     for n, key in enumerate(topic.sources, start=1):
         assert f'href="#source-{n}"' in text
-        assert f'id="source-{n}"' in text
+        listed = text.split(f'id="source-{n}">')[1].split("</li>")[0]
+        assert listed == escape(SOURCES[key])
     assert SOURCES[topic.sources[0]][:30] in text
 
 
