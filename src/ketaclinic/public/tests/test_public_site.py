@@ -55,7 +55,7 @@ def test_a_visitor_sees_the_clinics_name_never_the_host_name(clinic, settings) -
 @pytest.mark.django_db
 def test_without_a_published_profile_a_visitor_is_sent_to_sign_in(clinic) -> None:
     ClinicProfile.objects.create(clinic=clinic, phone="(602) 555-0123", published=False)
-    assert Client().get("/").url.startswith(reverse("accounts:login"))
+    assert Client().get("/")["Location"].startswith(reverse("accounts:login"))
     assert Client().get(reverse("public:topic", args=["evidence"])).status_code == 404
 
 
