@@ -15,8 +15,11 @@ export PYTHONDONTWRITEBYTECODE := 1
 run: setup
 	$(BIN)/ketaclinic run
 
-## setup: create .venv and install the project with its development tools
+## setup: create .venv and install the project with its development tools, and compile the
+## project's sources once (the Makefile forbids writing bytecode during runs, so without this
+## every `ketaclinic` command would compile them at start: 55-70 ms; docs/performance.md)
 setup: pdf-libs $(STAMP)
+	@$(BIN)/python -m compileall -q src
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11"; exit 1; }

@@ -23,7 +23,11 @@ _C = Capability
 
 #: route name -> {HTTP method -> requirement}
 ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
-    "home": {"GET": SIGNED_IN},
+    # Signed in: the role's worklist; a visitor: the clinic's public home page.
+    "home": {"GET": PUBLIC},
+    "public:topic": {"GET": PUBLIC},
+    "public:contact": {"GET": PUBLIC},
+    "public:profile": {"GET": _C.CLINIC_PROFILE_MANAGE, "POST": _C.CLINIC_PROFILE_MANAGE},
     "healthz": {"GET": PUBLIC},
     "references": {"GET": SIGNED_IN},
     "accounts:login": {"GET": PUBLIC, "POST": PUBLIC},

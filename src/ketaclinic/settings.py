@@ -92,6 +92,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
+    "django_tasks_rq",
     "ketaclinic.accounts",
     "ketaclinic.alerts",
     "ketaclinic.plans",
@@ -99,11 +103,13 @@ INSTALLED_APPS = [
     "ketaclinic.audit",
     "ketaclinic.idempotency",
     "ketaclinic.invitations",
+    "ketaclinic.outbox",
     "ketaclinic.patients",
     "ketaclinic.policies",
     "ketaclinic.questionnaires",
     "ketaclinic.portal",
     "ketaclinic.scheduling",
+    "ketaclinic.public",
     "ketaclinic.screening",
     "ketaclinic.worklists",
 ]
@@ -249,9 +255,43 @@ EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+#: Where the file-based backend (django.core.mail.backends.filebased) writes each email.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both")
+# ------------------------------------------------------------------ background work
+# Django's Tasks API (the django-tasks backport), docs/deploy.md "Background work":
+# "database" keeps the jobs in this database and `ketaclinic run` starts a worker beside
+# gunicorn; "redis" keeps them in Redis (REDIS_URL) for RQ workers on other machines
+# (`ketaclinic worker` on each).
+TASK_QUEUE = env_str("TASK_QUEUE", "database")
+TASK_QUEUE_NAME = env_str("TASK_QUEUE_NAME", "ketaclinic")
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "redis": "django_tasks_rq.RQBackend",
+}
+if TASK_QUEUE not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("TASK_QUEUE must be 'database' or 'redis'")
+TASKS = {
+    "default": {
+        "BACKEND": _TASK_BACKENDS[TASK_QUEUE],
+        # Empty: any queue name is accepted; the tasks are queued on TASK_QUEUE_NAME
+        # (ketaclinic.outbox.tasks), the one queue `ketaclinic worker` takes jobs from.
+        "QUEUES": [],
+    }
+}
+RQ_QUEUES = {TASK_QUEUE_NAME: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+#: How long a worker holds an email it is sending before another may take it over;
+#: well above EMAIL_TIMEOUT, so a slow but living worker keeps its claim.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6)
+if OUTBOX_LEASE_SECONDS < 2 * EMAIL_TIMEOUT:
+    raise ImproperlyConfigured("OUTBOX_LEASE_SECONDS must be at least twice EMAIL_TIMEOUT")
+#: The clinic the public site presents (a clinic's code), when the database holds several
+#: clinics with a published profile; empty: the one published clinic (docs/public-site.md).
+PUBLIC_CLINIC = env_str("PUBLIC_CLINIC", "")
 #: The address patients reach the site at, for links in emails ("https://clinic.example.org").
 #: Empty: the address of the request that sent the email (checked against ALLOWED_HOSTS).
 SITE_URL = env_str("SITE_URL", "").rstrip("/")

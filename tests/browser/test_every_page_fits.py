@@ -84,6 +84,7 @@ def _route_kwargs(data: dict[str, Any]) -> dict[str, dict[str, object]]:
         "scheduling:book": {"code": screened.code},
         "scheduling:series": {"code": screened.code},
         "scheduling:appointment": {"code": data["appointment"].code},
+        "public:topic": {"slug": "evidence"},
     }
 
 
@@ -224,4 +225,38 @@ def test_every_page_fits_a_tablet_and_a_phone(live_server, browser) -> None:
                 problems.append(f"{role} {name}{query}: internal keys shown: {', '.join(keys[:5])}")
         context.close()
     assert visited > 40
+    assert not problems, "\n".join(problems)
+
+
+def test_the_public_site_fits_a_tablet_and_a_phone_for_a_visitor(live_server, browser) -> None:
+    """The pages a visitor who is not signed in reaches, from the demo clinic's home page."""
+    from ketaclinic.demo import load_demo
+    from ketaclinic.public.topics import TOPICS
+
+    clinic = load_demo(3)
+    urls = ["/", reverse("public:contact")]
+    urls += [reverse("public:topic", args=[t.slug]) for t in TOPICS]
+    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    for url in urls:
+        response = page.goto(live_server.url + url)
+        assert response is not None
+        assert response.status == 200, url
+        assert clinic.name in page.locator("header").inner_text()
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            if scroll > width:
+                problems.append(f"{url} at {width} px: {scroll} px wide ({page.evaluate(WIDEST)})")
+        text = re.sub(r"(https?://|doi:)\S+", "", page.locator("main").inner_text())
+        if keys := sorted(set(INTERNAL_KEY.findall(text))):
+            problems.append(f"{url}: internal keys shown: {', '.join(keys[:5])}")
+    # The visitor's way in: the home page links every page, and the sign-in.
+    page.goto(live_server.url + "/")
+    for topic in TOPICS:
+        assert page.get_by_role("link", name=topic.title).first.is_visible()
+    page.get_by_role("link", name="Staff and patient sign-in").click()
+    page.wait_for_url("**/accounts/login/**")
+    context.close()
     assert not problems, "\n".join(problems)

@@ -25,6 +25,7 @@ import pytest
 class Server:
     base: str
     var: Path
+    pid: int  # gunicorn's arbiter (``ketaclinic run`` becomes it)
 
 
 def _free_port() -> int:
@@ -73,7 +74,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             output = process.stdout.read().decode() if process.stdout else ""
             pytest.fail(f"ketaclinic run did not start:\n{output[-3000:]}")
         time.sleep(0.3)
-    yield Server(base, var)
+    yield Server(base, var, process.pid)
     os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=20)

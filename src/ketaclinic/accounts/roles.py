@@ -42,6 +42,7 @@ class Capability(StrEnum):
     BOOSTER_MARK = "booster.mark"
     PORTAL_OWN_RECORD = "portal.own_record"
     API_DOCS = "api.docs"
+    CLINIC_PROFILE_MANAGE = "clinic.profile_manage"
 
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK})
@@ -67,6 +68,8 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.SCHEDULE_VIEW,
             _C.SCHEDULE_BOOK,
             _C.SCHEDULE_MANAGE,
+            # What the public site says about the clinic (address, phone, welcome text).
+            _C.CLINIC_PROFILE_MANAGE,
         }
     ),
     Role.PHYSICIAN: frozenset(

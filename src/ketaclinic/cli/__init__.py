@@ -74,6 +74,9 @@ COMMANDS: dict[str, Command] = {
     "session": Command(
         "ketaclinic.cli.session", "infusion sessions: charted events (JSON in, JSON out)"
     ),
+    "worker": Command(
+        "ketaclinic.cli.worker", "run background tasks (reminder emails) from the task queue"
+    ),
     "score": Command("ketaclinic.cli.screening", "describe an instrument or score answers (JSON)"),
     "screen": Command(
         "ketaclinic.cli.screening", "eligibility decision for IV ketamine from facts (JSON)"

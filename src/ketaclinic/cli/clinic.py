@@ -32,6 +32,11 @@ def register(subparsers: Any) -> None:
         help="patients in the demo clinic loaded into an empty database",
     )
     run.add_argument("--no-serve", action="store_true", help="set up and exit (for scripts)")
+    run.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not start a task worker beside the server (its workers run elsewhere)",
+    )
     run.set_defaults(handler=_run)
 
     demo = subparsers.add_parser("demo", help="load the synthetic demo clinic")
@@ -127,6 +132,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.no_serve:
         return 0
     print(f"Serving ketaclinic at http://{args.bind}  (Ctrl-C to stop)", flush=True)
+    os.environ["KETACLINIC_WORKER"] = "0" if args.no_worker else "1"
     # The gunicorn of this virtual environment, replacing this process (Ctrl-C reaches it).
     beside = Path(sys.executable).with_name("gunicorn")
     gunicorn = str(beside) if beside.exists() else (shutil.which("gunicorn") or "gunicorn")
@@ -148,12 +154,16 @@ def gunicorn_arguments(bind: str, workers: int, var: Path) -> list[str]:
     * ``--control-socket`` under var/: gunicorn's default is one socket per
       user in the home directory, so two instances on one machine would talk
       to each other's arbiter.
+    * ``--config``: its hooks start the task worker beside the server and stop it
+      with the server (``ketaclinic.cli.gunicorn_config``).
     * ``--preload``: the application (with the ICD-10-CM code set, see
       ``ketaclinic.wsgi``) is loaded once in the arbiter and shared by the
       workers it forks, instead of once per worker on its first request.
     """
     return [
         "ketaclinic.wsgi",
+        "--config",
+        "python:ketaclinic.cli.gunicorn_config",
         "--preload",
         "--bind",
         bind,

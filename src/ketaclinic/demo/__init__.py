@@ -20,6 +20,7 @@ from ketaclinic.demo.population import bulk_patients, in_batches
 from ketaclinic.demo.screening import DEMO_INSTRUMENT_ANSWERS, DEMO_INTAKE, demo_screening
 from ketaclinic.lib.db import refresh_planner_statistics
 from ketaclinic.patients.services import link_portal_account
+from ketaclinic.public.models import ClinicProfile
 
 __all__ = [
     "DEMO_ACCOUNTS",
@@ -77,6 +78,7 @@ def load_demo(
         _portal_accounts(clinic, accounts["admin"])
         demo_screening(clinic, nurse)
         _demo_calendar(clinic, accounts)
+        _public_profile(clinic)
         record(
             None,
             Action.BULK_LOAD,
@@ -102,6 +104,25 @@ def _demo_calendar(clinic: Clinic, accounts: dict[str, User]) -> None:
     for i in range(1, 5):
         scheduling.add_resource(admin, clinic, "chair", f"Chair {i}")
     scheduling.add_resource(admin, clinic, "room", "Consulting room")
+
+
+def _public_profile(clinic: Clinic) -> None:
+    """The demo clinic's public site, shown (a 555 number: reserved for fiction)."""
+    ClinicProfile.objects.create(
+        clinic=clinic,
+        street="4520 N Desert Bloom Way, Suite 210",
+        city="Phoenix",
+        region="AZ",
+        postal_code="85018",
+        phone="(602) 555-0147",
+        email="hello@desertsky-demo.example.org",
+        welcome=(
+            "A small outpatient clinic for adults living with nerve pain that the usual "
+            "treatments have not controlled. This is a demonstration clinic: no real person "
+            "or place."
+        ),
+        published=True,
+    )
 
 
 def _demo_account(clinic: Clinic, account: DemoAccount) -> User:

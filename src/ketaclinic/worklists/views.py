@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user
+from ketaclinic.public.views import public_home
 from ketaclinic.worklists import access
 
 
 @require_GET
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Patients go to the portal; staff see their worklist."""
+    """Visitors see the clinic's public site; patients, the portal; staff, their worklist."""
+    if not request.user.is_authenticated:
+        return public_home(request)
     user = acting_user(request)
     if user.can(Capability.PORTAL_OWN_RECORD):
         return redirect("portal:home")

@@ -27,6 +27,7 @@ from ketaclinic.patients.models import Patient
 from ketaclinic.plans.models import PlanVersion
 from ketaclinic.plans.tests.helpers import stored_plan
 from ketaclinic.policies import services as policies
+from ketaclinic.public.models import ClinicProfile
 from ketaclinic.scheduling.tests.helpers import stored_appointment
 from ketaclinic.screening import services
 from ketaclinic.security import (
@@ -59,6 +60,9 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         return reverse(name, kwargs={"code": code})
     invitation = open_invitation(ada)
     alert = safety_alert(ada)
+    ClinicProfile.objects.get_or_create(  # the public site's pages exist once published
+        clinic=ada.clinic, defaults={"phone": "(602) 555-0123", "published": True}
+    )
     condition = ada.conditions.get()
     screening = services.start_screening(None, ada)
     decision = screening.decisions.first()
@@ -121,6 +125,7 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         },
         "scheduling:book": {"code": ada.code},
         "scheduling:series": {"code": ada.code},
+        "public:topic": {"slug": "evidence"},
         "api:portal-intake-part": {"section": "pain"},
         "api:patient-screening-intake": {"code": ada.code, "section": "pain"},
         "plans:new": {"code": ada.code},
@@ -304,6 +309,9 @@ def test_a_password_only_staff_session_reaches_nothing(
 #: reference data): they write no view record.
 NO_PATIENT_DATA = {
     "invitations:welcome",  # without a working link it shows nothing of anyone
+    "public:topic",  # the public site: the clinic's own pages
+    "public:contact",
+    "public:profile",
     "patients:create",
     "healthz",
     "references",
