@@ -27,6 +27,11 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "home": {"GET": PUBLIC},
     "public:topic": {"GET": PUBLIC},
     "public:contact": {"GET": PUBLIC},
+    # Booking online: anyone may ask for a free consultation (rate-limited per address);
+    # the manage page acts only with a valid signed link (booking/links.py).
+    "booking:book": {"GET": PUBLIC, "POST": PUBLIC},
+    "booking:done": {"GET": PUBLIC},
+    "booking:manage": {"GET": PUBLIC, "POST": PUBLIC},
     "public:profile": {"GET": _C.CLINIC_PROFILE_MANAGE, "POST": _C.CLINIC_PROFILE_MANAGE},
     "healthz": {"GET": PUBLIC},
     "references": {"GET": SIGNED_IN},

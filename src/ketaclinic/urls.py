@@ -20,6 +20,7 @@ urlpatterns = [
     path("policies/", include("ketaclinic.policies.urls")),
     path("portal/", include("ketaclinic.portal.urls")),
     path("", include("ketaclinic.public.urls")),
+    path("", include("ketaclinic.booking.urls")),
     path("api/", views.ApiRoot.as_view(), name="api-root"),
     path("api/docs/", views.ApiDocs.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("ketaclinic.api_urls")),

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.audit.services import Action, record
+from ketaclinic.booking import notices
 from ketaclinic.lib import clock
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans import services as plans
@@ -191,6 +192,7 @@ def book_locked(actor: User | None, request: Booking) -> Appointment:
         changes=_summary(appointment),
         clinic_id=clinic.pk,
     )
+    notices.appointment_changed(actor, appointment, notices.BOOKED)
     return appointment
 
 
@@ -229,7 +231,7 @@ def _locked(appointment: Appointment) -> Appointment:
 
 
 def move(
-    actor: User,
+    actor: User | None,
     appointment: Appointment,
     starts_at: dt.datetime,
     *,
@@ -253,7 +255,7 @@ def move(
 
 @transaction.atomic
 def _move(
-    actor: User,
+    actor: User | None,
     appointment: Appointment,
     starts_at: dt.datetime,
     choice: Choice | None,
@@ -312,11 +314,12 @@ def _move(
         summary=f"{row.get_kind_display()} moved",
         changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
     )
+    notices.appointment_changed(actor, row, notices.MOVED)
     return row
 
 
 def _end(
-    actor: User, appointment: Appointment, status: str, reason: str, summary: str
+    actor: User | None, appointment: Appointment, status: str, reason: str, summary: str
 ) -> Appointment:
     row = _locked(appointment)
     if row.status != AppointmentStatus.BOOKED:
@@ -333,11 +336,13 @@ def _end(
         summary=summary,
         changes={"status": [AppointmentStatus.BOOKED, status], "reason": reason},
     )
+    ended = notices.CANCELLED if status == AppointmentStatus.CANCELLED else notices.ENDED
+    notices.appointment_changed(actor, row, ended)
     return row
 
 
 @transaction.atomic
-def cancel(actor: User, appointment: Appointment, reason: str) -> Appointment:
+def cancel(actor: User | None, appointment: Appointment, reason: str) -> Appointment:
     """Cancel a booked appointment with a reason; its time is free again."""
     require_booker(actor)
     reason = (reason or "").strip()
