@@ -104,6 +104,7 @@ def test_it_a_visitor_books_and_gets_the_confirmation_with_a_calendar_file(booka
     assert email.to == ["maria.lopez@example.org"]
     assert email.subject.startswith("Booked: Free consultation at")
     name, content, kind = email.attachments[0]
+    assert name == "appointment.ics"
     assert kind == "text/calendar"
     event = next(c for c in Calendar.from_ical(content).walk("VEVENT"))
     assert event.decoded("dtstart") == appointment.starts_at
@@ -125,7 +126,7 @@ def test_it_the_manage_link_moves_then_cancels_and_is_then_used(bookable) -> Non
     assert page.redirect_chain[-1][0] == reverse("booking:manage")  # the token left the address
     text = page.content.decode()
     assert "Your appointment" in text
-    later = [t for t in _times(text) if dt.datetime.fromisoformat(t) > appointment.starts_at][0]
+    later = next(t for t in _times(text) if dt.datetime.fromisoformat(t) > appointment.starts_at)
     shown = re.search(r'name="shown" value="([^"]+)"', text).group(1)  # type: ignore[union-attr]
     moved = patient.post(
         reverse("booking:manage"), {"action": "move", "starts_at": later, "shown": shown}
