@@ -93,6 +93,8 @@ EXTRA_PAGES: list[tuple[str, dict[str, object] | None, str]] = [
     ("policies:detail", {"kind": "protocols"}, ""),
     ("policies:import", {"kind": "protocols"}, ""),
     ("policies:detail", {"kind": "infusion_care"}, ""),
+    ("booking:book", None, "?mode=video"),
+    ("booking:book", None, "?mode=in_person"),
 ]
 
 
@@ -234,7 +236,8 @@ def test_the_public_site_fits_a_tablet_and_a_phone_for_a_visitor(live_server, br
     from ketaclinic.public.topics import TOPICS
 
     clinic = load_demo(3)
-    urls = ["/", reverse("public:contact")]
+    urls = ["/", reverse("public:contact"), reverse("booking:book"), reverse("booking:manage")]
+    urls += [reverse("booking:book") + f"?mode={m}" for m in ("video", "phone", "in_person")]
     urls += [reverse("public:topic", args=[t.slug]) for t in TOPICS]
     context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
     page = context.new_page()

@@ -156,7 +156,12 @@ def manage(request: HttpRequest) -> HttpResponse:
         request.session[_SESSION_TOKEN] = request.GET["token"]
         return redirect("booking:manage")
     profile = _profile()
-    opened = links.open_link(request.session.get(_SESSION_TOKEN, ""))
+    token = request.session.get(_SESSION_TOKEN, "")
+    if not token:  # came without a link: not an error, just nothing to show
+        return render(
+            request, "booking/link.html", public_context(profile, "book") | {"state": "none"}
+        )
+    opened = links.open_link(token)
     base = public_context(profile, "book")
     if opened.appointment is None:
         status = 404 if opened.state == links.LinkState.NOT_VALID else 410

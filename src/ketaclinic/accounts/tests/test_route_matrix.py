@@ -310,6 +310,11 @@ def test_a_password_only_staff_session_reaches_nothing(
 NO_PATIENT_DATA = {
     "invitations:welcome",  # without a working link it shows nothing of anyone
     "public:topic",  # the public site: the clinic's own pages
+    # Booking online: the visitor's own booking, reached only through their session or
+    # their signed link (booking/links.py), never by a staff role's reading.
+    "booking:book",
+    "booking:done",
+    "booking:manage",
     "public:contact",
     "public:profile",
     "patients:create",
