@@ -81,7 +81,7 @@ def test_it_a_visitor_books_the_front_desk_moves_it_the_link_shows_it(
     assert appointment.starts_at == dt.datetime.fromisoformat(chosen or "")
     delivery.sweep()
     assert [m.to for m in mail.outbox] == [["maria.lopez@example.org"]]
-    link = re.search(r"https?://\S+/book/manage/\?token=\S+", mail.outbox[0].body)
+    link = re.search(r"https?://\S+/book/manage/\?token=\S+", str(mail.outbox[0].body))
     assert link is not None
 
     # The front desk finds it in the calendar and moves it an hour later.

@@ -119,7 +119,7 @@ def test_it_the_manage_link_moves_then_cancels_and_is_then_used(bookable) -> Non
     visitor = Client()
     _book(visitor)
     _send_due()
-    link = _link(mail.outbox[0].body)
+    link = _link(str(mail.outbox[0].body))
     appointment = Appointment.objects.get()
     patient = Client()
     page = patient.get(link, follow=True)
@@ -168,7 +168,7 @@ def test_it_the_manage_link_moves_then_cancels_and_is_then_used(bookable) -> Non
 def test_it_a_forged_or_expired_link_gets_a_clear_page_and_reveals_nothing(bookable) -> None:
     _book(Client())
     _send_due()
-    link = _link(mail.outbox[0].body)
+    link = _link(str(mail.outbox[0].body))
     appointment = Appointment.objects.get()
     forged = Client().get(link[:-3] + "abc", follow=True)
     assert forged.status_code == 404
@@ -185,7 +185,7 @@ def test_it_a_forged_or_expired_link_gets_a_clear_page_and_reveals_nothing(booka
 def test_it_the_front_desk_moves_it_and_the_link_shows_the_new_time(bookable, desmond) -> None:
     _book(Client())
     _send_due()
-    link = _link(mail.outbox[0].body)
+    link = _link(str(mail.outbox[0].body))
     appointment = Appointment.objects.get()
     new_time = _free("video", 4)[2]
     scheduling.move(desmond, appointment, new_time)
