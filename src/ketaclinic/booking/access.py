@@ -17,7 +17,15 @@ from ketaclinic.scheduling.availability import free_slots
 from ketaclinic.scheduling.models import Appointment, AppointmentKind
 from ketacore.schedule import clinic_zone
 
-__all__ = ["Day", "Time", "bookable_clinic", "booked_appointment", "free_days", "free_times"]
+__all__ = [
+    "Day",
+    "Time",
+    "bookable_clinic",
+    "booked_appointment",
+    "current",
+    "free_days",
+    "free_times",
+]
 
 
 def bookable_clinic() -> ClinicProfile | None:
@@ -75,4 +83,11 @@ def booked_appointment(code: str) -> Appointment | None:
         Appointment.objects.select_related("clinic", "prospect")
         .filter(code=key, prospect__isnull=False)
         .first()
+    )
+
+
+def current(appointment: Appointment) -> Appointment:
+    """The appointment as it is now (after a refused change, to show it again)."""
+    return Appointment.objects.select_related("clinic", "prospect", "patient").get(
+        pk=appointment.pk
     )

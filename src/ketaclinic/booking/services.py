@@ -46,21 +46,21 @@ def _client(ip: str | None) -> str:
     return hmac.new(key, (ip or "unknown").encode(), hashlib.sha256).hexdigest()
 
 
+@transaction.atomic
 def throttle(scope: str, ip: str | None) -> None:
     """Count this request against its scope's limit, or refuse it (a committed count)."""
     allowed, window = LIMITS[scope]
     now = clock.now()
     client = _client(ip)
-    with transaction.atomic():
-        PublicAttempt.objects.filter(at__lt=now - max(w for _, w in LIMITS.values())).delete()
-        recent = list(
-            PublicAttempt.objects.filter(scope=scope, client=client, at__gte=now - window)
-            .order_by("at")
-            .values_list("at", flat=True)
-        )
-        if len(recent) >= allowed:
-            raise RateLimitedError(recent[0] + window - now)
-        PublicAttempt.objects.create(scope=scope, client=client, at=now)
+    PublicAttempt.objects.filter(at__lt=now - max(w for _, w in LIMITS.values())).delete()
+    recent = list(
+        PublicAttempt.objects.filter(scope=scope, client=client, at__gte=now - window)
+        .order_by("at")
+        .values_list("at", flat=True)
+    )
+    if len(recent) >= allowed:
+        raise RateLimitedError(recent[0] + window - now)
+    PublicAttempt.objects.create(scope=scope, client=client, at=now)
 
 
 @transaction.atomic

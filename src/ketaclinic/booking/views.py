@@ -202,7 +202,7 @@ def _manage_action(
                 return redirect("booking:manage")
     except ValidationError as exc:
         _field_errors(move, exc)
-    appointment.refresh_from_db()
+    appointment = access.current(appointment)
     return _manage_page(request, profile, appointment, cancel, move, status=400)
 
 
