@@ -32,6 +32,10 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "booking:book": {"GET": PUBLIC, "POST": PUBLIC},
     "booking:done": {"GET": PUBLIC},
     "booking:manage": {"GET": PUBLIC, "POST": PUBLIC},
+    # A clinician's own calendar feed: the page makes or stops its address; the feed is
+    # read by calendar apps with the address's token (no session), and names no patient.
+    "booking:my_feed": {"GET": _C.SCHEDULE_VIEW, "POST": _C.SCHEDULE_VIEW},
+    "booking:feed": {"GET": PUBLIC},
     "public:profile": {"GET": _C.CLINIC_PROFILE_MANAGE, "POST": _C.CLINIC_PROFILE_MANAGE},
     "healthz": {"GET": PUBLIC},
     "references": {"GET": SIGNED_IN},

@@ -28,6 +28,8 @@ NOT_SCREENS = {"accounts:login", "healthz", "api-schema", "policies:export"}
 NOT_SCREENS |= {"invitations:welcome"}
 #: A printable A4 document (PDF), read back in infusions/tests/test_record_pdf.py.
 NOT_SCREENS |= {"infusions:pdf"}
+#: A calendar file for calendar apps, read back in booking/tests/test_calendar_feed.py.
+NOT_SCREENS |= {"booking:feed"}
 #: A word joined by underscores (``pain_duration_months``) is a field key, not
 #: clinician language; so are constants and file names.
 INTERNAL_KEY = re.compile(

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from ketaclinic.accounts.models import Clinic
+from ketaclinic.accounts.models import Clinic, User
+from ketaclinic.accounts.roles import Capability
+from ketaclinic.booking.models import CalendarFeed
 from ketaclinic.lib import clock
+from ketaclinic.lib.access import require
 from ketaclinic.public.access import public_profile
 from ketaclinic.public.models import ClinicProfile
 from ketaclinic.scheduling import services as scheduling
@@ -23,6 +26,7 @@ __all__ = [
     "bookable_clinic",
     "booked_appointment",
     "current",
+    "feed_of",
     "free_days",
     "free_times",
 ]
@@ -91,3 +95,9 @@ def current(appointment: Appointment) -> Appointment:
     return Appointment.objects.select_related("clinic", "prospect", "patient").get(
         pk=appointment.pk
     )
+
+
+def feed_of(user: User) -> CalendarFeed | None:
+    """The user's live calendar feed, if they have one."""
+    require(user, Capability.SCHEDULE_VIEW)
+    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).first()

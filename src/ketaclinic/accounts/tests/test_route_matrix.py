@@ -20,6 +20,7 @@ from ketaclinic.accounts.roles import Role
 from ketaclinic.accounts.services import issue_api_token
 from ketaclinic.accounts.tests.route_records import open_invitation, safety_alert, session_alert
 from ketaclinic.audit.models import Action, AuditEvent
+from ketaclinic.booking import feeds
 from ketaclinic.conftest import PASSWORD, login
 from ketaclinic.infusions import services as infusions
 from ketaclinic.infusions.models import InfusionSession
@@ -58,6 +59,8 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         # One's own token (someone else's is a 404, checked in test_api_tokens.py).
         code = issue_api_token(user)[0].code if user is not None else uuid.uuid4()
         return reverse(name, kwargs={"code": code})
+    if name == "booking:feed":  # a live feed address of the physician's
+        return reverse(name, kwargs={"token": feeds.issue(User.objects.get(username="rivera"))})
     invitation = open_invitation(ada)
     alert = safety_alert(ada)
     ClinicProfile.objects.get_or_create(  # the public site's pages exist once published
@@ -315,6 +318,8 @@ NO_PATIENT_DATA = {
     "booking:book",
     "booking:done",
     "booking:manage",
+    "booking:my_feed",
+    "booking:feed",  # a clinician's appointments, without any patient's name or details
     "public:contact",
     "public:profile",
     "patients:create",
