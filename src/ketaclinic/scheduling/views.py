@@ -27,7 +27,9 @@ from ketaclinic.scheduling import access, availability, services
 from ketaclinic.scheduling.errors import SeriesTakenError, SlotTakenError
 from ketaclinic.scheduling.forms import BookForm, CancelForm, DayForm, MoveForm, SeriesForm
 from ketaclinic.scheduling.models import Appointment, AppointmentStatus
+from ketaclinic.scheduling.utilisation import week_report
 from ketacore.schedule import clinic_zone
+from ketacore.utilisation import Use
 
 _C = Capability
 
@@ -258,3 +260,51 @@ def appointment(request: HttpRequest, code: UUID) -> HttpResponse:
         "zone": user.clinic.time_zone,
     }
     return render(request, "scheduling/appointment.html", context)
+
+
+def _share(use: Use, *, hours: bool = False) -> str:
+    if use.ratio is None:
+        return "closed"
+    text = f"{use.ratio:.0%}"
+    if hours:
+        text += f" ({use.booked_min / 60:.1f} of {use.open_min / 60:.1f} h)"
+    return text
+
+
+@require_GET
+@capability_required(_C.SCHEDULE_MANAGE)
+def utilisation(request: HttpRequest) -> HttpResponse:
+    """Chair utilisation of one week (Monday to Sunday), for the clinic admin."""
+    user = acting_user(request)
+    form = DayForm(request.GET or None)
+    day = form.cleaned_data["day"] if form.is_bound and form.is_valid() else _today(user)
+    monday = day - dt.timedelta(days=day.weekday())
+    report = week_report(user, monday)
+    zone = clinic_zone(report.zone)
+    gaps = sorted(
+        ((chair.chair, gap) for chair in report.chairs for gap in chair.week.gaps),
+        key=lambda item: item[1][0] - item[1][1],
+    )[:10]
+    context = {
+        "form": form,
+        "report": report,
+        "rows": [
+            (c.chair, [_share(u) for u in c.days], _share(c.week, hours=True))
+            for c in report.chairs
+        ],
+        "total": _share(report.total, hours=True),
+        "no_shows": "no appointment yet"
+        if report.no_show_rate is None
+        else f"{report.no_show_rate:.0%} ({report.no_shows} of {report.no_shows + report.kept})",
+        "gaps": [
+            (
+                name,
+                f"{a.astimezone(zone):%a %-d %b %H:%M}–{b.astimezone(zone):%H:%M}",
+                round((b - a).total_seconds() / 60),
+            )
+            for name, (a, b) in gaps
+        ],
+        "previous": monday - dt.timedelta(days=7),
+        "next": monday + dt.timedelta(days=7),
+    }
+    return render(request, "scheduling/utilisation.html", context)

@@ -319,6 +319,7 @@ NO_PATIENT_DATA = {
     "booking:done",
     "booking:manage",
     "booking:my_feed",
+    "scheduling:utilisation",  # chairs' booked shares and idle times, no patient named
     "booking:feed",  # a clinician's appointments, without any patient's name or details
     "public:contact",
     "public:profile",
