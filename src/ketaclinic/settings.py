@@ -342,6 +342,7 @@ SPECTACULAR_SETTINGS = {
         "PolicyVersionStatusEnum": "ketaclinic.policies.services.Status",
         "PolicyKindEnum": "ketaclinic.policies.models.PolicyKind",
         "InfusionStateEnum": "ketacore.infusion.InfusionState",
+        "AppointmentKindEnum": "ketaclinic.scheduling.models.AppointmentKind",
     },
 }
 
