@@ -355,6 +355,7 @@ SPECTACULAR_SETTINGS = {
         "PolicyVersionStatusEnum": "ketaclinic.policies.services.Status",
         "PolicyKindEnum": "ketaclinic.policies.models.PolicyKind",
         "InfusionStateEnum": "ketacore.infusion.InfusionState",
+        "AppointmentKindEnum": "ketaclinic.scheduling.models.AppointmentKind",
     },
 }
 

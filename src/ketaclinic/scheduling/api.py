@@ -126,7 +126,7 @@ class Availability(APIView):
                 raise S.ValidationError(
                     {"patient": ["patient: an infusion's length comes from the patient's plan"]}
                 )
-            plan = services.plan_for(_patient(user, code, _C.SCHEDULE_VIEW))
+            plan = services.plan_for(_patient(user, code, _C.SCHEDULE_VIEW), kind)
         need = services.need_for(
             user.clinic,
             kind,

@@ -60,7 +60,7 @@ APPOINTMENT_DOC = inline_serializer(
     "Appointment",
     {
         "code": S.UUIDField(),
-        "kind": S.ChoiceField(choices=AppointmentKind.values),
+        "kind": S.ChoiceField(choices=AppointmentKind.choices),
         "mode": S.CharField(),
         "status": S.CharField(),
         "starts_at": S.DateTimeField(),
@@ -134,7 +134,7 @@ class _Choice(StrictSerializer):
 
 class BookSerializer(_Choice):
     patient = S.UUIDField()
-    kind = S.ChoiceField(choices=AppointmentKind.values)
+    kind = S.ChoiceField(choices=AppointmentKind.choices)
     mode = S.ChoiceField(choices=[*ConsultationMode.values, ""], required=False, default="")
     date = S.DateField(help_text="The clinic's local date.")
     time = S.TimeField(help_text="The clinic's local time (HH:MM).")

@@ -237,6 +237,8 @@ def check(
                 "resource",
                 f"{r.name} is a {r.get_kind_display().lower()}; this {need.label} needs {wanted}",
             )
+        if r.clinic_id != clinic.pk:
+            refuse("resource", f"{r.name} is not a chair or room of this clinic")
         if not r.active or not cal.resource_open(r, span):
             refuse("resource", f"{r.name} is closed then")
     for name, user, roles in (

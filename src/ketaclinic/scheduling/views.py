@@ -26,7 +26,7 @@ from ketaclinic.lib.access import acting_user, capability_required
 from ketaclinic.scheduling import access, availability, services
 from ketaclinic.scheduling.errors import SeriesTakenError, SlotTakenError
 from ketaclinic.scheduling.forms import BookForm, CancelForm, DayForm, MoveForm, SeriesForm
-from ketaclinic.scheduling.models import Appointment, AppointmentStatus
+from ketaclinic.scheduling.models import Appointment, AppointmentKind, AppointmentStatus
 from ketaclinic.scheduling.utilisation import week_report
 from ketacore.schedule import clinic_zone
 from ketacore.utilisation import Use
@@ -156,7 +156,7 @@ def series(request: HttpRequest, code: UUID) -> HttpResponse:
     """Book every infusion of the patient's plan in progress; choose alternatives for taken ones."""
     user = acting_user(request)
     patient = access.patient_for_booking(user, code, _C.SCHEDULE_BOOK)
-    plan = services.plan_for(patient)
+    plan = services.plan_for(patient, AppointmentKind.INFUSION)
     form = SeriesForm(request.POST or None, **_where(user))
     problems: dict[str, list[dict[str, Any]]] = {}
     if request.method == "POST" and form.is_valid():

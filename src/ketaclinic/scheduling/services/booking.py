@@ -78,14 +78,23 @@ class Booking:
     number_in_series: int | None = None
 
 
-def require_booker(actor: User | None) -> None:
-    if actor is not None and not actor.can(Capability.SCHEDULE_BOOK):
+def require_booker(actor: User | None, clinic: Clinic | None = None) -> None:
+    """The actor may book (in ``clinic``); None is the public flow, which books for prospects."""
+    if actor is None:
+        return
+    if not actor.can(Capability.SCHEDULE_BOOK):
         raise PermissionDenied("Your role may not book appointments.")
+    if clinic is not None and actor.clinic_id != clinic.pk:
+        raise PermissionDenied("This is another clinic's calendar.")
 
 
-def plan_for(patient: Patient) -> PlanVersion | None:
-    """The plan version an infusion or booster of the patient follows: the plan in progress."""
-    return plans.active_version(patient) or next(iter(plans.plans_of(patient)), None)
+def plan_for(patient: Patient, kind: str = AppointmentKind.BOOSTER) -> PlanVersion | None:
+    """The plan version an infusion follows: the plan in progress; for a booster, if none
+    is in progress, the newest plan (a booster may follow a finished course)."""
+    active = plans.active_version(patient)
+    if active is not None or kind == AppointmentKind.INFUSION:
+        return active
+    return next(iter(plans.plans_of(patient)), None)
 
 
 def need_for(clinic: Clinic, kind: str, *, mode: str = "", plan: PlanVersion | None = None) -> Need:
@@ -145,7 +154,7 @@ def book_locked(actor: User | None, request: Booking) -> Appointment:
     if request.kind in _INFUSIONS and plan is None:
         if request.patient is None:
             refuse("patient", "an infusion is booked for a registered patient")
-        plan = plan_for(request.patient)
+        plan = plan_for(request.patient, request.kind)
     need = need_for(clinic, request.kind, mode=request.mode, plan=plan)
     slot = availability.check(clinic, need, _aware(request.starts_at), request.choice)
     now = clock.now()
@@ -213,8 +222,8 @@ def book(actor: User | None, request: Booking) -> Appointment:
 
 @transaction.atomic
 def _book(actor: User | None, request: Booking) -> Appointment:
-    require_booker(actor)
     clinic, _ = _person(request)
+    require_booker(actor, clinic)
     lock_calendar(clinic)
     return book_locked(actor, request)
 
@@ -261,7 +270,7 @@ def _move(
     choice: Choice | None,
     expected_starts_at: dt.datetime | None,
 ) -> Appointment:
-    require_booker(actor)
+    require_booker(actor, appointment.clinic)
     lock_calendar(appointment.clinic)
     row = _locked(appointment)
     if row.status != AppointmentStatus.BOOKED:
@@ -344,7 +353,7 @@ def _end(
 @transaction.atomic
 def cancel(actor: User | None, appointment: Appointment, reason: str) -> Appointment:
     """Cancel a booked appointment with a reason; its time is free again."""
-    require_booker(actor)
+    require_booker(actor, appointment.clinic)
     reason = (reason or "").strip()
     if not reason:
         refuse("reason", "say why the appointment is cancelled")
@@ -356,7 +365,7 @@ def cancel(actor: User | None, appointment: Appointment, reason: str) -> Appoint
 @transaction.atomic
 def record_no_show(actor: User, appointment: Appointment) -> Appointment:
     """Record that the patient did not come (only once the appointment has started)."""
-    require_booker(actor)
+    require_booker(actor, appointment.clinic)
     if appointment.starts_at > clock.now():
         refuse("status", "a no-show is recorded once the appointment's time has come")
     return _end(actor, appointment, AppointmentStatus.NO_SHOW, "", "No-show recorded")

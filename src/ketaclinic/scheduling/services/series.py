@@ -89,7 +89,7 @@ def _book_series(
     choice: Choice | None,
     overrides: Mapping[int, dt.datetime] | None,
 ) -> list[Appointment]:
-    require_booker(actor)
+    require_booker(actor, patient.clinic)
     version = plans.active_version(patient)
     if version is None:
         refuse("plan", "the patient has no signed treatment plan in progress")

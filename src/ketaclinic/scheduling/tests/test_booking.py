@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -302,3 +303,19 @@ def test_a_prospect_needs_valid_contact_details_and_can_book_a_consultation(clin
     assert made.clinician is not None
     assert made.clinician.role == "physician"
     assert made.resource is None
+
+
+def test_another_clinics_staff_and_chairs_are_refused(
+    clinic, other_clinic, chairs, ada, charlie, desmond
+) -> None:
+    at = local(clinic, days_ahead(3), T(9))
+    visit = Booking(kind="consultation", mode="in_person", patient=ada, starts_at=at)
+    with pytest.raises(PermissionDenied):
+        services.book(charlie, visit)
+    elsewhere = services.add_resource(None, other_clinic, "room", "Their room")
+    with pytest.raises(ValidationError) as refused:
+        services.book(desmond, replace(visit, choice=Choice(resource=elsewhere)))
+    assert refused.value.message_dict["resource"] == [
+        "resource: Their room is not a chair or room of this clinic"
+    ]
+    assert not Appointment.objects.exists()
