@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.http import Http404
 
 from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Capability
@@ -17,7 +18,7 @@ from ketaclinic.public.access import public_profile
 from ketaclinic.public.models import ClinicProfile
 from ketaclinic.scheduling import services as scheduling
 from ketaclinic.scheduling.availability import free_slots
-from ketaclinic.scheduling.models import Appointment, AppointmentKind
+from ketaclinic.scheduling.models import Appointment, AppointmentKind, Prospect
 from ketacore.schedule import clinic_zone
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "feed_of",
     "free_days",
     "free_times",
+    "prospect_for",
 ]
 
 
@@ -101,3 +103,18 @@ def feed_of(user: User) -> CalendarFeed | None:
     """The user's live calendar feed, if they have one."""
     require(user, Capability.SCHEDULE_VIEW)
     return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).first()
+
+
+def prospect_for(user: object, code: object) -> Prospect:
+    """A prospective patient of the user's clinic, not yet registered, for registering."""
+    staff = require(user, Capability.PATIENT_CREATE)
+    try:
+        key = uuid.UUID(str(code))
+    except ValueError:
+        raise Http404("No such booking.") from None
+    found = Prospect.objects.filter(
+        code=key, clinic_id=staff.clinic_id, patient__isnull=True
+    ).first()
+    if found is None:
+        raise Http404("No such booking, or the person is registered already.")
+    return found

@@ -17,14 +17,22 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ketaclinic.accounts.models import Clinic
+from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.audit.services import Action, record
 from ketaclinic.booking.models import ManageAccess, PublicAttempt
 from ketaclinic.lib import clock
+from ketaclinic.patients import services as patients
+from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling import services as scheduling
-from ketaclinic.scheduling.models import Appointment, AppointmentKind
+from ketaclinic.scheduling.models import Appointment, AppointmentKind, Prospect
 
-__all__ = ["RateLimitedError", "book_consultation", "cancel_by_link", "move_by_link"]
+__all__ = [
+    "RateLimitedError",
+    "book_consultation",
+    "cancel_by_link",
+    "move_by_link",
+    "register_prospect",
+]
 
 #: Scope → (requests, window) a visitor may make from one address.
 LIMITS: dict[str, tuple[int, dt.timedelta]] = {
@@ -113,3 +121,30 @@ def move_by_link(
     if not isinstance(starts_at, dt.datetime):
         raise ValidationError({"starts_at": "starts_at: choose one of the times offered"})
     return scheduling.move(None, appointment, starts_at, expected_starts_at=shown_starts_at)
+
+
+@transaction.atomic
+def register_prospect(
+    actor: User, prospect: Prospect, data: Mapping[str, Any], *, confirm_duplicate: bool = False
+) -> Patient:
+    """Register the person who booked online as a patient; their appointments become theirs.
+
+    Raises:
+        PossibleDuplicateError: As ``patients.services.create_patient``; nothing is saved.
+        ValidationError: Naming the field, or ``prospect`` when already registered.
+    """
+    locked = Prospect.objects.select_for_update().get(pk=prospect.pk)
+    if locked.patient_id is not None:
+        raise ValidationError({"prospect": "prospect: this person is already registered"})
+    patient = patients.create_patient(actor, dict(data), confirm_duplicate=confirm_duplicate)
+    locked.patient = patient
+    locked.save(update_fields=["patient"])
+    moved = Appointment.objects.filter(prospect=locked).update(patient=patient, prospect=None)
+    record(
+        actor,
+        Action.UPDATE,
+        obj=locked,
+        patient_code=str(patient.code),
+        summary=f"Online booking registered as a patient ({moved} appointment(s))",
+    )
+    return patient

@@ -257,6 +257,7 @@ def appointment(request: HttpRequest, code: UUID) -> HttpResponse:
         "offered": offered,
         "booked": found.status == AppointmentStatus.BOOKED,
         "can_book": user.can(_C.SCHEDULE_BOOK),
+        "perms_register": user.can(_C.PATIENT_CREATE),
         "zone": user.clinic.time_zone,
     }
     return render(request, "scheduling/appointment.html", context)

@@ -259,3 +259,38 @@ def test_a_staff_booking_for_a_patient_with_email_sends_reminders_too(bookable, 
     )
     assert OutgoingMessage.objects.filter(to_email="ada@example.org").count() >= 2
     assert login(Client(), nina).get("/").status_code == 200
+
+
+def test_it_the_front_desk_registers_the_person_and_the_booking_follows(bookable, desmond) -> None:
+    _book(Client())
+    prospect = Prospect.objects.get()
+    appointment = Appointment.objects.get()
+    desk = login(Client(), desmond)
+    page = desk.get(reverse("scheduling:appointment", args=[appointment.code]))
+    assert f"?prospect={prospect.code}" in page.content.decode()
+    form = desk.get(reverse("patients:create"), {"prospect": str(prospect.code)}).content.decode()
+    assert 'value="Lopez"' in form
+    assert 'value="maria.lopez@example.org"' in form
+    token = re.search(r'name="form_token" value="([^"]+)"', form)
+    answer = desk.post(
+        reverse("patients:create"),
+        {
+            "prospect": str(prospect.code),
+            "given_name": "Maria",
+            "family_name": "Lopez",
+            "date_of_birth": "1970-05-04",
+            "sex": "female",
+            "email": "maria.lopez@example.org",
+            "phone": "(480) 555-0199",
+        }
+        | ({"form_token": token.group(1)} if token else {}),
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    prospect.refresh_from_db()
+    appointment.refresh_from_db()
+    assert prospect.patient is not None
+    assert appointment.patient == prospect.patient
+    assert appointment.prospect is None
+    assert prospect.patient.family_name == "Lopez"
+    again = desk.get(reverse("patients:create"), {"prospect": str(prospect.code)})
+    assert again.status_code == 404  # registered once
