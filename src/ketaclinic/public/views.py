@@ -32,6 +32,7 @@ def public_context(profile: ClinicProfile, current: str) -> dict[str, Any]:
         "topics": TOPICS,
         "current": current,
         "phone_e164": phone.e164 if phone else "",
+        "hours": access.opening_hours(profile),
     }
 
 
