@@ -6,11 +6,42 @@ from ketaclinic.invitations import api as invitations_api
 from ketaclinic.patients import api as patients_api
 from ketaclinic.plans import api as plans_api
 from ketaclinic.policies import api as policies_api
+from ketaclinic.scheduling import api as scheduling_api
 from ketaclinic.screening import api as screening_api
 
 app_name = "api"
 _SESSION = "patients/<uuid:code>/sessions/<uuid:session_code>/"
+_APPOINTMENT = "appointments/<uuid:code>/"
 urlpatterns = [
+    path("availability/", scheduling_api.Availability.as_view(), name="availability"),
+    path("appointments/", scheduling_api.AppointmentList.as_view(), name="appointments"),
+    path(_APPOINTMENT, scheduling_api.AppointmentDetail.as_view(), name="appointment"),
+    path(f"{_APPOINTMENT}move/", scheduling_api.AppointmentMove.as_view(), name="appointment-move"),
+    path(
+        f"{_APPOINTMENT}cancel/",
+        scheduling_api.AppointmentCancel.as_view(),
+        name="appointment-cancel",
+    ),
+    path(
+        f"{_APPOINTMENT}no-show/",
+        scheduling_api.AppointmentNoShow.as_view(),
+        name="appointment-no-show",
+    ),
+    path(
+        "patients/<uuid:code>/appointments/series/",
+        scheduling_api.SeriesBooking.as_view(),
+        name="patient-series",
+    ),
+    path(
+        "patients/<uuid:code>/boosters/",
+        scheduling_api.PatientBoosters.as_view(),
+        name="patient-boosters",
+    ),
+    path(
+        "portal/appointments/",
+        scheduling_api.PortalAppointments.as_view(),
+        name="portal-appointments",
+    ),
     path(
         "patients/<uuid:code>/sessions/",
         infusions_api.SessionList.as_view(),

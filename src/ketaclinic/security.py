@@ -27,6 +27,15 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "home": {"GET": PUBLIC},
     "public:topic": {"GET": PUBLIC},
     "public:contact": {"GET": PUBLIC},
+    # Booking online: anyone may ask for a free consultation (rate-limited per address);
+    # the manage page acts only with a valid signed link (booking/links.py).
+    "booking:book": {"GET": PUBLIC, "POST": PUBLIC},
+    "booking:done": {"GET": PUBLIC},
+    "booking:manage": {"GET": PUBLIC, "POST": PUBLIC},
+    # A clinician's own calendar feed: the page makes or stops its address; the feed is
+    # read by calendar apps with the address's token (no session), and names no patient.
+    "booking:my_feed": {"GET": _C.SCHEDULE_VIEW, "POST": _C.SCHEDULE_VIEW},
+    "booking:feed": {"GET": PUBLIC},
     "public:profile": {"GET": _C.CLINIC_PROFILE_MANAGE, "POST": _C.CLINIC_PROFILE_MANAGE},
     "healthz": {"GET": PUBLIC},
     "references": {"GET": SIGNED_IN},
@@ -128,6 +137,21 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "api:portal-intake": {"GET": _C.PORTAL_OWN_RECORD},
     "api:portal-intake-submit": {"POST": _C.PORTAL_OWN_RECORD},
     "api:portal-intake-part": {"PATCH": _C.PORTAL_OWN_RECORD},
+    # The calendar (docs/scheduling.md): every staff role books; a patient sees their own.
+    "scheduling:day": {"GET": _C.SCHEDULE_VIEW},
+    "scheduling:utilisation": {"GET": _C.SCHEDULE_MANAGE},
+    "scheduling:appointment": {"GET": _C.SCHEDULE_VIEW, "POST": _C.SCHEDULE_BOOK},
+    "scheduling:book": {"GET": _C.SCHEDULE_BOOK, "POST": _C.SCHEDULE_BOOK},
+    "scheduling:series": {"GET": _C.SCHEDULE_BOOK, "POST": _C.SCHEDULE_BOOK},
+    "api:availability": {"GET": _C.SCHEDULE_VIEW},
+    "api:appointments": {"GET": _C.SCHEDULE_VIEW, "POST": _C.SCHEDULE_BOOK},
+    "api:appointment": {"GET": _C.SCHEDULE_VIEW},
+    "api:appointment-move": {"POST": _C.SCHEDULE_BOOK},
+    "api:appointment-cancel": {"POST": _C.SCHEDULE_BOOK},
+    "api:appointment-no-show": {"POST": _C.SCHEDULE_BOOK},
+    "api:patient-series": {"POST": _C.SCHEDULE_BOOK},
+    "api:patient-boosters": {"POST": _C.BOOSTER_MARK},
+    "api:portal-appointments": {"GET": _C.PORTAL_OWN_RECORD},
 }
 
 

@@ -6,13 +6,13 @@ Every variable is listed in ``.env.example``. Bad values raise
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
+from ketaclinic.env import env_bool, env_int, env_secret, env_str
 from ketaclinic.paths import PACKAGE_DIR, var_dir
 
 # Lets `forms.ModelForm[Patient]` and friends be written at runtime as mypy sees them.
@@ -20,44 +20,6 @@ django_stubs_ext.monkeypatch()
 
 BASE_DIR = PACKAGE_DIR
 VAR_DIR = var_dir()
-
-
-def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name, "")
-    if value == "":
-        return default
-    if value in ("True", "true", "1"):
-        return True
-    if value in ("False", "false", "0"):
-        return False
-    raise ImproperlyConfigured(f"{name} must be True or False, not {value!r}")
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    if value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
-
-
-def env_secret(name: str, default: str | None) -> str:
-    """Read a secret from ``NAME`` or from the file named by ``NAME_FILE`` (Docker secrets)."""
-    path = os.environ.get(f"{name}_FILE")
-    if path:
-        return Path(path).read_text(encoding="utf-8").strip()
-    value = os.environ.get(name)
-    if value:
-        return value
-    if default is None:
-        raise ImproperlyConfigured(f"{name} (or {name}_FILE) must be set when DEBUG is off")
-    return default
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -108,6 +70,8 @@ INSTALLED_APPS = [
     "ketaclinic.policies",
     "ketaclinic.questionnaires",
     "ketaclinic.portal",
+    "ketaclinic.scheduling",
+    "ketaclinic.booking",
     "ketaclinic.public",
     "ketaclinic.screening",
     "ketaclinic.worklists",
@@ -291,6 +255,16 @@ if OUTBOX_LEASE_SECONDS < 2 * EMAIL_TIMEOUT:
 #: The clinic the public site presents (a clinic's code), when the database holds several
 #: clinics with a published profile; empty: the one published clinic (docs/public-site.md).
 PUBLIC_CLINIC = env_str("PUBLIC_CLINIC", "")
+#: Reminder emails go this many hours before each appointment (docs/booking.md).
+APPOINTMENT_REMINDER_HOURS = [
+    int(h) for h in env_str("APPOINTMENT_REMINDER_HOURS", "48,3").split(",") if h.strip()
+]
+if any(not 1 <= h <= 24 * 14 for h in APPOINTMENT_REMINDER_HOURS):
+    raise ImproperlyConfigured("APPOINTMENT_REMINDER_HOURS: hours between 1 and 336, e.g. 48,3")
+#: How far ahead visitors may book a free consultation online (days).
+BOOKING_DAYS_AHEAD = env_int("BOOKING_DAYS_AHEAD", 21)
+#: A manage link works until its appointment ends, and never longer than this.
+MANAGE_LINK_DAYS = env_int("MANAGE_LINK_DAYS", 120)
 #: The address patients reach the site at, for links in emails ("https://clinic.example.org").
 #: Empty: the address of the request that sent the email (checked against ALLOWED_HOSTS).
 SITE_URL = env_str("SITE_URL", "").rstrip("/")
@@ -302,6 +276,19 @@ if not 1 <= PORTAL_INVITATION_HOURS <= 24 * 14:
 # ------------------------------------------------------------------ phone numbers
 #: Where a phone number written without a country code is ("US", "GB", "DE"…: ISO 3166).
 PHONE_REGION = env_str("PHONE_REGION", "US").upper()
+
+# ------------------------------------------------------------------ scheduling
+#: Defaults until a clinic sets its own (docs/scheduling.md). Minutes in the chair after an
+#: infusion ends (a clinic decision, not a cited threshold: a physician confirms it).
+SCHEDULE_RECOVERY_MINUTES = env_int("SCHEDULE_RECOVERY_MINUTES", 60)
+SCHEDULE_CONSULTATION_MINUTES = env_int("SCHEDULE_CONSULTATION_MINUTES", 30)
+SCHEDULE_FOLLOW_UP_MINUTES = env_int("SCHEDULE_FOLLOW_UP_MINUTES", 30)
+#: Free slots start every this many minutes from the opening time.
+SCHEDULE_SLOT_STEP_MINUTES = env_int("SCHEDULE_SLOT_STEP_MINUTES", 15)
+if not 0 <= SCHEDULE_RECOVERY_MINUTES <= 480 or not 5 <= SCHEDULE_SLOT_STEP_MINUTES <= 120:
+    raise ImproperlyConfigured(
+        "SCHEDULE_RECOVERY_MINUTES must be 0-480 and SCHEDULE_SLOT_STEP_MINUTES 5-120"
+    )
 
 # ------------------------------------------------------------------ i18n & time
 LANGUAGE_CODE = "en-us"
@@ -368,6 +355,7 @@ SPECTACULAR_SETTINGS = {
         "PolicyVersionStatusEnum": "ketaclinic.policies.services.Status",
         "PolicyKindEnum": "ketaclinic.policies.models.PolicyKind",
         "InfusionStateEnum": "ketacore.infusion.InfusionState",
+        "AppointmentKindEnum": "ketaclinic.scheduling.models.AppointmentKind",
     },
 }
 

@@ -11,6 +11,7 @@ urlpatterns = [
     # Before the chart's routes: "patients/<code>/<kind>/new/" would take "plans/new/".
     path("", include("ketaclinic.plans.urls")),
     path("", include("ketaclinic.infusions.urls")),
+    path("", include("ketaclinic.scheduling.urls")),
     path("patients/", include("ketaclinic.patients.urls")),
     path("", include("ketaclinic.invitations.urls")),
     path("", include("ketaclinic.screening.urls")),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("policies/", include("ketaclinic.policies.urls")),
     path("portal/", include("ketaclinic.portal.urls")),
     path("", include("ketaclinic.public.urls")),
+    path("", include("ketaclinic.booking.urls")),
     path("api/", views.ApiRoot.as_view(), name="api-root"),
     path("api/docs/", views.ApiDocs.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("ketaclinic.api_urls")),

@@ -28,6 +28,8 @@ NOT_SCREENS = {"accounts:login", "healthz", "api-schema", "policies:export"}
 NOT_SCREENS |= {"invitations:welcome"}
 #: A printable A4 document (PDF), read back in infusions/tests/test_record_pdf.py.
 NOT_SCREENS |= {"infusions:pdf"}
+#: A calendar file for calendar apps, read back in booking/tests/test_calendar_feed.py.
+NOT_SCREENS |= {"booking:feed"}
 #: A word joined by underscores (``pain_duration_months``) is a field key, not
 #: clinician language; so are constants and file names.
 INTERNAL_KEY = re.compile(
@@ -81,6 +83,9 @@ def _route_kwargs(data: dict[str, Any]) -> dict[str, dict[str, object]]:
         "plans:detail": {"code": screened.code, "plan_code": data["plan"].plan.code},
         "plans:revise": {"code": screened.code, "plan_code": data["plan"].plan.code},
         "infusions:session": {"code": screened.code, "session_code": data["session"].code},
+        "scheduling:book": {"code": screened.code},
+        "scheduling:series": {"code": screened.code},
+        "scheduling:appointment": {"code": data["appointment"].code},
         "public:topic": {"slug": "evidence"},
     }
 
@@ -90,13 +95,16 @@ EXTRA_PAGES: list[tuple[str, dict[str, object] | None, str]] = [
     ("policies:detail", {"kind": "protocols"}, ""),
     ("policies:import", {"kind": "protocols"}, ""),
     ("policies:detail", {"kind": "infusion_care"}, ""),
+    ("booking:book", None, "?mode=video"),
+    ("booking:book", None, "?mode=in_person"),
 ]
 
 
 def _extra_pages(data: dict[str, Any]) -> list[tuple[str, dict[str, object] | None, str]]:
-    """Each protocol's plan form, for the patient the walk plans for."""
+    """The calendar on the day of the demo booking; each protocol's plan form."""
     code = {"code": data["screened"].code}
-    return [
+    day = data["appointment"].starts_at.date().isoformat()
+    return [("scheduling:day", None, f"?day={day}")] + [
         ("plans:new", code, f"?protocol={p}")
         for p in ("crps-schwartzman", "custom", "guideline-80-mg")
     ]
@@ -135,7 +143,18 @@ def _demo() -> dict[str, Any]:
 
     plan = stored_plan(screened, decision, physician)
     session = infusions.open_session(physician, plan, chair="Chair 4")
+    from ketaclinic.scheduling import services as scheduling
+    from ketaclinic.scheduling.tests.helpers import T, days_ahead, local
+
+    monday = days_ahead(7 - days_ahead(0).weekday())
+    appointment = scheduling.book(
+        physician,
+        scheduling.Booking(
+            kind="infusion", patient=screened, starts_at=local(clinic, monday, T(9))
+        ),
+    )
     return {
+        "appointment": appointment,
         "plan": plan,
         "session": session,
         "alert": SafetyAlert.objects.get(patient=ada),
@@ -219,7 +238,8 @@ def test_the_public_site_fits_a_tablet_and_a_phone_for_a_visitor(live_server, br
     from ketaclinic.public.topics import TOPICS
 
     clinic = load_demo(3)
-    urls = ["/", reverse("public:contact")]
+    urls = ["/", reverse("public:contact"), reverse("booking:book"), reverse("booking:manage")]
+    urls += [reverse("booking:book") + f"?mode={m}" for m in ("video", "phone", "in_person")]
     urls += [reverse("public:topic", args=[t.slug]) for t in TOPICS]
     context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
     page = context.new_page()

@@ -36,6 +36,10 @@ class Capability(StrEnum):
     POLICY_MANAGE = "policy.manage"
     AUDIT_VIEW = "audit.view"
     USERS_MANAGE = "users.manage"
+    SCHEDULE_VIEW = "schedule.view"
+    SCHEDULE_BOOK = "schedule.book"
+    SCHEDULE_MANAGE = "schedule.manage"
+    BOOSTER_MARK = "booster.mark"
     PORTAL_OWN_RECORD = "portal.own_record"
     API_DOCS = "api.docs"
     CLINIC_PROFILE_MANAGE = "clinic.profile_manage"
@@ -60,6 +64,10 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.POLICY_VIEW,
             _C.AUDIT_VIEW,
             _C.USERS_MANAGE,
+            # The calendar: every staff role books; the admin sets up chairs, rooms and hours.
+            _C.SCHEDULE_VIEW,
+            _C.SCHEDULE_BOOK,
+            _C.SCHEDULE_MANAGE,
             # What the public site says about the clinic (address, phone, welcome text).
             _C.CLINIC_PROFILE_MANAGE,
         }
@@ -84,6 +92,10 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.PLAN_SIGN,
             _C.POLICY_VIEW,
             _C.POLICY_MANAGE,
+            _C.SCHEDULE_VIEW,
+            _C.SCHEDULE_BOOK,
+            # A clinician marks a booster due by hand until outcomes suggest one.
+            _C.BOOSTER_MARK,
         }
     ),
     Role.NURSE: frozenset(
@@ -98,6 +110,9 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.PATIENT_INVITE,
             _C.ALERT_ACKNOWLEDGE,
             _C.POLICY_VIEW,
+            _C.SCHEDULE_VIEW,
+            _C.SCHEDULE_BOOK,
+            _C.BOOSTER_MARK,
         }
     ),
     # Front desk registers and finds patients and keeps contact details right.
@@ -109,6 +124,8 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.PATIENT_VIEW_DEMOGRAPHICS,
             _C.PATIENT_EDIT_DEMOGRAPHICS,
             _C.PATIENT_INVITE,
+            _C.SCHEDULE_VIEW,
+            _C.SCHEDULE_BOOK,
         }
     ),
     Role.PATIENT: frozenset({_C.PORTAL_OWN_RECORD}),

@@ -4,6 +4,7 @@ No real person."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ def load_demo(
     with transaction.atomic():
         _portal_accounts(clinic, accounts["admin"])
         demo_screening(clinic, nurse)
+        _demo_calendar(clinic, accounts)
         _public_profile(clinic)
         record(
             None,
@@ -85,6 +87,23 @@ def load_demo(
         )
     refresh_planner_statistics()
     return clinic
+
+
+def _demo_calendar(clinic: Clinic, accounts: dict[str, User]) -> None:
+    """Four chairs and a room, open 08:00-17:00 on weekdays; the nurse and physician work then."""
+    from ketaclinic.scheduling import services as scheduling
+
+    admin = accounts["admin"]
+    day = (dt.time(8), dt.time(17))
+    scheduling.set_opening_hours(admin, clinic, {d: [day] for d in range(5)})
+    for name in ("nurse.kim", "dr.rivera"):
+        for weekday in range(5):
+            scheduling.set_working_hours(
+                admin, accounts[name], weekday, [day], [(dt.time(12), dt.time(12, 30))]
+            )
+    for i in range(1, 5):
+        scheduling.add_resource(admin, clinic, "chair", f"Chair {i}")
+    scheduling.add_resource(admin, clinic, "room", "Consulting room")
 
 
 def _public_profile(clinic: Clinic) -> None:

@@ -94,7 +94,10 @@ class AutoSchema(openapi.AutoSchema):
     def _error_statuses(self, path: str) -> list[str]:
         view: Any = self.view
         statuses = []
-        if self.method in ("POST", "PUT", "PATCH"):  # the methods that carry a body
+        # The methods that carry a body, and reads whose query parameters are checked.
+        if self.method in ("POST", "PUT", "PATCH") or self.method in getattr(
+            view, "query_checked", ()
+        ):
             statuses.append("400")
         permissions = view.get_permissions()
         if permissions:

@@ -17,7 +17,7 @@ from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.audit.services import Action, record
 from ketaclinic.outbox.models import MessageStatus, OutgoingMessage
 
-__all__ = ["cancel", "schedule"]
+__all__ = ["cancel", "cancel_matching", "schedule"]
 
 
 def _check(to_email: str, subject: str, send_after: dt.datetime) -> None:
@@ -112,3 +112,25 @@ def cancel(actor: User | None, key: str, *, reason: str) -> OutgoingMessage | No
         clinic_id=message.clinic_id,
     )
     return message
+
+
+@transaction.atomic
+def cancel_matching(actor: User | None, prefix: str, *, reason: str) -> int:
+    """Stop every email not sent yet whose key starts with ``prefix``; returns how many."""
+    owed = OutgoingMessage.objects.select_for_update().filter(
+        key__startswith=prefix, status__in=(MessageStatus.PENDING, MessageStatus.FAILED)
+    )
+    stopped = 0
+    for message in owed:
+        message.status, message.lease_until = MessageStatus.CANCELLED, None
+        message.save(update_fields=["status", "lease_until"])
+        record(
+            actor,
+            Action.UPDATE,
+            obj=message,
+            patient_code=message.patient_code,
+            summary=f"Scheduled email cancelled: {reason}"[:200],
+            clinic_id=message.clinic_id,
+        )
+        stopped += 1
+    return stopped

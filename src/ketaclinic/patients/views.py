@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.roles import Capability
+from ketaclinic.booking import access as booking_access
+from ketaclinic.booking import services as booking
 from ketaclinic.idempotency.http import page_create_once
 from ketaclinic.lib.access import acting_user, capability_required
 from ketaclinic.patients import access, services
@@ -26,6 +28,7 @@ from ketaclinic.patients.forms import (
     SearchForm,
 )
 from ketaclinic.plans import services as plan_services
+from ketaclinic.scheduling.models import Prospect
 from ketaclinic.screening import access as screening_access
 from ketaclinic.screening import services as screening_services
 from ketaclinic.worklists import access as worklists
@@ -71,27 +74,49 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @capability_required(_C.PATIENT_CREATE)
 def patient_create(request: HttpRequest) -> HttpResponse:
     """Register a patient; possible duplicates are listed first, to be confirmed or not."""
-    form = PatientForm(request.POST or None)
+    # From an online booking: the person's details to start from; their appointments follow.
+    code = request.POST.get("prospect") or request.GET.get("prospect")
+    prospect = booking_access.prospect_for(request.user, code) if code else None
+    initial = _from_prospect(prospect) if prospect is not None else None
+    form = PatientForm(request.POST or None, initial=initial)
     matches: list[services.PossibleDuplicate] = []
     if request.method == "POST" and form.is_valid():
         confirmed = bool(form.cleaned_data.get(PatientForm.CONFIRM))
+
+        def create() -> str:
+            user, data = acting_user(request), form.cleaned_data
+            if prospect is not None:
+                return booking.register_prospect(
+                    user, prospect, data, confirm_duplicate=confirmed
+                ).get_absolute_url()
+            return services.create_patient(
+                user, data, confirm_duplicate=confirmed
+            ).get_absolute_url()
+
         try:
-            done = _create_once(
-                request,
-                form,
-                "patients:create",
-                lambda: services.create_patient(
-                    acting_user(request), form.cleaned_data, confirm_duplicate=confirmed
-                ).get_absolute_url(),
-            )
+            done = _create_once(request, form, "patients:create", create)
         except services.PossibleDuplicateError as exc:
             matches = access.duplicates_shown(request.user, exc.matches)
             form.ask_to_confirm_duplicate()
             done = None
         if done is not None:
             return done
-    context = {"form": form, "title": "Register a patient", "matches": matches}
+    context = {
+        "form": form,
+        "title": "Register a patient",
+        "matches": matches,
+        "prospect": prospect,
+    }
     return render(request, "patients/form.html", context)
+
+
+def _from_prospect(prospect: Prospect) -> dict[str, str]:
+    return {
+        "given_name": prospect.given_name,
+        "family_name": prospect.family_name,
+        "email": prospect.email,
+        "phone": prospect.phone,
+    }
 
 
 @require_GET
@@ -105,6 +130,7 @@ def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
         "patient": patient,
         "clinical": clinical,
         "can_invite": acting_user(request).can(_C.PATIENT_INVITE),
+        "can_book": acting_user(request).can(_C.SCHEDULE_BOOK),
     }
     if clinical:
         context |= access.clinical_summary(patient)

@@ -8,8 +8,9 @@ from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import require
 from ketaclinic.public.models import ClinicProfile
+from ketaclinic.scheduling.models import OpeningHours
 
-__all__ = ["profile_for_admin", "public_profile"]
+__all__ = ["opening_hours", "profile_for_admin", "public_profile"]
 
 
 def public_profile() -> ClinicProfile | None:
@@ -33,3 +34,12 @@ def profile_for_admin(user: User) -> ClinicProfile:
     clinic: Clinic = user.clinic
     found = ClinicProfile.objects.filter(clinic=clinic).first()
     return found if found is not None else ClinicProfile(clinic=clinic)
+
+
+def opening_hours(profile: ClinicProfile) -> list[tuple[str, str]]:
+    """Opening hours by weekday as visitors read them ("Monday", "8:00 AM–5:00 PM")."""
+    names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    by_day: dict[int, list[str]] = {}
+    for row in OpeningHours.objects.filter(clinic=profile.clinic).order_by("weekday", "opens"):
+        by_day.setdefault(row.weekday, []).append(f"{row.opens:%-I:%M %p}–{row.closes:%-I:%M %p}")
+    return [(names[d], ", ".join(by_day[d]) if d in by_day else "Closed") for d in range(7)]

@@ -25,13 +25,14 @@ from ketaclinic.public.topics import SOURCES, TOPICS, Topic, topic
 _CITED = re.compile(r"\[([A-Z][A-Za-z0-9.+-]*)\]")
 
 
-def _context(profile: ClinicProfile, current: str) -> dict[str, Any]:
+def public_context(profile: ClinicProfile, current: str) -> dict[str, Any]:
     phone = parse_phone(profile.phone) if profile.phone else None
     return {
         "profile": profile,
         "topics": TOPICS,
         "current": current,
         "phone_e164": phone.e164 if phone else "",
+        "hours": access.opening_hours(profile),
     }
 
 
@@ -47,7 +48,7 @@ def public_home(request: HttpRequest) -> HttpResponse:
     profile = access.public_profile()
     if profile is None:
         return redirect("accounts:login")
-    return render(request, "public/home.html", _context(profile, "home"))
+    return render(request, "public/home.html", public_context(profile, "home"))
 
 
 def with_footnotes(body: str, page: Topic) -> str:
@@ -68,7 +69,7 @@ def topic_page(request: HttpRequest, slug: str) -> HttpResponse:
     if page is None:
         raise Http404("No such page.")
     body = render_to_string(f"public/topics/{page.slug}.html", request=request)
-    context = _context(profile, page.slug) | {
+    context = public_context(profile, page.slug) | {
         "topic": page,
         "text": mark_safe(with_footnotes(body, page)),  # noqa: S308 (our own template)
         "sources": [escape(SOURCES[key]) for key in page.sources],
@@ -78,7 +79,7 @@ def topic_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def contact(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/contact.html", _context(_published(), "contact"))
+    return render(request, "public/contact.html", public_context(_published(), "contact"))
 
 
 @require_http_methods(["GET", "POST"])

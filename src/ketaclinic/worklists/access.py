@@ -27,6 +27,7 @@ from ketaclinic.lib.access import require
 from ketaclinic.patients import services as patient_services
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires.models import EncounterType, QuestionnaireResponse
+from ketaclinic.scheduling import access as scheduling_access
 from ketaclinic.screening import services as screening_services
 from ketaclinic.screening.models import DECISION_LABELS, Screening, ScreeningDecision
 from ketaclinic.screening.services import intake_instruments
@@ -78,6 +79,8 @@ def worklist(user: Any) -> list[Section]:
         sections.append(_invitations(staff))
         if not staff.can(Capability.PATIENT_VIEW_CLINICAL):
             sections.append(_registrations(staff))
+    if staff.can(Capability.SCHEDULE_BOOK) and not staff.can(Capability.PATIENT_VIEW_CLINICAL):
+        sections.append(_boosters(staff))
     shown = {item.patient.pk: item.patient for s in sections for item in s.items}
     patient_services.record_list(staff, list(shown.values()), summary="Worklist")
     return sections
@@ -225,6 +228,17 @@ def _unanswered_parts(screenings: Sequence[Screening]) -> dict[int, list[str]]:
         s.pk: [title for q, title in parts.items() if not newest.get((s.pk, q), False)]
         for s in screenings
     }
+
+
+def _boosters(staff: User) -> Section:
+    """Boosters a clinician marked due: suggestions to book (docs/scheduling.md)."""
+    section = Section("boosters", "Boosters to book", "No booster is waiting to be booked.")
+    for due in scheduling_access.boosters_due(staff)[:SECTION_LIMIT]:
+        url = reverse("scheduling:book", args=[due.patient.code])
+        what = f"Booster due {due.due_on:%Y-%m-%d}" + (f": {due.note}" if due.note else "")
+        section.items.append(Item(due.patient, what, due.marked_at, url, "Book the booster"))
+    section.count = len(section.items)
+    return section
 
 
 def _invitations(staff: User) -> Section:

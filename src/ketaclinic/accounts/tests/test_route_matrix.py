@@ -20,6 +20,7 @@ from ketaclinic.accounts.roles import Role
 from ketaclinic.accounts.services import issue_api_token
 from ketaclinic.accounts.tests.route_records import open_invitation, safety_alert, session_alert
 from ketaclinic.audit.models import Action, AuditEvent
+from ketaclinic.booking import feeds
 from ketaclinic.conftest import PASSWORD, login
 from ketaclinic.infusions import services as infusions
 from ketaclinic.infusions.models import InfusionSession
@@ -28,6 +29,7 @@ from ketaclinic.plans.models import PlanVersion
 from ketaclinic.plans.tests.helpers import stored_plan
 from ketaclinic.policies import services as policies
 from ketaclinic.public.models import ClinicProfile
+from ketaclinic.scheduling.tests.helpers import stored_appointment
 from ketaclinic.screening import services
 from ketaclinic.security import (
     PUBLIC,
@@ -57,6 +59,8 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         # One's own token (someone else's is a 404, checked in test_api_tokens.py).
         code = issue_api_token(user)[0].code if user is not None else uuid.uuid4()
         return reverse(name, kwargs={"code": code})
+    if name == "booking:feed":  # a live feed address of the physician's
+        return reverse(name, kwargs={"token": feeds.issue(User.objects.get(username="rivera"))})
     invitation = open_invitation(ada)
     alert = safety_alert(ada)
     ClinicProfile.objects.get_or_create(  # the public site's pages exist once published
@@ -81,6 +85,7 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
     session = InfusionSession.objects.filter(patient=ada).first() or infusions.open_session(
         physician, plan
     )
+    appointment = stored_appointment(ada)
     screening_routes = ("summary", "facts", "intake_submit", "sign")
     per_route: dict[str, dict[str, object]] = {
         **{f"screening:{r}": {"code": ada.code} for r in screening_routes},
@@ -111,6 +116,18 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
             )
         },
         "api:instrument-detail": {"instrument": "dn4"},
+        **{
+            name: {"code": appointment.code}
+            for name in (
+                "api:appointment",
+                "api:appointment-move",
+                "api:appointment-cancel",
+                "api:appointment-no-show",
+                "scheduling:appointment",
+            )
+        },
+        "scheduling:book": {"code": ada.code},
+        "scheduling:series": {"code": ada.code},
         "public:topic": {"slug": "evidence"},
         "api:portal-intake-part": {"section": "pain"},
         "api:patient-screening-intake": {"code": ada.code, "section": "pain"},
@@ -296,6 +313,14 @@ def test_a_password_only_staff_session_reaches_nothing(
 NO_PATIENT_DATA = {
     "invitations:welcome",  # without a working link it shows nothing of anyone
     "public:topic",  # the public site: the clinic's own pages
+    # Booking online: the visitor's own booking, reached only through their session or
+    # their signed link (booking/links.py), never by a staff role's reading.
+    "booking:book",
+    "booking:done",
+    "booking:manage",
+    "booking:my_feed",
+    "scheduling:utilisation",  # chairs' booked shares and idle times, no patient named
+    "booking:feed",  # a clinician's appointments, without any patient's name or details
     "public:contact",
     "public:profile",
     "patients:create",
@@ -323,6 +348,7 @@ NO_PATIENT_DATA = {
     "api:instrument-detail",
     "api:rule-sets",
     "api:protocols",
+    "api:availability",  # free times, no one's booking
 }
 
 

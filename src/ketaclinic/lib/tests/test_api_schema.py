@@ -42,6 +42,7 @@ from ketaclinic.patients.models import Patient
 from ketaclinic.plans.tests.helpers import stored_plan
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind
+from ketaclinic.scheduling.tests.helpers import stored_appointment
 from ketaclinic.screening import services as screening
 from ketaclinic.screening.tests.helpers import complete_intake
 from ketacore import intake
@@ -95,6 +96,7 @@ def known(rivera: User, ada: Patient) -> dict[str, list[str]]:
         "invitation": [str(invitation.code)],
         "plan_code": [str(plan.plan.code)],
         "session_code": [str(session.code)],
+        "appointment_code": [str(stored_appointment(ada).code)],
     }
 
 
@@ -147,6 +149,8 @@ def _aim(case: Any, known: dict[str, list[str]]) -> None:
             pool = known["token_code"]
         elif name == "code" and "/policies/" in case.path:
             pool = known["policy_code"]
+        elif name == "code" and "/appointments/{code}" in case.path:
+            pool = known["appointment_code"]
         choices = pool or known.get(name)
         if choices:
             case.path_parameters[name] = choices[digest[1] % len(choices)]

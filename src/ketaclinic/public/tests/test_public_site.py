@@ -155,3 +155,16 @@ def test_only_the_admin_edits_the_public_site(clinic, nina, rivera, desmond) -> 
     for user in (nina, rivera, desmond):
         assert login(Client(), user).post(reverse("public:profile"), CONTACT).status_code == 403
     assert not ClinicProfile.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_contact_page_shows_the_opening_hours_from_the_calendar(clinic) -> None:
+    import datetime as dt
+
+    from ketaclinic.scheduling import services as scheduling
+
+    _publish(clinic)
+    scheduling.set_opening_hours(None, clinic, {0: [(dt.time(8), dt.time(17))]})
+    text = Client().get(reverse("public:contact")).content.decode()
+    assert '<th scope="row">Monday</th><td>8:00 AM–5:00 PM</td>' in text
+    assert '<th scope="row">Sunday</th><td>Closed</td>' in text

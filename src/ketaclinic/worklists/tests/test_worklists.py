@@ -171,3 +171,15 @@ def test_the_patient_list_shows_statuses_in_a_fixed_number_of_queries(
         with django_assert_max_num_queries(14):
             found = client.post(reverse("patients:list"), {"q": "test0"})
         assert "Test00" in found.content.decode()
+
+
+def test_it_suggests_a_booster_marked_due_to_the_front_desk(ada, rivera, desmond) -> None:
+    from ketaclinic.scheduling import services as scheduling
+
+    scheduling.mark_booster_due(
+        rivera, ada, timezone.localdate() + dt.timedelta(days=14), "Relief fading"
+    )
+    section = _section(_home(desmond), "boosters")
+    assert "Lovelace" in section
+    assert "Relief fading" in section
+    assert reverse("scheduling:book", args=[ada.code]) in section

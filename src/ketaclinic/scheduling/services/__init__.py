@@ -1,0 +1,40 @@
+"""Scheduling services: every write to the calendar (docs/scheduling.md)."""
+
+from ketaclinic.scheduling.services.booking import (
+    Booking,
+    book,
+    cancel,
+    move,
+    need_for,
+    plan_for,
+    record_no_show,
+)
+from ketaclinic.scheduling.services.series import book_series, series_times
+from ketaclinic.scheduling.services.setup import (
+    add_closure,
+    add_resource,
+    configure,
+    create_prospect,
+    mark_booster_due,
+    set_opening_hours,
+    set_working_hours,
+)
+
+__all__ = [
+    "Booking",
+    "add_closure",
+    "add_resource",
+    "book",
+    "book_series",
+    "cancel",
+    "configure",
+    "create_prospect",
+    "mark_booster_due",
+    "move",
+    "need_for",
+    "plan_for",
+    "record_no_show",
+    "series_times",
+    "set_opening_hours",
+    "set_working_hours",
+]
