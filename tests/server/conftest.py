@@ -59,7 +59,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    # Starting includes migrate and collectstatic with compression of every static file
+    # (about 35 s on a quiet machine; several times that when other suites share the cores).
+    deadline = time.monotonic() + 300
     while True:
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:  # noqa: S310
