@@ -139,6 +139,7 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "api:portal-intake-part": {"PATCH": _C.PORTAL_OWN_RECORD},
     # The calendar (docs/scheduling.md): every staff role books; a patient sees their own.
     "scheduling:day": {"GET": _C.SCHEDULE_VIEW},
+    "scheduling:week": {"GET": _C.SCHEDULE_VIEW},
     "scheduling:utilisation": {"GET": _C.SCHEDULE_MANAGE},
     "scheduling:appointment": {"GET": _C.SCHEDULE_VIEW, "POST": _C.SCHEDULE_BOOK},
     "scheduling:book": {"GET": _C.SCHEDULE_BOOK, "POST": _C.SCHEDULE_BOOK},

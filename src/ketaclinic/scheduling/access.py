@@ -76,6 +76,14 @@ def day_view(user: Any, day: dt.date) -> tuple[list[Appointment], list[BoosterDu
     return shown, boosters
 
 
+def week_view(user: Any, monday: dt.date) -> list[Appointment]:
+    """A calendar week's appointments, Monday to Sunday (one list record)."""
+    staff = require(user, Capability.SCHEDULE_VIEW)
+    shown = list(_in_range(staff, monday, monday + dt.timedelta(days=6)))
+    patient_services.record_list(staff, _patients(shown), summary="Calendar week")
+    return shown
+
+
 def resources_of(user: Any) -> list[Resource]:
     staff = require(user, Capability.SCHEDULE_VIEW)
     return list(Resource.objects.filter(clinic_id=staff.clinic_id, active=True))

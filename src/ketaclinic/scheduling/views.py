@@ -80,6 +80,32 @@ def day(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/day.html", context)
 
 
+@require_GET
+@capability_required(_C.SCHEDULE_VIEW)
+def week(request: HttpRequest) -> HttpResponse:
+    """A week (Monday to Sunday) per chair, room and clinician: each lane's days in a row."""
+    user = acting_user(request)
+    form = DayForm(request.GET or {"day": _today(user)})
+    shown = form.cleaned_data["day"] if form.is_valid() else _today(user)
+    monday = shown - dt.timedelta(days=shown.weekday())
+    days = [monday + dt.timedelta(days=i) for i in range(7)]
+    zone = clinic_zone(user.clinic.time_zone)
+    rows = access.week_view(user, monday)
+    lanes = [
+        (title, [(d, [a for a in mine if a.starts_at.astimezone(zone).date() == d]) for d in days])
+        for title, mine in _lanes(user, rows)
+    ]
+    context = {
+        "form": form,
+        "monday": monday,
+        "previous": monday - dt.timedelta(days=7),
+        "next": monday + dt.timedelta(days=7),
+        "lanes": lanes,
+        "zone": user.clinic.time_zone,
+    }
+    return render(request, "scheduling/week.html", context)
+
+
 def _where(user: User) -> dict[str, Any]:
     return {"resources": access.resources_of(user), "clinicians": access.clinicians_of(user)}
 
