@@ -90,6 +90,8 @@ EXTRA_PAGES: list[tuple[str, dict[str, object] | None, str]] = [
     ("policies:detail", {"kind": "protocols"}, ""),
     ("policies:import", {"kind": "protocols"}, ""),
     ("policies:detail", {"kind": "infusion_care"}, ""),
+    ("policies:edit", {"kind": "protocols"}, ""),
+    ("policies:edit", {"kind": "infusion_care"}, ""),
 ]
 
 

@@ -99,7 +99,9 @@ class CareForm(DocumentForm):
                 ),
                 ("alerts", k, direction),
             )
-            self.add(group, "message", _text("Message shown at the chair"), ("alerts", k, "message"))
+            self.add(
+                group, "message", _text("Message shown at the chair"), ("alerts", k, "message")
+            )
             self.add(group, "source", _text("Source", rows=2), ("alerts", k, "source"))
             self.add(group, "remove", _flag("Remove this alert"), initial=False)
             self.add_reason(group)
@@ -110,7 +112,9 @@ class CareForm(DocumentForm):
             note="Leave the measure empty to add none. One alert can be added per edit.",
         )
         measures = [("", "—")] + [(m.value, f"{m.label} ({m.unit})") for m in Measure]
-        self.add(new, "measure", forms.ChoiceField(label="Measure", choices=measures, required=False))
+        self.add(
+            new, "measure", forms.ChoiceField(label="Measure", choices=measures, required=False)
+        )
         self.add(
             new,
             "direction",
@@ -165,7 +169,9 @@ class CareForm(DocumentForm):
             name = f"a{k}__message"
             threshold = alert.get("above", alert.get("below"))
             new = data.get(f"a{k}__threshold")
-            stale = re.search(rf"(?<![\d.]){re.escape(f'{threshold:g}')}(?![\d.])", data.get(name, ""))
+            stale = re.search(
+                rf"(?<![\d.]){re.escape(f'{threshold:g}')}(?![\d.])", data.get(name, "")
+            )
             if not data.get(f"a{k}__remove") and new is not None and new != threshold and stale:
                 self.add_error(
                     name,
@@ -227,11 +233,15 @@ class CareForm(DocumentForm):
         direction = data.get(f"{_NEW}__direction") or "above"
         value = plain(data[f"{_NEW}__threshold"])
         taken = {a["id"] for a in kept}
-        base = f"{measure.name.lower().replace('_', '-')}-{'high' if direction == 'above' else 'low'}"
+        base = (
+            f"{measure.name.lower().replace('_', '-')}-{'high' if direction == 'above' else 'low'}"
+        )
         alert_id, n = base, 2
         while alert_id in taken:
             alert_id, n = f"{base}-{n}", n + 1
-        message = data.get(f"{_NEW}__message") or f"{measure.label} {direction} {value:g} {measure.unit}"
+        message = (
+            data.get(f"{_NEW}__message") or f"{measure.label} {direction} {value:g} {measure.unit}"
+        )
         return {
             "id": alert_id,
             "measure": measure.value,

@@ -38,7 +38,7 @@ _REWORDING: tuple[tuple[str, str], ...] = (
     ),
     (
         r"must set a drug-wide hard_max for \w+ \((.+)\)",
-        r"must be set: every library needs a hard limit for \1 for every protocol",
+        r"must be set (every library needs a drug-wide hard limit for \1)",
     ),
     (r"set exactly one of above, below", "enter the value that raises the alert"),
     (r"must be a non-empty string", "must not be empty"),
@@ -49,7 +49,7 @@ _LOADER_ERROR = re.compile(r"^document\.(?P<path>\S*): (?P<rule>.*)$", re.DOTALL
 
 
 def path_text(path: Path) -> str:
-    """The loader's name for a place: ("protocols", 0, "series", "count") -> protocols[0].series.count."""
+    """The loader's name for a place: ("protocols", 0, "series") -> protocols[0].series."""
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
@@ -226,7 +226,7 @@ class DocumentForm(forms.Form):
         self.add_error(name, f"{self.fields[name].label}: {rule}")
 
     def field_at(self, place: str, rule: str) -> tuple[str | None, str]:
-        """The field at ``place`` (or the first inside it, for an entry's own rule), and the rule."""
+        """The field at ``place`` (or the first inside it, for an entry's rule), and the rule."""
         if place in self.where:
             return self.where[place], rule
         inside = [n for p, n in self.where.items() if p.startswith((f"{place}.", f"{place}["))]

@@ -1,4 +1,4 @@
-"""The protocol library as labelled fields: each protocol's figures and limits, and the drug-wide limits.
+"""The protocol library as labelled fields: each protocol's figures and limits, and the library's.
 
 Each protocol's name, dose, durations, series, titration steps, bag and limits
 are fields; so are the library's pump precision, weight age and drug-wide limits.
@@ -11,7 +11,6 @@ loader's (``ketacore.infusion.protocols``), as for an imported file.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django import forms
 
@@ -75,7 +74,10 @@ class ProtocolLibraryForm(DocumentForm):
         for i, p in enumerate(policy.protocols):
             at: Path = ("protocols", i)
             group = self.group(
-                f"p{i}", p.name, note=f"{p.dose_text}; dose written as {p.basis.label}", source=p.source
+                f"p{i}",
+                p.name,
+                note=f"{p.dose_text}; dose written as {p.basis.label}",
+                source=p.source,
             )
             unit = p.basis.unit
             self.add(group, "name", _text("Name"), (*at, "name"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from html import unescape
 from typing import Any
 
 import pytest
@@ -16,6 +14,7 @@ from ketaclinic.infusions.services.state import care_of
 from ketaclinic.infusions.tests.helpers import checked_in, open_session
 from ketaclinic.policies import services
 from ketaclinic.policies.models import PolicyApproval, PolicyKind, PolicyVersion
+from ketaclinic.policies.tests.helpers import shown_errors
 from ketacore.infusion.care import VitalSigns, default_care_document
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +144,10 @@ def test_an_unchanged_form_stores_the_same_values(rivera) -> None:
             {"vitals__interval_min": "-5"},
             "Vital signs due every (minutes): must be a number from 1 to 120",
         ),
-        ({"check_in__fasting_hours": "four"}, "Fasting before the infusion (hours): enter a number"),
+        (
+            {"check_in__fasting_hours": "four"},
+            "Fasting before the infusion (hours): enter a number",
+        ),
         (
             {
                 f"{ALERT['spo2-low']}__threshold": "40",
@@ -188,16 +190,6 @@ def test_a_bad_value_is_refused_on_its_field_and_nothing_is_stored(
     assert message in errors
     assert not [e for e in errors if "_" in e or "[" in e]  # no document keys on the page
     assert not PolicyVersion.objects.exists()
-
-
-def shown_errors(html: str) -> list[str]:
-    """The error messages a page shows (on fields and above the form)."""
-    return [
-        unescape(m)
-        for m in re.findall(r'<p class="error"[^>]*>(.*?)</p>|<div class="errors"[^>]*><p>(.*?)</p>', html)
-        for m in m
-        if m
-    ]
 
 
 def test_the_form_starts_from_the_version_in_force(rivera) -> None:
