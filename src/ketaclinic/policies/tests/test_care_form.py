@@ -208,3 +208,28 @@ def test_only_a_physician_edits(nina, desmond, rivera, kind: str) -> None:
         assert client.post(url, {"version": "9", "change_note": "x"}).status_code == 403
     assert not PolicyVersion.objects.exists()
     assert login(Client(), rivera).get(url).status_code == 200
+
+
+def test_an_error_after_a_removed_alert_lands_on_the_alert_it_concerns(rivera) -> None:
+    client = login(Client(), rivera)
+    removed, spo2 = ALERT["diastolic-high"], ALERT["spo2-low"]
+    page = submit(
+        client,
+        URL,
+        {
+            "version": "2026.2",
+            "change_note": "x",
+            f"{removed}__remove": "on",
+            f"{removed}__reason": "No source",
+            f"{spo2}__threshold": "40",
+            f"{spo2}__message": "Oxygen saturation below 40 %",
+            f"{spo2}__reason": "Typo test",
+        },
+    )
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert (
+        f'id="id_{spo2}__threshold_error" role="alert">Oxygen saturation (SpO2): alert below (%): '
+        "must be a number from 50 to 100</p>"
+    ) in html
+    assert not PolicyVersion.objects.exists()
