@@ -97,6 +97,8 @@ EXTRA_PAGES: list[tuple[str, dict[str, object] | None, str]] = [
     ("policies:detail", {"kind": "infusion_care"}, ""),
     ("booking:book", None, "?mode=video"),
     ("booking:book", None, "?mode=in_person"),
+    ("policies:edit", {"kind": "protocols"}, ""),
+    ("policies:edit", {"kind": "infusion_care"}, ""),
 ]
 
 

@@ -103,6 +103,10 @@ def _value(spec: ParamSpec, cleaned: Any) -> Any:
 class EligibilityForm(forms.Form):
     """The eligibility rules of a version as fields, one group per rule."""
 
+    intro = (
+        "Give a reason for every rule you change; the text of each rule is written from its values."
+    )
+
     version = forms.CharField(
         label="New version", max_length=50, help_text="Every edit gets a new version, e.g. 2026.3."
     )
@@ -168,7 +172,16 @@ class EligibilityForm(forms.Form):
                 self.fields[f"r{i}__{name}"] = field
                 self.initial[f"r{i}__{name}"] = value
                 names.append(f"r{i}__{name}")
-            self.groups.append({"index": i, "rule": rule, "names": names})
+            self.groups.append(
+                {
+                    "index": i,
+                    "rule": rule,
+                    "names": names,
+                    "title": rule.message,
+                    "note": rule.rule_text,
+                    "source": rule.source,
+                }
+            )
 
     def bound_groups(self) -> list[dict[str, Any]]:
         """The groups with their bound fields, for the template."""

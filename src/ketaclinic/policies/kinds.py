@@ -84,6 +84,7 @@ KINDS: dict[str, KindSpec] = {
         default_document=default_protocol_document,
         used_by="every treatment plan and every rate or bolus charted at the chair",
         template="policies/_protocols.html",
+        editable=True,
     ),
     PolicyKind.INFUSION_CARE: KindSpec(
         kind=PolicyKind.INFUSION_CARE,
@@ -98,6 +99,7 @@ KINDS: dict[str, KindSpec] = {
         default_document=default_care_document,
         used_by="every infusion session at the chair",
         template="policies/_care.html",
+        editable=True,
     ),
 }
 

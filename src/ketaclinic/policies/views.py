@@ -15,11 +15,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user, capability_required
 from ketaclinic.policies import access, services
+from ketaclinic.policies.care_form import CareForm
 from ketaclinic.policies.forms import ApproveForm, EligibilityForm, ImportForm, field_for_error
 from ketaclinic.policies.kinds import KindSpec
-from ketaclinic.policies.models import PolicyVersion
+from ketaclinic.policies.models import PolicyKind, PolicyVersion
+from ketaclinic.policies.protocol_form import ProtocolLibraryForm
 
 _C = Capability
+#: Each editable kind's form of labelled fields.
+_EDIT_FORMS: dict[str, Any] = {
+    PolicyKind.ELIGIBILITY: EligibilityForm,
+    PolicyKind.PROTOCOLS: ProtocolLibraryForm,
+    PolicyKind.INFUSION_CARE: CareForm,
+}
 
 
 @require_GET
@@ -48,8 +56,12 @@ def _apply(form: Any, action: Any) -> Any:
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():
             for error in errors:
-                target = field if field in form.fields else field_for_error(form, error)
-                form.add_error(target, error)
+                if field in form.fields:
+                    form.add_error(field, error)
+                elif hasattr(form, "place_error"):  # a field form: reworded onto its field
+                    form.place_error(error)
+                else:
+                    form.add_error(field_for_error(form, error), error)
         return None
 
 
@@ -61,7 +73,7 @@ def policy_edit(request: HttpRequest, kind: str) -> HttpResponse:
     if not policy.spec.editable:  # edited by importing a file (the page says so)
         return redirect("policies:import", kind)
     base = policy.in_force
-    form = EligibilityForm(services.loaded(base), base.document, request.POST or None)
+    form = _EDIT_FORMS[kind](services.loaded(base), base.document, request.POST or None)
     if request.method == "POST" and form.is_valid():
         document, changes = form.edited()
         version = _apply(
@@ -81,7 +93,8 @@ def policy_edit(request: HttpRequest, kind: str) -> HttpResponse:
             )
             return redirect("policies:version", kind, version.code)
     context = {"policy": policy, "form": form, "groups": form.bound_groups(), "base": base}
-    return render(request, "policies/edit.html", context)
+    status = 400 if request.method == "POST" else 200  # not saved: the errors are on the page
+    return render(request, "policies/edit.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

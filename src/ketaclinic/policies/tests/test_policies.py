@@ -145,7 +145,7 @@ def test_a_bad_edit_is_refused_by_its_field_and_nothing_is_stored(rivera, change
         services.store_in_force(rivera, rivera.clinic, ELIGIBILITY)
     before = PolicyVersion.objects.count()
     page = submit(client, _edit_url(), data)
-    assert page.status_code == 200
+    assert page.status_code == 400
     assert message in page.content.decode()
     assert PolicyVersion.objects.count() == before
 

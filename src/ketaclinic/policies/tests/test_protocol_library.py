@@ -25,7 +25,7 @@ def test_the_library_page_shows_each_protocol_with_its_limits_and_sources(nina) 
     assert "above 25.0 mg/h" in text  # Schwartzman's hard rate
     assert 'href="/references/#Schwartzman2009"' in text
     assert "Not yet reviewed" in text
-    assert "/edit/" not in text  # no field form yet: a file is imported instead
+    assert "/edit/" not in text  # a nurse reads it; only a physician is offered the edit form
     assert not PolicyVersion.objects.exists()  # a page view stores nothing
 
 
@@ -53,7 +53,7 @@ def test_an_imported_library_is_checked_then_approved_and_in_force(rivera) -> No
     assert library.get("crps-schwartzman").limits[1].soft_max == 20
 
 
-def test_the_edit_address_leads_to_the_import_page(rivera) -> None:
-    page = login(Client(), rivera).get(reverse("policies:edit", args=(PROTOCOLS,)))
-    assert page.status_code == 302
-    assert page["Location"] == reverse("policies:import", args=(PROTOCOLS,))
+def test_a_physician_is_offered_both_the_field_form_and_the_file_import(rivera) -> None:
+    page = login(Client(), rivera).get(reverse("policies:detail", args=(PROTOCOLS,)))
+    assert reverse("policies:edit", args=(PROTOCOLS,)) in page.content.decode()
+    assert reverse("policies:import", args=(PROTOCOLS,)) in page.content.decode()
