@@ -10,8 +10,8 @@ Everything goes through the services a clinic's staff use, on the replay clock
    screened (the intake entered by the nurse, a blood pressure) and signed a candidate,
    and given a signed plan: the CRPS regimen for CRPS (one such patient), else one of the 40-minute
    0.5 mg/kg, 1-hour, 4-hour and guideline 80 mg protocols in turn.
-3. Each plan's series is given at its spacing (on weekdays), then a booster every 8 to
-   14 weeks until a few days ago; every third plan is revised (a second signed version)
+3. Each plan's series is given at its spacing (on weekdays), then a booster every 16
+   to 26 weeks until a few days ago; every third plan is revised (a second signed version)
    before the first booster, after a new weight.
 4. The longest-treated patient is in a chair now (``infusions.chart_in_progress``).
 """
@@ -53,7 +53,7 @@ JOIN_SPAN_DAYS = 600
 #: (a password check, 0.1-0.4 s) and its charting (docs/performance.md, "Demo clinic").
 TREATED = 8
 #: Boosters after the series, every this many weeks (drawn per booster).
-BOOSTER_WEEKS = (12, 20)
+BOOSTER_WEEKS = (16, 26)
 _PROTOCOLS = ("half-mg-per-kg-40-min", "guideline-80-mg", "four-hour", "one-hour-higher-dose")
 _CRPS = ("G90.5", "G56.4", "G57.7")  # complex regional pain syndrome (ICD-10-CM prefixes)
 _CRPS_PROTOCOL = "crps-schwartzman"
@@ -269,10 +269,11 @@ def _revise(course: _Course, replay: Replay, day: dt.date, rng: random.Random) -
 
 
 def _in_chair_now(course: _Course, rng: random.Random) -> None:
-    """Today's session, started within the last hour and still running."""
+    """Today's session, opened within the last hour, running for well under its duration."""
     now = timezone.now()
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    begin = max(now - dt.timedelta(minutes=55), midnight + dt.timedelta(seconds=30))
+    opened = dt.timedelta(minutes=min(55.0, 0.75 * course.plan.duration_min))
+    begin = max(now - opened, midnight + dt.timedelta(seconds=30))
     with transaction.atomic(), clock.replaying(min(begin, now)) as replay:
         chart_in_progress(replay, course.who, course.plan, now, rng)
 

@@ -105,6 +105,11 @@ def test_it_charts_two_years_of_signed_infusions_and_one_running_now() -> None:
     pdf = client.get(reverse("infusions:pdf", kwargs=kwargs))
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
+    chair = client.get(
+        reverse("infusions:session", kwargs={"code": now.patient.code, "session_code": now.code})
+    )
+    assert chair.status_code == 200
+    assert "Chair 2" in chair.content.decode()
     today = client.get(reverse("infusions:today"))
     assert today.status_code == 200
     assert now.patient.family_name in today.content.decode()
