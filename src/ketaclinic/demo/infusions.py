@@ -90,7 +90,7 @@ def chart_past_session(
         step()
     replay.set(t0 + dt.timedelta(minutes=duration + RECOVERY_MIN + rng.randint(2, 8)))
     infusions.discharge(nurse, session, escort_present=True)
-    replay.advance(minutes=rng.randint(20, 120))
+    replay.advance(minutes=rng.randint(15, 75))
     infusions.sign_off(who.physician, session, password=who.password)
     return session
 
@@ -132,9 +132,9 @@ def _timeline(
         rng.choice(range(interval, int(duration) + 1, interval)) if rng.random() < 0.1 else -1
     )
     rule = rng.choice(tuple(ALERT_ACTIONS))
-    minute = float(interval)
+    minute = 0.0  # as the pump starts, within the care policy's interval of the check-in
     while minute <= duration + RECOVERY_MIN:
-        effect = 1.0 if minute <= duration else 0.3
+        effect = 0.0 if minute == 0 else 1.0 if minute <= duration else 0.3
         steps.append(
             (minute, _vitals(who, session, rng, effect, alert=rule if minute == alert_at else ""))
         )
@@ -302,10 +302,12 @@ def chart_in_progress(
         who.nurse, session, "start", rate_mg_per_h=plan.rate_mg_per_h, reason=_start_reason(plan)
     )
     interval = dt.timedelta(minutes=infusions.care_of(session).vitals_interval_min)
-    at = start + interval
+    at = start
     while at < now - dt.timedelta(minutes=1):
         replay.set(at)
-        _, raised = infusions.record_vitals(who.nurse, session, who.baseline.reading(rng, effect=1))
+        effect = 0.0 if at == start else 1.0
+        reading = who.baseline.reading(rng, effect=effect)
+        _, raised = infusions.record_vitals(who.nurse, session, reading)
         assert not raised
         at += interval
     return session

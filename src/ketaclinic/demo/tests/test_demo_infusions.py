@@ -102,6 +102,13 @@ def test_it_charts_two_years_of_signed_infusions_and_one_running_now() -> None:
     page = client.get(reverse("infusions:session", kwargs=kwargs))
     assert page.status_code == 200
     assert rivera.get_full_name() in page.content.decode()
+    booster = next(s for s in past if s.number_in_series > s.plan_version.series_count)
+    booster_page = client.get(
+        reverse(
+            "infusions:session", kwargs={"code": booster.patient.code, "session_code": booster.code}
+        )
+    )
+    assert f"Infusion {booster.number_in_series} (booster)" in booster_page.content.decode()
     pdf = client.get(reverse("infusions:pdf", kwargs=kwargs))
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
