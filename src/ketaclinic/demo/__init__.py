@@ -80,7 +80,7 @@ def load_demo(
     with transaction.atomic():
         _portal_accounts(clinic, accounts["admin"])
         demo_screening(clinic, nurse)
-    load_history(clinic, accounts["dr.rivera"], nurse, DEMO_PASSWORD, seed)
+    load_history(clinic, accounts["dr.rivera"], nurse, DEMO_PASSWORD, seed, patients=patients)
     with transaction.atomic():
         record(
             None,

@@ -43,7 +43,7 @@ from ketaclinic.questionnaires.models import EnteredVia
 from ketaclinic.screening import services as screening
 from ketacore.rules import Decision
 
-__all__ = ["HISTORY_DAYS", "TREATED", "load_history"]
+__all__ = ["HISTORY_DAYS", "PATIENTS_PER_TREATED", "TREATED", "load_history"]
 
 #: The first patient joins this many days before today (two years of sessions and more).
 HISTORY_DAYS = 745
@@ -52,6 +52,8 @@ JOIN_SPAN_DAYS = 600
 #: Patients with a treatment history, at most: each session costs a physician's signature
 #: (a password check, 0.1-0.4 s) and its charting (docs/performance.md, "Demo clinic").
 TREATED = 8
+#: One treated patient for this many in the demo: a small demo (a test server's) loads fast.
+PATIENTS_PER_TREATED = 6
 #: Boosters after the series, every this many weeks (drawn per booster).
 BOOSTER_WEEKS = (16, 26)
 _PROTOCOLS = ("half-mg-per-kg-40-min", "guideline-80-mg", "four-hour", "one-hour-higher-dose")
@@ -97,8 +99,14 @@ class _Course:
     revise: bool
 
 
-def load_history(clinic: Clinic, physician: User, nurse: User, password: str, seed: int) -> None:
-    """Chart the clinic's history (see the module docstring); deterministic for a seed."""
+def load_history(
+    clinic: Clinic, physician: User, nurse: User, password: str, seed: int, *, patients: int
+) -> None:
+    """Chart the clinic's history (see the module docstring); deterministic for a seed.
+
+    ``patients``: the demo's size; one in ``PATIENTS_PER_TREATED`` is treated, up to ``TREATED``.
+    """
+    treated = min(TREATED, patients // PATIENTS_PER_TREATED)
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
     today = timezone.localdate()
     first = today - dt.timedelta(days=HISTORY_DAYS)
@@ -109,7 +117,7 @@ def load_history(clinic: Clinic, physician: User, nurse: User, password: str, se
     courses: list[_Course] = []
     crps_given = False
     for patient in _candidates(clinic):
-        if len(courses) == TREATED:
+        if len(courses) == treated:
             break
         crps = _has_crps(patient)
         if crps and crps_given:

@@ -17,7 +17,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.audit.verify import verify_chains
 from ketaclinic.conftest import login
 from ketaclinic.demo import load_demo
-from ketaclinic.demo.history import HISTORY_DAYS
+from ketaclinic.demo.history import HISTORY_DAYS, PATIENTS_PER_TREATED
 from ketaclinic.infusions import services as infusions
 from ketaclinic.infusions.models import EntryKind, InfusionSession, SessionAlert
 from ketaclinic.plans.models import PlanStatus, PlanVersion
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_charts_two_years_of_signed_infusions_and_one_running_now() -> None:
-    clinic = load_demo(20)
+    clinic = load_demo(50)
     rivera = User.objects.get(username="dr.rivera")
 
     for kind in PolicyKind.values:
@@ -123,7 +123,7 @@ def test_it_charts_two_years_of_signed_infusions_and_one_running_now() -> None:
 
 
 def test_it_loads_a_demo_too_small_for_a_history() -> None:
-    clinic = load_demo(2)
+    clinic = load_demo(PATIENTS_PER_TREATED - 1)
     assert not InfusionSession.objects.filter(clinic=clinic).exists()
     for kind in PolicyKind.values:
         assert policies.approval_of(policies.in_force(clinic, kind)) is not None
