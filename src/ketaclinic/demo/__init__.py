@@ -16,6 +16,7 @@ from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.accounts.services import create_user
 from ketaclinic.audit.services import Action, record
+from ketaclinic.demo.history import load_history
 from ketaclinic.demo.population import bulk_patients, in_batches
 from ketaclinic.demo.screening import DEMO_INSTRUMENT_ANSWERS, DEMO_INTAKE, demo_screening
 from ketaclinic.lib.db import refresh_planner_statistics
@@ -61,7 +62,11 @@ def clinic_is_empty() -> bool:
 def load_demo(
     patients: int, *, seed: int = 2026, progress: Callable[[int], None] | None = None
 ) -> Clinic:
-    """Create the demo clinic, its accounts and ``patients`` synthetic patients."""
+    """Create the demo clinic, its accounts and ``patients`` synthetic patients.
+
+    Then its history (``demo.history``): the policies approved, up to ten patients
+    screened, planned and given two years of infusions, and one infusion running now.
+    """
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
     with transaction.atomic():
         clinic = Clinic.objects.create(name="Desert Sky Ketamine Clinic (demo)", is_demo=True)
@@ -79,6 +84,8 @@ def load_demo(
         demo_screening(clinic, nurse)
         _demo_calendar(clinic, accounts)
         _public_profile(clinic)
+    load_history(clinic, accounts["dr.rivera"], nurse, DEMO_PASSWORD, seed, patients=patients)
+    with transaction.atomic():
         record(
             None,
             Action.BULK_LOAD,

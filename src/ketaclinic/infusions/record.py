@@ -91,7 +91,7 @@ def record_context(state: SessionState, patient: Patient) -> dict[str, Any]:
         "session": session,
         "day": day,
         "plan": plan,
-        "series": f"{session.number_in_series} of {plan.series_count}",
+        "series": _series(session.number_in_series, plan.series_count),
         "check_in": _check_in(state, users, at),
         "dose_rows": _dose_rows(state, minute),
         "delivered": delivered,
@@ -280,3 +280,10 @@ def _correction(row: SessionEntry, original: SessionEntry | None) -> str:
         changes.append(f"{str(key).replace('_', ' ')}: {value}")
     what = f"{kind}: " + "; ".join(changes) + "." if changes else f"{kind}."
     return " ".join(x for x in (what, reason) if x)
+
+
+def _series(number: int, count: int) -> str:
+    """Where the infusion stands in the plan: in its series, or a booster after it."""
+    if number <= count:
+        return f"infusion {number} of {count} of the plan"
+    return f"infusion {number} of the plan, a booster after its series of {count}"

@@ -20,7 +20,7 @@ from contextvars import ContextVar
 
 from django.utils import timezone
 
-__all__ = ["Replay", "now", "replaying"]
+__all__ = ["Replay", "now", "replaying", "today"]
 
 
 class Replay:
@@ -51,6 +51,11 @@ def now() -> dt.datetime:
     """The current time, or the replayed time inside ``replaying()``."""
     replay = _replay.get()
     return replay.at if replay is not None else timezone.now()
+
+
+def today() -> dt.date:
+    """The clinic's date now (in the clinic's time zone), or the replayed one."""
+    return timezone.localdate(now())
 
 
 @contextmanager

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-
+from ketaclinic.lib import clock
 from ketaclinic.patients.converters import age_on
 from ketaclinic.patients.models import Patient
 from ketaclinic.policies import services as policies
@@ -28,7 +27,7 @@ def plan_preview(patient: Patient, library: ProtocolLibrary, calc: DoseCalculati
     """The preview of the plan's total dose (as the pump gives it) for this patient."""
     care: CarePolicy = policies.loaded(policies.in_force(patient.clinic, PolicyKind.INFUSION_CARE))
     covariates = pk.Patient(
-        weight_kg=calc.weight_kg, age_years=float(age_on(patient, timezone.localdate()))
+        weight_kg=calc.weight_kg, age_years=float(age_on(patient, clock.today()))
     )
     return pk.preview(
         pk.get_model(library.preview.model),

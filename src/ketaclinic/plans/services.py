@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Capability
+from ketaclinic.lib import clock
 from ketaclinic.lib.signing import Meaning, Signature, sign
 from ketaclinic.patients.converters import age_on, latest_weight
 from ketaclinic.patients.models import Patient
@@ -137,7 +137,7 @@ def draft_plan(patient: Patient, choices: PlanChoices, *, on: dt.date | None = N
             duration outside the protocol's range, a bag too small…). A hard
             limit breach is *not* raised here: the page shows it.
     """
-    today = on or timezone.localdate()
+    today = on or clock.today()
     version, library = library_in_force(patient.clinic)
     try:
         protocol = library.get(choices.protocol_id)

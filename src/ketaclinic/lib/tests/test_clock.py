@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -40,3 +41,23 @@ def test_a_replay_in_one_thread_does_not_move_another_threads_clock() -> None:
         worker.start()
         worker.join()
     assert seen[0] > PAST + dt.timedelta(days=365)
+
+
+def test_today_is_the_clinic_date_of_the_replayed_time() -> None:
+    late = dt.datetime(2024, 11, 28, 3, 0, tzinfo=dt.UTC)  # the evening before, in Phoenix
+    with clock.replaying(late):
+        assert clock.today() == timezone.localdate(late)
+    assert clock.today() == timezone.localdate()
+
+
+def test_only_the_demo_loader_replays_the_clock() -> None:
+    """The replay clock back-dates clinical records: no request path may reach it."""
+    package = Path(clock.__file__).resolve().parents[1]
+    users = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "replaying(" in path.read_text(encoding="utf-8")
+        and "tests" not in path.parts
+        and path != Path(clock.__file__).resolve()
+    )
+    assert users == ["demo/history.py"]

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.utils import timezone
-
+from ketaclinic.lib import clock
 from ketaclinic.patients.converters import latest_weight
 from ketaclinic.patients.models import Condition, EntryStatus, Medication, Patient
 from ketaclinic.policies import services as policies
@@ -70,7 +69,7 @@ def chart_facts(patient: Patient, *, on: dt.date | None = None) -> EligibilityFa
         InputError: On ``diagnoses`` for a stored code that is not in the ICD-10-CM
             release in use (the chart must be corrected).
     """
-    today = on or timezone.localdate()
+    today = on or clock.today()
     codes = tuple(
         normalise_icd10(code, field="diagnoses")
         for code in Condition.objects.filter(patient=patient, status=EntryStatus.ACTIVE)

@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.services import Action, record
@@ -270,7 +269,7 @@ def record_clinician_facts(
             )
     before = screening.clinician_facts
     updated = {**before, **data}
-    today = timezone.localdate()
+    today = clock.today()
     if data.get("bp_readings"):
         # A reading recorded now without a date was taken today, as on the form;
         # readings already stored keep what they had (undated ones stay undated).
