@@ -56,8 +56,14 @@ def session_for_staff(
     return patient, session
 
 
+#: With the care policy's approval (a reverse one-to-one: a LEFT JOIN), read by care_of.
 _SESSIONS = InfusionSession.objects.select_related(
-    "plan_version", "plan_version__plan", "care_policy", "patient", "patient__clinic"
+    "plan_version",
+    "plan_version__plan",
+    "care_policy",
+    "care_policy__approval",
+    "patient",
+    "patient__clinic",
 )
 
 

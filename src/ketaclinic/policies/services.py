@@ -165,11 +165,15 @@ def loaded(version: PolicyVersion) -> Any:
     Loading validates the whole document (for eligibility, every rule), and pages
     such as the chart need it on every view; the result is a pure function of the
     kind and the document with its approval, and immutable (frozen dataclasses), so
-    it is kept by exactly those (the document's canonical JSON, not the version's id).
+    it is kept by those: a stored version's code (stored versions are never changed) or
+    an unstored shipped default's canonical JSON, with the approval.
     """
     document = dict(version.document)
     document["approved_by"] = approved_by(version)
-    key = (version.kind, json.dumps(document, sort_keys=True, default=str))
+    if version._state.adding:  # the shipped default, not stored: by its content
+        key = (version.kind, json.dumps(document, sort_keys=True, default=str))
+    else:  # a stored version never changes (the table is append-only): by its code
+        key = (version.kind, f"{version.code}:{document['approved_by']}")
     policy = _LOADED.get(key)
     if policy is None:
         policy = kind_spec(version.kind).load(document)
