@@ -265,7 +265,6 @@ class WriteState:
     """What an append that does not touch the pump needs of its session (see write_state)."""
 
     session: InfusionSession
-    plan: PlanVersion
     care: CarePolicy
     check_in: SessionEntry | None
     signed: bool
@@ -292,7 +291,6 @@ def write_state(session: InfusionSession) -> WriteState:
     check_in = next((e for e in effective_entries(rows) if e.kind == EntryKind.CHECK_IN), None)
     return WriteState(
         session=session,
-        plan=session.plan_version,
         care=care_of(session),
         check_in=check_in,
         signed=signed,

@@ -20,11 +20,12 @@ pytestmark = pytest.mark.django_db
 def test_it_checks_vitals_and_notes_against_the_corrected_check_in(ada, rivera, nina) -> None:
     session = open_session(ada, rivera, nina)
     check_in = checked_in(session, nina, minutes_ago=60)
-    services.amend(nina, check_in, reason="Clock of the tablet was wrong", occurred_at=ago(20))
-    assert (
-        write_state(session).check_in.occurred_at
-        == services.session_state(session).check_in.occurred_at
-    )
+    corrected = ago(20)
+    services.amend(nina, check_in, reason="Clock of the tablet was wrong", occurred_at=corrected)
+    light, full = write_state(session).check_in, services.session_state(session).check_in
+    assert light is not None
+    assert full is not None
+    assert light.occurred_at == full.occurred_at == corrected
     with pytest.raises(ValidationError, match="before the check-in"):
         services.record_vitals(nina, session, NORMAL, occurred_at=ago(30))
     with pytest.raises(ValidationError, match="before the check-in"):
