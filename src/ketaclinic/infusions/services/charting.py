@@ -7,6 +7,10 @@ entry), then returns the stored entry if this ``client_ref`` was already
 stored (a resend after a dropped network), then runs the write's checks against
 the session as it now stands, and stores the entry with its audit record in the
 same transaction. A refused write stores nothing, not even the sequence number.
+
+The checks see the full state (:func:`append`: every entry, the pump replayed) or, for an
+entry that depends on neither (:func:`append_light`: vital signs, scores, notes…), only
+whether the record is signed, the check-in and the care policy, at a fixed cost.
 """
 
 from __future__ import annotations
