@@ -9,8 +9,8 @@ workers), serves side by side:
   ``DJANGO_SETTINGS_MODULE=bare.settings`` (the product's settings plus that app and route);
 * **vitals**: the real ``POST /api/patients/<code>/sessions/<session>/vitals/`` with an API
   token of a nurse: DRF, token authentication, the permission-checked getters, the
-  serializer, ``services.record_vitals`` (the session's sequence UPDATE, the client_ref
-  look-up, the session's state read, the entry insert, the chained audit record);
+  serializer, ``services.record_vitals`` (the session's sequence UPDATE … RETURNING, the
+  client_ref look-up, the write state read, the entry insert, the chained audit record);
 * **chart**: ``GET /patients/<code>/`` as a physician signed in with two-factor (a session
   cookie), for a patient with two years of weekly infusions;
 * **plan**: ``GET /patients/<code>/plans/<plan>/`` for the same patient: the page that lists
@@ -30,14 +30,15 @@ profiled in this process through Django's test client: queries, CPU time, and ho
 vitals write grows with the entries already in the session.
 
 The two years of history are inserted in bulk (sessions, their entries and sign-offs, without
-audit records): ``open_session`` and ``append`` take the time from ``timezone.now()`` and offer
-no clock parameter (a check-in must be within the last 24 hours).
+audit records), as when the benchmark was first written (the services' replay clock,
+``ketaclinic.lib.clock``, came later; the pages read the same rows either way).
 
 Run: ``make bench`` (all benchmarks), or
 ``PYTHONPATH=src .venv/bin/python benchmarks/bench_vitals.py [--quick]``.
 PostgreSQL runs too when ``BENCH_POSTGRES_URL`` names a server
-(``postgres://postgres@127.0.0.1:5432/anything``); the benchmark drops and creates its own
-database ``bench_vitals`` there. ``BENCH_VITALS_QUICK=1`` (or ``--quick``): one round of 5 s
+(``postgres://postgres@127.0.0.1:5432/bench_mine``); the benchmark drops and creates the
+database the URL names if its name starts with ``bench_``, else ``bench_vitals``.
+``BENCH_VITALS_QUICK=1`` (or ``--quick``): one round of 5 s
 per cell and a shorter profile (a few minutes in all); otherwise three rounds of 8 s.
 ``BENCH_VITALS_SECONDS`` and ``BENCH_VITALS_ROUNDS`` override either.
 """
@@ -51,6 +52,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import signal
 import socket
@@ -79,7 +81,16 @@ PATIENTS = 10
 SESSIONS_PER_PATIENT = 4
 #: The chart patient's history: a weekly infusion for two years.
 HISTORY_WEEKS = 104
+#: The PostgreSQL database the benchmark drops and creates: the one BENCH_POSTGRES_URL names
+#: if that is "bench_" and letters, digits or "_" (runs side by side do not collide), else this.
 DATABASE = "bench_vitals"
+
+
+def _database_name() -> str:
+    name = os.environ.get("BENCH_POSTGRES_URL", "").rsplit("/", 1)[-1].split("?", 1)[0]
+    return name if re.fullmatch(r"bench_\w{1,50}", name) else DATABASE
+
+
 #: Targets (issue 11 §5): vitals ≥ 0.5 x the bare throughput, p95 ≤ 1.5 x the bare p95.
 MIN_THROUGHPUT_RATIO = 0.5
 MAX_P95_RATIO = 1.5
@@ -216,16 +227,18 @@ def _environment(var: Path, backend: str) -> None:
 
 def _postgres_urls() -> tuple[str, str]:
     base = os.environ["BENCH_POSTGRES_URL"].rsplit("/", 1)[0]
-    return f"{base}/postgres", f"{base}/{DATABASE}"
+    return f"{base}/postgres", f"{base}/{_database_name()}"
 
 
 def _fresh_postgres() -> str:
     import psycopg
 
     admin, url = _postgres_urls()
+    name = _database_name()
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    print(f"PostgreSQL database {name} (dropped and created)")
     return url
 
 
@@ -234,7 +247,7 @@ def _drop_postgres() -> None:
 
     admin, _ = _postgres_urls()
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{_database_name()}" WITH (FORCE)')
 
 
 def _database_version(connection: Any) -> str:
@@ -582,6 +595,7 @@ def _cpu_s(pid: int) -> float | None:
 
 def _postgres_backends() -> list[int]:
     """This database's PostgreSQL backends, by process title ("postgres: user db host")."""
+    name = _database_name()
     out = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -590,7 +604,7 @@ def _postgres_backends() -> list[int]:
             title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if title.startswith("postgres: ") and f" {DATABASE} " in title:
+        if title.startswith("postgres: ") and f" {name} " in title:
             out.append(int(entry.name))
     return out
 

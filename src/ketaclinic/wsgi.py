@@ -1,6 +1,7 @@
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.db import connections
 
 from ketacore import icd10
 
@@ -11,3 +12,7 @@ application = get_wsgi_application()
 # the complete ICD-10-CM code set is loaded once, shared by every worker, and
 # no request waits for it (docs/performance.md, "ICD-10-CM code set").
 icd10.preload()
+
+# Nothing above should have opened a database connection, but none may cross the fork:
+# with persistent connections (CONN_MAX_AGE) a worker would reuse its parent's.
+connections.close_all()

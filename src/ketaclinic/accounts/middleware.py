@@ -20,6 +20,7 @@ route's name, looked up in the permission matrix of :mod:`ketaclinic.security`:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -31,7 +32,37 @@ from django.urls import reverse
 
 from ketaclinic.security import PUBLIC, ROUTE_ACCESS, TWO_FACTOR_EXEMPT, allowed, is_api_route
 
-__all__ = ["RouteAccessMiddleware"]
+__all__ = ["RouteAccessMiddleware", "SessionIdleMiddleware"]
+
+
+class SessionIdleMiddleware:
+    """Keep a signed-in session alive while it is used, writing it at most once a minute.
+
+    Sessions expire after ``SESSION_IDLE_MINUTES`` without a request (ASVS 4.0 V3.3.2):
+    the stored session's expiry is moved on each time it is saved. Django's
+    ``SESSION_SAVE_EVERY_REQUEST`` would rewrite the session row on every request (a
+    write transaction for every page view); instead, a request saves it only when the
+    last save is ``TOUCH_EVERY`` or more ago. As for API tokens' ``last_used_at``, a
+    session may so lapse up to a minute early, never late. A request without a stored
+    session (no cookie, an expired one, an API token) creates none.
+    """
+
+    TOUCH_EVERY_S = 60
+    KEY = "_touched_at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if session.session_key is not None:
+            touched = session.get(self.KEY)  # loads it: a missing or lapsed one has no key
+            now = int(time.time())
+            if session.session_key is not None and (
+                not isinstance(touched, int) or now - touched >= self.TOUCH_EVERY_S
+            ):
+                session[self.KEY] = now  # modified: SessionMiddleware saves it, expiry moved
+        return self.get_response(request)
 
 
 class RouteAccessMiddleware:

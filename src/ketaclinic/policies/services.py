@@ -160,10 +160,32 @@ def approved_by(version: PolicyVersion) -> str | None:
 
 
 def loaded(version: PolicyVersion) -> Any:
-    """The core's validated object for a version, carrying its approval."""
+    """The core's validated object for a version, carrying its approval.
+
+    Loading validates the whole document (for eligibility, every rule), and pages
+    such as the chart need it on every view; the result is a pure function of the
+    kind and the document with its approval, and immutable (frozen dataclasses), so
+    it is kept by those: a stored version's code (stored versions are never changed) or
+    an unstored shipped default's canonical JSON, with the approval.
+    """
     document = dict(version.document)
     document["approved_by"] = approved_by(version)
-    return kind_spec(version.kind).load(document)
+    if version._state.adding:  # the shipped default, not stored: by its content
+        key = (version.kind, json.dumps(document, sort_keys=True, default=str))
+    else:  # a stored version never changes (the table is append-only): by its code
+        key = (version.kind, f"{version.code}:{document['approved_by']}")
+    policy = _LOADED.get(key)
+    if policy is None:
+        policy = kind_spec(version.kind).load(document)
+        if len(_LOADED) >= _LOADED_MAX:
+            _LOADED.clear()  # rare: a clinic has a handful of versions in use
+        _LOADED[key] = policy
+    return policy
+
+
+#: Loaded policies by (kind, canonical document); a clinic has a handful in use.
+_LOADED: dict[tuple[str, str], Any] = {}
+_LOADED_MAX = 32
 
 
 def status_of(version: PolicyVersion, current: PolicyVersion) -> Status:

@@ -4,6 +4,7 @@ import datetime as dt
 
 import time_machine
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -61,9 +62,43 @@ def test_it_locks_out_after_repeated_failures(nina) -> None:
     assert not any("wrong" in str(e.changes) for e in failed)
 
 
-def test_sessions_expire_when_idle(settings) -> None:
+def _expiry(client: Client) -> dt.datetime:
+    return Session.objects.get(session_key=client.cookies["sessionid"].value).expire_date
+
+
+def test_it_keeps_a_used_session_alive_writing_it_at_most_once_a_minute(nina) -> None:
+    client = login(Client(), nina)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert client.get(reverse("patients:list")).status_code == 200
+        first = _expiry(client)
+    assert first == start + dt.timedelta(minutes=30)
+    with time_machine.travel(start + dt.timedelta(seconds=40), tick=False):
+        assert client.get(reverse("patients:list")).status_code == 200
+    assert _expiry(client) == first  # not rewritten within the minute
+    for minutes in range(1, 60, 20):  # used every 20 minutes for an hour: still signed in
+        with time_machine.travel(start + dt.timedelta(minutes=minutes), tick=False):
+            assert client.get(reverse("patients:list")).status_code == 200
+        assert _expiry(client) == start + dt.timedelta(minutes=minutes + 30)
+
+
+def test_it_ends_a_session_idle_for_thirty_minutes(nina, settings) -> None:
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+    client = login(Client(), nina)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert client.get(reverse("patients:list")).status_code == 200
+    with time_machine.travel(start + dt.timedelta(minutes=29, seconds=50), tick=False):
+        assert client.get(reverse("patients:list")).status_code == 200
+    with time_machine.travel(start + dt.timedelta(minutes=60), tick=False):
+        response = client.get(reverse("patients:list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_it_stores_no_session_for_a_visitor_without_one(db) -> None:
+    assert Client().get(reverse("accounts:login")).status_code == 200
+    assert not Session.objects.exists()
 
 
 def _password_only(user: User) -> Client:

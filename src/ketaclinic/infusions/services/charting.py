@@ -7,6 +7,10 @@ entry), then returns the stored entry if this ``client_ref`` was already
 stored (a resend after a dropped network), then runs the write's checks against
 the session as it now stands, and stores the entry with its audit record in the
 same transaction. A refused write stores nothing, not even the sequence number.
+
+The checks see the full state (:func:`append`: every entry, the pump replayed) or, for an
+entry that depends on neither (:func:`append_light`: vital signs, scores, notes…), only
+whether the record is signed, the check-in and the care policy, at a fixed cost.
 """
 
 from __future__ import annotations
@@ -14,18 +18,23 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.audit.services import Action, record
 from ketaclinic.infusions.models import EntryKind, InfusionSession, SessionEntry
-from ketaclinic.infusions.services.state import SessionState, event_of, session_state
+from ketaclinic.infusions.services.state import (
+    SessionState,
+    WriteState,
+    event_of,
+    session_state,
+    write_state,
+)
 from ketaclinic.lib import clock
 from ketaclinic.plans.models import PlanStatus, PlanVersion
 from ketaclinic.policies import services as policies
@@ -33,7 +42,14 @@ from ketaclinic.policies.models import PolicyKind
 from ketacore.errors import InputError
 from ketacore.infusion import EventKind, EventSequenceError, InfusionEvent, replay
 
-__all__ = ["CLOCK_SKEW", "append", "open_session", "record_pump_event", "refuse"]
+__all__ = [
+    "CLOCK_SKEW",
+    "append",
+    "append_light",
+    "open_session",
+    "record_pump_event",
+    "refuse",
+]
 
 #: How far in the future a tablet's clock may put an entry (its clock and the server's differ).
 CLOCK_SKEW = dt.timedelta(minutes=2)
@@ -82,6 +98,19 @@ def open_session(actor: User, plan: PlanVersion, *, chair: str = "") -> Infusion
     return session
 
 
+class _Standing(Protocol):
+    """What every append checks of its session: signed or not, and the check-in."""
+
+    @property
+    def locked(self) -> bool: ...
+
+    @property
+    def check_in(self) -> SessionEntry | None: ...
+
+
+S = TypeVar("S", bound=_Standing)
+
+
 def append(
     actor: User,
     session: InfusionSession,
@@ -98,8 +127,86 @@ def append(
 
     ``check`` runs under the lock with the session's state and returns the
     entry's fields (``data`` and columns), or raises a ValidationError. ``after``
-    runs in the same transaction with the stored entry (alerts).
+    runs in the same transaction with the stored entry (alerts). Call it inside
+    the service's own ``transaction.atomic`` block: it joins that transaction
+    (no savepoint of its own), so a refused write rolls back with it.
     """
+    return _append(
+        actor,
+        session,
+        kind,
+        lambda s, now: session_state(s, now=now),
+        occurred_at=occurred_at,
+        client_ref=client_ref,
+        check=check,
+        reason=reason,
+        amends=amends,
+        after=after,
+    )
+
+
+def append_light(
+    actor: User,
+    session: InfusionSession,
+    kind: str,
+    *,
+    occurred_at: dt.datetime | None,
+    client_ref: uuid.UUID | None,
+    check: Callable[[WriteState, dt.datetime], dict[str, Any]],
+    after: Callable[[SessionEntry, WriteState], None] | None = None,
+    reason: str = "",
+) -> tuple[SessionEntry, bool]:
+    """:func:`append` for an entry that does not depend on the pump or the other entries
+    (vital signs, scores, side effects, rescue medicines, notes, overrides): its checks
+    see :func:`~ketaclinic.infusions.services.state.write_state`, so the write costs the
+    same whatever the session's length. The same lock, checks and audit as ``append``.
+    """
+    return _append(
+        actor,
+        session,
+        kind,
+        lambda s, now: write_state(s),
+        occurred_at=occurred_at,
+        client_ref=client_ref,
+        check=check,
+        reason=reason,
+        after=after,
+    )
+
+
+def _next_seq(session: InfusionSession) -> int:
+    """Take the session's next sequence number: lock its row and move it on, one statement.
+
+    UPDATE … RETURNING (PostgreSQL; SQLite ≥ 3.35), as the audit chain's head does.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_SEQ, [session.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise InfusionSession.DoesNotExist(f"No infusion session {session.pk}")
+    return int(row[0])
+
+
+# Raw SQL on purpose (docs/performance.md): the ORM's update() cannot return the value.
+_NEXT_SEQ = (
+    "UPDATE infusions_infusionsession SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq"
+)
+_GIVE_BACK = "UPDATE infusions_infusionsession SET last_seq = last_seq - 1 WHERE id = %s"
+
+
+def _append(
+    actor: User,
+    session: InfusionSession,
+    kind: str,
+    state_of: Callable[[InfusionSession, dt.datetime], S],
+    *,
+    occurred_at: dt.datetime | None,
+    client_ref: uuid.UUID | None,
+    check: Callable[[S, dt.datetime], dict[str, Any]],
+    reason: str = "",
+    amends: SessionEntry | None = None,
+    after: Callable[[SessionEntry, S], None] | None = None,
+) -> tuple[SessionEntry, bool]:
     _may_chart(actor)
     now = clock.now()
     when = occurred_at or now
@@ -108,14 +215,16 @@ def append(
     if when > now + CLOCK_SKEW:
         raise refuse("occurred_at", "is in the future")
     ref = client_ref or uuid.uuid4()
-    with transaction.atomic():
-        InfusionSession.objects.filter(pk=session.pk).update(last_seq=F("last_seq") + 1)
-        seq = InfusionSession.objects.values_list("last_seq", flat=True).get(pk=session.pk)
+    # No savepoint: the caller's atomic block is the transaction (a savepoint costs two
+    # statements on every write); a refused write raises and rolls back with it.
+    with transaction.atomic(savepoint=False):
+        seq = _next_seq(session)
         known = SessionEntry.objects.filter(session=session, client_ref=ref).first()
         if known is not None:
-            transaction.set_rollback(True)  # nothing new: give back the number
+            with connection.cursor() as cursor:  # nothing new: give back the number
+                cursor.execute(_GIVE_BACK, [session.pk])
             return known, False
-        state = session_state(session, now=now)
+        state = state_of(session, now)
         if state.locked and kind != EntryKind.AMENDMENT:
             raise refuse("session", "the record is signed and locked: add a correction instead")
         if (
@@ -170,6 +279,7 @@ def _soft_rate_limits(plan: PlanVersion) -> list[tuple[float, str]]:
     return out
 
 
+@transaction.atomic
 def record_pump_event(
     actor: User,
     session: InfusionSession,

@@ -21,7 +21,7 @@ from ketaclinic.infusions.models import (
     SessionEntry,
     SessionSignOff,
 )
-from ketaclinic.infusions.services.charting import append, refuse
+from ketaclinic.infusions.services.charting import append, append_light, refuse
 from ketaclinic.infusions.services.state import COLUMNS, SessionState, session_state, summary_of
 from ketaclinic.lib import clock
 from ketaclinic.lib.signing import Meaning, Signature, sign
@@ -58,6 +58,7 @@ def acknowledge(actor: User, alert: SessionAlert, *, action_taken: str) -> Sessi
     return ack
 
 
+@transaction.atomic
 def override(
     actor: User,
     session: InfusionSession,
@@ -74,7 +75,7 @@ def override(
         raise refuse("of", "must be check_in or discharge")
     if not reason.strip():
         raise refuse("reason", "say why")
-    entry, _ = append(
+    entry, _ = append_light(
         actor,
         session,
         EntryKind.OVERRIDE,
@@ -86,6 +87,7 @@ def override(
     return entry
 
 
+@transaction.atomic
 def discharge(
     actor: User,
     session: InfusionSession,
@@ -153,6 +155,7 @@ def sign_off(actor: User, session: InfusionSession, *, password: str) -> Session
     )
 
 
+@transaction.atomic
 def amend(
     actor: User,
     entry: SessionEntry,

@@ -7,10 +7,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from django.db import transaction
+
 from ketaclinic.accounts.models import User
 from ketaclinic.infusions.models import EntryKind, InfusionSession, SessionEntry
-from ketaclinic.infusions.services.charting import append, refuse
-from ketaclinic.infusions.services.state import SessionState
+from ketaclinic.infusions.services.charting import append_light, refuse
+from ketaclinic.infusions.services.state import WriteState
 from ketaclinic.questionnaires.models import EncounterType, EnteredVia
 from ketaclinic.questionnaires.services import record_answers
 
@@ -61,6 +63,7 @@ SCORES = {
 }
 
 
+@transaction.atomic
 def record_score(
     actor: User,
     session: InfusionSession,
@@ -74,7 +77,7 @@ def record_score(
     if instrument not in SCORES:
         raise refuse("instrument", f"must be one of: {', '.join(SCORES)}")
 
-    def fields(state: SessionState, when: dt.datetime) -> dict[str, Any]:
+    def fields(state: WriteState, when: dt.datetime) -> dict[str, Any]:
         response = record_answers(
             actor,
             session.patient,
@@ -96,7 +99,7 @@ def record_score(
             }
         }
 
-    entry, _ = append(
+    entry, _ = append_light(
         actor,
         session,
         EntryKind.SCORE,
@@ -113,6 +116,7 @@ def _choice(value: str, allowed: Mapping[str, str], field: str) -> str:
     return value
 
 
+@transaction.atomic
 def record_side_effect(
     actor: User,
     session: InfusionSession,
@@ -136,7 +140,7 @@ def record_side_effect(
         "interventions": interventions,
         "note": note.strip()[:500],
     }
-    entry, _ = append(
+    entry, _ = append_light(
         actor,
         session,
         EntryKind.SIDE_EFFECT,
@@ -147,6 +151,7 @@ def record_side_effect(
     return entry
 
 
+@transaction.atomic
 def record_rescue(
     actor: User,
     session: InfusionSession,
@@ -168,7 +173,7 @@ def record_rescue(
         "route": route.strip()[:30],
         "indication": indication.strip()[:200],
     }
-    entry, _ = append(
+    entry, _ = append_light(
         actor,
         session,
         EntryKind.RESCUE,
@@ -179,6 +184,7 @@ def record_rescue(
     return entry
 
 
+@transaction.atomic
 def record_note(
     actor: User,
     session: InfusionSession,
@@ -189,7 +195,7 @@ def record_note(
 ) -> SessionEntry:
     if not text.strip():
         raise refuse("text", "is required")
-    entry, _ = append(
+    entry, _ = append_light(
         actor,
         session,
         EntryKind.NOTE,

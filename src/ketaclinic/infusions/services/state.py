@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from django.db.models import Q
+
 from ketaclinic.infusions.models import (
     PUMP_KINDS,
     EntryKind,
@@ -30,12 +32,14 @@ from ketacore.infusion.care import CarePolicy
 __all__ = [
     "COLUMNS",
     "SessionState",
+    "WriteState",
     "care_of",
     "effective_entries",
     "event_of",
     "minutes",
     "session_state",
     "sessions_of_plan",
+    "write_state",
 ]
 
 
@@ -46,11 +50,22 @@ def _care(code: str, document_key: str) -> CarePolicy:
     return policy
 
 
+#: "Name, date" of each approved care-policy version seen, by its code: an approval is a
+#: signed, append-only record, so once a version is approved the answer never changes.
+#: An unapproved version is asked again each time (a physician may approve it meanwhile).
+_APPROVED: dict[str, str] = {}
+
+
 def care_of(session: InfusionSession) -> CarePolicy:
     """The care policy the session follows (versions never change, so it is cached)."""
     version = session.care_policy
-    approved = policies.approved_by(version) or ""
-    return _care(str(version.code), approved)
+    code = str(version.code)
+    approved = _APPROVED.get(code)
+    if approved is None:
+        approved = policies.approved_by(version) or ""
+        if approved and len(_APPROVED) < 1024:
+            _APPROVED[code] = approved
+    return _care(code, approved)
 
 
 def minutes(t0: dt.datetime, when: dt.datetime) -> float:
@@ -242,6 +257,43 @@ def session_state(session: InfusionSession, *, now: dt.datetime | None = None) -
         discharge=next((e for e in entries if e.kind == EntryKind.DISCHARGE), None),
         discharge_override=next((e for e in overrides if e.data.get("of") == "discharge"), None),
         scores=scores,
+    )
+
+
+@dataclass
+class WriteState:
+    """What an append that does not touch the pump needs of its session (see write_state)."""
+
+    session: InfusionSession
+    care: CarePolicy
+    check_in: SessionEntry | None
+    signed: bool
+
+    @property
+    def locked(self) -> bool:
+        return self.signed
+
+
+def write_state(session: InfusionSession) -> WriteState:
+    """The session as a vital-sign, score, side-effect, rescue, note or override write sees it.
+
+    Whether the record is signed, the effective check-in (corrections applied, as in
+    :func:`session_state`) and the care policy: two indexed reads whatever the
+    session's length, where :func:`session_state` reads every entry and replays the pump.
+    """
+    signed = SessionSignOff.objects.filter(session_id=session.pk).exists()
+    rows = list(
+        session.entries.filter(
+            Q(kind=EntryKind.CHECK_IN)
+            | Q(kind=EntryKind.AMENDMENT, amends__kind=EntryKind.CHECK_IN)
+        ).order_by("seq")
+    )
+    check_in = next((e for e in effective_entries(rows) if e.kind == EntryKind.CHECK_IN), None)
+    return WriteState(
+        session=session,
+        care=care_of(session),
+        check_in=check_in,
+        signed=signed,
     )
 
 

@@ -12,8 +12,8 @@ from django.db import transaction
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.services import Action, record
 from ketaclinic.infusions.models import EntryKind, InfusionSession, SessionAlert, SessionEntry
-from ketaclinic.infusions.services.charting import append, refuse
-from ketaclinic.infusions.services.state import SessionState
+from ketaclinic.infusions.services.charting import append, append_light, refuse
+from ketaclinic.infusions.services.state import SessionState, WriteState
 from ketacore.errors import InputError
 from ketacore.infusion import InfusionState
 from ketacore.infusion.care import VitalSigns, alerts_for, check_vitals
@@ -123,17 +123,17 @@ def record_vitals(
         raise refuse(exc.field, exc.rule) from None
     raised: list[SessionAlert] = []
 
-    def fields(state: SessionState, when: dt.datetime) -> dict[str, Any]:
+    def fields(state: WriteState, when: dt.datetime) -> dict[str, Any]:
         if state.check_in is None:
             raise refuse(
                 "check_in", "check the patient in first (the check-in takes the first vital signs)"
             )
         return {"data": {}, **_vital_columns(vitals)}
 
-    def after(entry: SessionEntry, state: SessionState) -> None:
+    def after(entry: SessionEntry, state: WriteState) -> None:
         raised.extend(_raise_alerts(entry, state, vitals))
 
-    entry, _ = append(
+    entry, _ = append_light(
         actor,
         session,
         EntryKind.VITALS,
@@ -146,7 +146,7 @@ def record_vitals(
 
 
 def _raise_alerts(
-    entry: SessionEntry, state: SessionState, vitals: VitalSigns
+    entry: SessionEntry, state: SessionState | WriteState, vitals: VitalSigns
 ) -> list[SessionAlert]:
     alerts = []
     for rule, value in alerts_for(state.care, vitals):
