@@ -132,6 +132,11 @@ class WorkingWeekForm(_WindowsForm):
                 label=f"{name}: breaks", required=False, max_length=200
             )
 
+    def clean(self) -> dict[str, Any]:
+        if not any(name in self.data for name in self.fields):  # not sent from the page
+            raise forms.ValidationError("Nothing was sent: fill in the week below and save it.")
+        return super().clean()
+
     def week(self) -> dict[int, tuple[list[Span], list[Span]]]:
         data = self.cleaned_data
         return {day: (data[f"work_{day}"], data[f"breaks_{day}"]) for day, _ in WEEKDAYS}

@@ -231,7 +231,7 @@ def setup_hours(request: HttpRequest, code: UUID) -> HttpResponse:
     pauses = _by_day([r for r in working if r.is_break], "starts", "ends")
     initial = {f"work_{d}": show_windows(work[d]) for d, _ in WEEKDAYS}
     initial |= {f"breaks_{d}": show_windows(pauses[d]) for d, _ in WEEKDAYS}
-    form = WorkingWeekForm(request.POST or None, initial=initial)
+    form = WorkingWeekForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             _apply(form, lambda: services.set_working_week(user, person, form.week()))

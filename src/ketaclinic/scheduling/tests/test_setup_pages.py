@@ -351,9 +351,16 @@ def test_it_lets_no_one_but_the_admin_set_up_the_calendar(role, clinic, staff, n
 def test_it_links_the_set_up_from_the_day_view_and_keeps_clinics_apart(
     clinic, other_clinic, alice, nina
 ) -> None:
+    services.set_working_hours(None, nina, 0, [(T(8), T(9))])
     assert reverse(SETUP) in login(Client(), alice).get(reverse("scheduling:day")).content.decode()
     elsewhere = login(Client(), make_user(other_clinic, "olga", Role.ADMIN))
     url = reverse("scheduling:setup_hours", args=[nina.code])
     assert elsewhere.get(url).status_code == 404
     assert _post(elsewhere, _week("work", "06:00-07:00"), url).status_code == 404
-    assert not WorkingHours.objects.filter(clinician=nina).exists()
+    assert list(WorkingHours.objects.filter(clinician=nina).values_list("starts", "ends")) == [
+        (T(8), T(9))
+    ]
+    empty = _post(login(Client(), alice), {}, url)  # not from the page: wipes nothing
+    assert empty.status_code == 400
+    assert "Nothing was sent" in empty.content.decode()
+    assert WorkingHours.objects.filter(clinician=nina).count() == 1
