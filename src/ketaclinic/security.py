@@ -141,6 +141,9 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "scheduling:day": {"GET": _C.SCHEDULE_VIEW},
     "scheduling:week": {"GET": _C.SCHEDULE_VIEW},
     "scheduling:utilisation": {"GET": _C.SCHEDULE_MANAGE},
+    # The calendar's set-up (chairs, rooms, hours, closures, settings): the clinic admin.
+    "scheduling:setup": {"GET": _C.SCHEDULE_MANAGE, "POST": _C.SCHEDULE_MANAGE},
+    "scheduling:setup_hours": {"GET": _C.SCHEDULE_MANAGE, "POST": _C.SCHEDULE_MANAGE},
     "scheduling:appointment": {"GET": _C.SCHEDULE_VIEW, "POST": _C.SCHEDULE_BOOK},
     "scheduling:book": {"GET": _C.SCHEDULE_BOOK, "POST": _C.SCHEDULE_BOOK},
     "scheduling:series": {"GET": _C.SCHEDULE_BOOK, "POST": _C.SCHEDULE_BOOK},

@@ -86,6 +86,7 @@ def _route_kwargs(data: dict[str, Any]) -> dict[str, dict[str, object]]:
         "scheduling:book": {"code": screened.code},
         "scheduling:series": {"code": screened.code},
         "scheduling:appointment": {"code": data["appointment"].code},
+        "scheduling:setup_hours": {"code": data["physician"].code},
         "public:topic": {"slug": "evidence"},
     }
 
@@ -165,6 +166,7 @@ def _demo() -> dict[str, Any]:
         "decision": decision,
         "rule_set": policies.store_in_force(None, clinic, "eligibility"),
         "password": DEMO_PASSWORD,
+        "physician": physician,
     }
 
 

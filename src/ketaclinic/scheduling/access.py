@@ -16,11 +16,21 @@ from django.http import Http404
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Capability, Role
+from ketaclinic.lib import clock
 from ketaclinic.lib.access import require
 from ketaclinic.patients import access as patient_access
 from ketaclinic.patients import services as patient_services
 from ketaclinic.patients.models import Patient
-from ketaclinic.scheduling.models import Appointment, BoosterDue, BoosterStatus, Resource
+from ketaclinic.scheduling.models import (
+    Appointment,
+    BoosterDue,
+    BoosterStatus,
+    Closure,
+    OpeningHours,
+    Resource,
+    WorkingHours,
+)
+from ketaclinic.scheduling.needs import settings_of
 from ketacore.schedule import clinic_zone
 
 __all__ = [
@@ -28,12 +38,16 @@ __all__ = [
     "appointment_for_staff",
     "appointments_for_staff",
     "boosters_due",
+    "calendar_setup",
     "clinician_for",
+    "clinician_to_set_up",
     "clinicians_of",
+    "closure_to_remove",
     "day_view",
     "own_appointments",
     "patient_for_booking",
     "resource_for",
+    "resource_to_set_up",
     "resources_of",
 ]
 
@@ -156,3 +170,56 @@ def boosters_due(user: Any) -> list[BoosterDue]:
         .select_related("patient")
         .order_by("due_on", "pk")
     )
+
+
+def calendar_setup(user: Any) -> dict[str, Any]:
+    """What the admin's set-up page shows: every chair and room (in use or not), opening
+    hours and each clinician's hours per weekday, and closures not yet over. No patient."""
+    staff = require(user, Capability.SCHEDULE_MANAGE)
+    clinic_id = staff.clinic_id
+    return {
+        "resources": list(Resource.objects.filter(clinic_id=clinic_id)),
+        "opening": list(OpeningHours.objects.filter(clinic_id=clinic_id)),
+        "working": list(
+            WorkingHours.objects.filter(clinician__clinic_id=clinic_id).order_by(
+                "clinician_id", "weekday", "is_break", "starts"
+            )
+        ),
+        "settings": settings_of(staff.clinic),
+        "closures": list(
+            Closure.objects.filter(clinic_id=clinic_id, ends_at__gt=clock.now())
+            .select_related("resource")
+            .order_by("starts_at", "pk")
+        ),
+    }
+
+
+def resource_to_set_up(user: Any, code: UUID | str) -> Resource:
+    """A chair or room of the admin's clinic, in use or not (404 otherwise)."""
+    staff = require(user, Capability.SCHEDULE_MANAGE)
+    try:
+        return Resource.objects.get(clinic_id=staff.clinic_id, code=code)
+    except (Resource.DoesNotExist, ValueError, ValidationError):
+        raise Http404("No such chair or room") from None
+
+
+def closure_to_remove(user: Any, code: UUID | str) -> Closure:
+    staff = require(user, Capability.SCHEDULE_MANAGE)
+    try:
+        return Closure.objects.select_related("resource").get(clinic_id=staff.clinic_id, code=code)
+    except (Closure.DoesNotExist, ValueError, ValidationError):
+        raise Http404("No such closure") from None
+
+
+def clinician_to_set_up(user: Any, code: UUID | str) -> User:
+    """An active nurse or physician of the admin's clinic, whose hours the admin sets."""
+    staff = require(user, Capability.SCHEDULE_MANAGE)
+    try:
+        return User.objects.get(
+            clinic_id=staff.clinic_id,
+            code=code,
+            is_active=True,
+            role__in=(Role.NURSE, Role.PHYSICIAN),
+        )
+    except (User.DoesNotExist, ValueError, ValidationError):
+        raise Http404("No such nurse or physician") from None

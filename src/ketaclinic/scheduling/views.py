@@ -76,6 +76,7 @@ def day(request: HttpRequest) -> HttpResponse:
         "lanes": _lanes(user, rows),
         "zone": user.clinic.time_zone,
         "boosters": boosters,
+        "can_manage": user.can(_C.SCHEDULE_MANAGE),
     }
     return render(request, "scheduling/day.html", context)
 

@@ -128,6 +128,7 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         },
         "scheduling:book": {"code": ada.code},
         "scheduling:series": {"code": ada.code},
+        "scheduling:setup_hours": {"code": physician.code},
         "public:topic": {"slug": "evidence"},
         "api:portal-intake-part": {"section": "pain"},
         "api:patient-screening-intake": {"code": ada.code, "section": "pain"},
@@ -320,6 +321,8 @@ NO_PATIENT_DATA = {
     "booking:manage",
     "booking:my_feed",
     "scheduling:utilisation",  # chairs' booked shares and idle times, no patient named
+    "scheduling:setup",  # chairs, rooms, hours, closures, settings: no patient
+    "scheduling:setup_hours",  # a clinician's working hours
     "booking:feed",  # a clinician's appointments, without any patient's name or details
     "public:contact",
     "public:profile",

@@ -18,7 +18,9 @@ from ketaclinic.scheduling.services.setup import (
     mark_booster_due,
     set_opening_hours,
     set_working_hours,
+    set_working_week,
 )
+from ketaclinic.scheduling.services.upkeep import remove_closure, set_resource_active
 
 __all__ = [
     "Booking",
@@ -34,7 +36,10 @@ __all__ = [
     "need_for",
     "plan_for",
     "record_no_show",
+    "remove_closure",
     "series_times",
     "set_opening_hours",
+    "set_resource_active",
     "set_working_hours",
+    "set_working_week",
 ]

@@ -33,11 +33,14 @@ from ketaclinic.scheduling.models import (
 __all__ = [
     "add_closure",
     "add_resource",
+    "breaks_within",
     "configure",
     "create_prospect",
     "mark_booster_due",
     "set_opening_hours",
     "set_working_hours",
+    "set_working_week",
+    "spans_in_order",
 ]
 
 Span = tuple[dt.time, dt.time]
@@ -48,7 +51,8 @@ def _manager(actor: User | None) -> None:
         raise PermissionDenied("Only the clinic admin sets up the calendar.")
 
 
-def _spans(spans: Iterable[Span], field: str) -> list[Span]:
+def spans_in_order(spans: Iterable[Span], field: str) -> list[Span]:
+    """One day's spans in order; refused on ``field`` if one ends before it starts or 2 overlap."""
     out = sorted(spans)
     for start, end in out:
         if not start < end:
@@ -122,13 +126,53 @@ def set_opening_hours(
     for weekday, spans in hours.items():
         if weekday not in range(7):
             refuse("weekday", "must be 0 (Monday) to 6 (Sunday)")
-        checked = _spans(spans, "opening_hours")
+        checked = spans_in_order(spans, "opening_hours")
         OpeningHours.objects.filter(clinic=clinic, weekday=weekday).delete()
         OpeningHours.objects.bulk_create(
             OpeningHours(clinic=clinic, weekday=weekday, opens=o, closes=c) for o, c in checked
         )
         changes[str(weekday)] = [f"{o:%H:%M}-{c:%H:%M}" for o, c in checked]
     record(actor, Action.UPDATE, summary="Opening hours set", changes=changes, clinic_id=clinic.pk)
+
+
+def breaks_within(work: Iterable[Span], breaks: Iterable[Span], field: str) -> None:
+    """Refuse (on ``field``) a break that is not inside one span of the working hours."""
+    spans = list(work)
+    for start, end in breaks:
+        if not any(s <= start and end <= e for s, e in spans):
+            refuse(field, f"the break {start:%H:%M}–{end:%H:%M} is outside the working hours")
+
+
+def _replace_day(
+    clinician: User,
+    weekday: int,
+    work: Iterable[Span],
+    breaks: Iterable[Span],
+    fields: tuple[str, str],
+) -> dict[str, Any]:
+    """Check and store one weekday's hours (unaudited: the caller records); its changes."""
+    if weekday not in range(7):
+        refuse("weekday", "must be 0 (Monday) to 6 (Sunday)")
+    work_field, breaks_field = fields
+    spans, pauses = spans_in_order(work, work_field), spans_in_order(breaks, breaks_field)
+    breaks_within(spans, pauses, breaks_field)
+    WorkingHours.objects.filter(clinician=clinician, weekday=weekday).delete()
+    WorkingHours.objects.bulk_create(
+        [WorkingHours(clinician=clinician, weekday=weekday, starts=s, ends=e) for s, e in spans]
+        + [
+            WorkingHours(clinician=clinician, weekday=weekday, starts=s, ends=e, is_break=True)
+            for s, e in pauses
+        ]
+    )
+    return {
+        "work": [f"{s:%H:%M}-{e:%H:%M}" for s, e in spans],
+        "breaks": [f"{s:%H:%M}-{e:%H:%M}" for s, e in pauses],
+    }
+
+
+def _clinician(clinician: User) -> None:
+    if clinician.role not in (Role.NURSE, Role.PHYSICIAN):
+        refuse("clinician", "working hours are kept for nurses and physicians")
 
 
 @transaction.atomic
@@ -141,32 +185,44 @@ def set_working_hours(
 ) -> None:
     """Replace a clinician's working hours and breaks on one weekday."""
     _manager(actor)
-    if clinician.role not in (Role.NURSE, Role.PHYSICIAN):
-        refuse("clinician", "working hours are kept for nurses and physicians")
-    if weekday not in range(7):
-        refuse("weekday", "must be 0 (Monday) to 6 (Sunday)")
-    spans, pauses = _spans(work, "working_hours"), _spans(breaks, "breaks")
-    for start, end in pauses:
-        if not any(s <= start and end <= e for s, e in spans):
-            refuse("breaks", f"the break {start:%H:%M}–{end:%H:%M} is outside the working hours")
-    WorkingHours.objects.filter(clinician=clinician, weekday=weekday).delete()
-    WorkingHours.objects.bulk_create(
-        [WorkingHours(clinician=clinician, weekday=weekday, starts=s, ends=e) for s, e in spans]
-        + [
-            WorkingHours(clinician=clinician, weekday=weekday, starts=s, ends=e, is_break=True)
-            for s, e in pauses
-        ]
-    )
+    _clinician(clinician)
+    changes = _replace_day(clinician, weekday, work, breaks, ("working_hours", "breaks"))
     record(
         actor,
         Action.UPDATE,
         obj=clinician,
         summary="Working hours set",
-        changes={
-            "weekday": weekday,
-            "work": [f"{s:%H:%M}-{e:%H:%M}" for s, e in spans],
-            "breaks": [f"{s:%H:%M}-{e:%H:%M}" for s, e in pauses],
-        },
+        changes={"weekday": weekday, **changes},
+        clinic_id=clinician.clinic_id,
+    )
+
+
+@transaction.atomic
+def set_working_week(
+    actor: User | None,
+    clinician: User,
+    week: Mapping[int, tuple[Iterable[Span], Iterable[Span]]],
+) -> None:
+    """Replace a clinician's working hours and breaks on each weekday given, all or none.
+
+    ``week`` maps a weekday (0 Monday … 6 Sunday) to (working hours, breaks); a day
+    with no working hours is a day off. A refusal names the day's field:
+    ``work_<weekday>`` or ``breaks_<weekday>``.
+    """
+    _manager(actor)
+    _clinician(clinician)
+    if actor is not None and actor.clinic_id != clinician.clinic_id:
+        refuse("clinician", "not a nurse or physician of this clinic")
+    changes = {
+        str(day): _replace_day(clinician, day, work, breaks, (f"work_{day}", f"breaks_{day}"))
+        for day, (work, breaks) in sorted(week.items())
+    }
+    record(
+        actor,
+        Action.UPDATE,
+        obj=clinician,
+        summary="Working week set",
+        changes=changes,
         clinic_id=clinician.clinic_id,
     )
 
@@ -188,6 +244,8 @@ def add_closure(
     _manager(actor)
     if starts_at.tzinfo is None or ends_at.tzinfo is None or not starts_at < ends_at:
         refuse("ends_at", "a closure ends after it starts")
+    if ends_at <= clock.now():
+        refuse("ends_at", "that time has passed; a closure is for time to come")
     if not reason.strip():
         refuse("reason", "say why (a holiday, maintenance…)")
     if resource is not None and resource.clinic_id != clinic.pk:
