@@ -42,7 +42,9 @@ def pain_figure(data: PainChartData, *, height_in: float = 3.2) -> Figure:
     ax.set_yticks(range(0, 11, 2))
     ax.set_ylabel("pain (0-10)", fontsize=_TEXT)
     for i, day in enumerate(d for d in data.infusion_days if data.start <= d <= data.end):
-        ax.axvline(day, color=_INFUSION, linewidth=2, alpha=0.35, label="infusion" if i == 0 else None)
+        ax.axvline(
+            day, color=_INFUSION, linewidth=2, alpha=0.35, label="infusion" if i == 0 else None
+        )
     if data.baseline is not None:
         ax.axhline(
             data.baseline, color=_BASELINE, linestyle="--", linewidth=1, label="before treatment"
@@ -51,9 +53,13 @@ def pain_figure(data: PainChartData, *, height_in: float = 3.2) -> Figure:
         ax.plot([d for d, _ in run], [p for _, p in run], color=_PAIN, marker="o", markersize=4)
     if data.pain:
         ax.plot([], [], color=_PAIN, marker="o", markersize=4, label="pain")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 1.16), ncol=3, frameon=False, fontsize=_TEXT)
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, 1.16), ncol=3, frameon=False, fontsize=_TEXT
+        )
     else:
-        ax.text(0.5, 0.5, "No diary entries yet", transform=ax.transAxes, ha="center", color="#757575")
+        ax.text(
+            0.5, 0.5, "No diary entries yet", transform=ax.transAxes, ha="center", color="#757575"
+        )
     locator = AutoDateLocator(minticks=3, maxticks=7)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))

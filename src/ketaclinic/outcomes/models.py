@@ -32,7 +32,9 @@ class DiaryQuerySet(models.QuerySet["DiaryEntry"]):
     def current(self) -> DiaryQuerySet:
         """Only the newest row of each (patient, day): the diary as it stands."""
         newer = DiaryEntry.objects.filter(
-            patient=models.OuterRef("patient"), day=models.OuterRef("day"), seq__gt=models.OuterRef("seq")
+            patient=models.OuterRef("patient"),
+            day=models.OuterRef("day"),
+            seq__gt=models.OuterRef("seq"),
         )
         return self.filter(~models.Exists(newer))
 

@@ -11,9 +11,10 @@ from ketaclinic.conftest import PASSWORD
 from ketaclinic.infusions import services as infusions
 from ketaclinic.infusions.models import InfusionSession
 from ketaclinic.infusions.tests.helpers import NORMAL
-from ketaclinic.infusions.tests.helpers import open_session as first_session
 from ketaclinic.lib import clock
 from ketaclinic.patients.models import Patient
+from ketaclinic.plans import services as plans
+from ketaclinic.plans.tests.helpers import authorised
 from ketaclinic.questionnaires.models import EnteredVia
 from ketaclinic.questionnaires.services import record_answers
 
@@ -22,13 +23,12 @@ def signed_infusions(
     patient: Patient, physician: User, nurse: User, days: list[dt.date]
 ) -> list[InfusionSession]:
     """One signed-off session on each day (09:00 clinic time), through the services."""
+    authorised(patient, physician, nurse, kg=70)  # screening and plan signed today
+    plan = plans.sign_plan(physician, patient, plans.PlanChoices("four-hour"), password=PASSWORD)
     sessions = []
-    for i, day in enumerate(days):
+    for day in days:
         with clock.replaying(timezone.make_aware(dt.datetime.combine(day, dt.time(9)))) as replay:
-            if i == 0:
-                session = first_session(patient, physician, nurse)
-            else:
-                session = infusions.open_session(nurse, sessions[0].plan_version, chair="Chair 2")
+            session = infusions.open_session(nurse, plan, chair="Chair 2")
             infusions.check_in(
                 nurse,
                 session,
@@ -56,12 +56,13 @@ def signed_infusions(
     return sessions
 
 
-def intake_bpi(patient: Patient, average: int) -> None:
-    """The patient's BPI-SF with ``average`` as their pain on average."""
-    record_answers(
-        patient.portal_user,
-        patient,
-        "bpi-sf",
-        {"q1_worst": 9, "q2_least": 3, "q3_average": average, "q4_now": 6},
-        via=EnteredVia.PORTAL,
-    )
+def intake_bpi(patient: Patient, average: int, *, on: dt.date) -> None:
+    """The patient's BPI-SF answered ``on`` a day, with ``average`` as their pain on average."""
+    with clock.replaying(timezone.make_aware(dt.datetime.combine(on, dt.time(8)))):
+        record_answers(
+            patient.portal_user,
+            patient,
+            "bpi-sf",
+            {"q1_worst": 9, "q2_least": 3, "q3_average": average, "q4_now": 6},
+            via=EnteredVia.PORTAL,
+        )
