@@ -94,7 +94,8 @@ def test_it_compares_this_week_with_the_diary_before_the_first_infusion() -> Non
 def test_it_falls_back_on_the_intake_bpi_average_when_no_diary_before_treatment() -> None:
     days = [_day(_ago(1), 6), _day(TODAY, 7)]  # 6.5 -> 7
     result = progress(days, today=TODAY, infusion_days=(FIRST,), intake_average=5)
-    assert result.baseline is not None and result.baseline.source == "intake"
+    assert result.baseline is not None
+    assert result.baseline.source == "intake"
     assert result.words == (
         "Your average pain this week is 7, up from 5 before treatment "
         "(the average pain you gave on your intake questionnaire)."

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 
 __all__ = ["PainChartData", "pain_figure"]
@@ -36,21 +36,20 @@ def pain_figure(data: PainChartData, *, height_in: float = 3.2) -> Figure:
     fig = Figure(figsize=(8.0, height_in), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
     fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.16)
-    one_day = dt.timedelta(days=1)
-    ax.set_xlim(data.start - one_day / 2, data.end + one_day / 2)
+    ax.set_xlim(_x(data.start) - 0.5, _x(data.end) + 0.5)
     ax.set_ylim(-0.3, 10.3)
     ax.set_yticks(range(0, 11, 2))
     ax.set_ylabel("pain (0-10)", fontsize=_TEXT)
     for i, day in enumerate(d for d in data.infusion_days if data.start <= d <= data.end):
         ax.axvline(
-            day, color=_INFUSION, linewidth=2, alpha=0.35, label="infusion" if i == 0 else None
+            _x(day), color=_INFUSION, linewidth=2, alpha=0.35, label="infusion" if i == 0 else None
         )
     if data.baseline is not None:
         ax.axhline(
             data.baseline, color=_BASELINE, linestyle="--", linewidth=1, label="before treatment"
         )
     for run in _runs(data.pain):
-        ax.plot([d for d, _ in run], [p for _, p in run], color=_PAIN, marker="o", markersize=4)
+        ax.plot([_x(d) for d, _ in run], [p for _, p in run], color=_PAIN, marker="o", markersize=4)
     if data.pain:
         ax.plot([], [], color=_PAIN, marker="o", markersize=4, label="pain")
         ax.legend(
@@ -60,9 +59,9 @@ def pain_figure(data: PainChartData, *, height_in: float = 3.2) -> Figure:
         ax.text(
             0.5, 0.5, "No diary entries yet", transform=ax.transAxes, ha="center", color="#757575"
         )
-    locator = AutoDateLocator(minticks=3, maxticks=7)
+    locator = AutoDateLocator(minticks=3, maxticks=7)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     ax.tick_params(labelsize=_TEXT)
     ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)
@@ -78,3 +77,8 @@ def _runs(points: tuple[tuple[dt.date, int], ...]) -> list[list[tuple[dt.date, i
         else:
             runs.append([(day, pain)])
     return runs
+
+
+def _x(day: dt.date) -> float:
+    """A day as matplotlib's date number (days since its epoch)."""
+    return float(date2num(day))  # type: ignore[no-untyped-call]

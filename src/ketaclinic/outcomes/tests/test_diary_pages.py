@@ -38,7 +38,8 @@ def test_it_lets_the_patient_enter_today_and_a_missed_day(ada) -> None:
     assert "0 = no pain, 10 = pain as bad as you can imagine" in page
     assert page.count('type="radio"') == 33
     response = _post(client, reverse("portal:diary"), _today(), 5)
-    assert response.status_code == 302 and response["Location"] == reverse("portal:progress")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:progress")
     _post(client, reverse("portal:diary"), _ago(2), 7)
     rows = DiaryEntry.objects.filter(patient=ada).order_by("day")
     assert [(r.day, r.pain_nrs, r.function_nrs, r.mood_nrs) for r in rows] == [
@@ -96,7 +97,8 @@ def test_the_progress_page_says_it_in_words_against_the_diary_before_treatment(
         "Your average pain this week is 4, down from 7 before treatment "
         "(your diary in the 7 days before your first infusion)."
     ) in html
-    assert "<svg" in html and 'aria-label="Pain over time' in html
+    assert "<svg" in html
+    assert 'aria-label="Pain over time' in html
     assert html.count('<span class="tag">infusion</span>') == 0  # no diary on infusion days
     assert html.count('<tr><th scope="row">') == 8
 
@@ -135,7 +137,8 @@ def test_staff_see_the_diary_audited_and_enter_a_day_via_the_clinic(ada, nina) -
     client = login(Client(), nina)
     url = reverse("outcomes:patient_diary", kwargs={"code": ada.code})
     html = client.get(url).content.decode()
-    assert "Pain diary: Lovelace" in html and "by the patient" in html
+    assert "Pain diary: Lovelace" in html
+    assert "by the patient" in html
     viewed = AuditEvent.objects.filter(action=Action.VIEW, patient_code=str(ada.code))
     assert [e.summary for e in viewed] == ["Viewed pain diary"]
     assert viewed.get().actor_username == "nina"
@@ -169,7 +172,8 @@ def test_nobody_reaches_another_patients_diary(ada, ben, charlie, desmond) -> No
         via="portal",
     )
     html = patient.get(reverse("portal:progress")).content.decode()
-    assert "<td>9</td>" not in html and "<td>1</td>" in html
+    assert "<td>9</td>" not in html
+    assert "<td>1</td>" in html
     response = _post(login(Client(), charlie), url, _today(), 2)
     assert response.status_code == 404
     assert DiaryEntry.objects.filter(patient=ben).count() == 1
