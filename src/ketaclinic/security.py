@@ -100,6 +100,11 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "portal:home": {"GET": _C.PORTAL_OWN_RECORD},
     "portal:intake": {"GET": _C.PORTAL_OWN_RECORD, "POST": _C.PORTAL_OWN_RECORD},
     "portal:intake_section": {"GET": _C.PORTAL_OWN_RECORD, "POST": _C.PORTAL_OWN_RECORD},
+    # The patient's own diary and progress (docs/outcomes.md).
+    "portal:diary": {"GET": _C.PORTAL_OWN_RECORD, "POST": _C.PORTAL_OWN_RECORD},
+    "portal:progress": {"GET": _C.PORTAL_OWN_RECORD},
+    # The care team reads a patient's diary; nurses and physicians may enter a day for them.
+    "outcomes:patient_diary": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
     "api-schema": {"GET": SIGNED_IN},
     "api-root": {"GET": _C.API_DOCS},
     "api-docs": {"GET": _C.API_DOCS},

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "ketaclinic.policies",
     "ketaclinic.questionnaires",
     "ketaclinic.portal",
+    "ketaclinic.outcomes",
     "ketaclinic.scheduling",
     "ketaclinic.booking",
     "ketaclinic.public",

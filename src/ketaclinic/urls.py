@@ -11,6 +11,7 @@ urlpatterns = [
     # Before the chart's routes: "patients/<code>/<kind>/new/" would take "plans/new/".
     path("", include("ketaclinic.plans.urls")),
     path("", include("ketaclinic.infusions.urls")),
+    path("", include("ketaclinic.outcomes.urls")),
     path("", include("ketaclinic.scheduling.urls")),
     path("patients/", include("ketaclinic.patients.urls")),
     path("", include("ketaclinic.invitations.urls")),

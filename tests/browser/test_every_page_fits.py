@@ -60,6 +60,7 @@ def _route_kwargs(data: dict[str, Any]) -> dict[str, dict[str, object]]:
     rule_set = data["rule_set"]
     return {
         "patients:chart": {"code": patient.code},
+        "outcomes:patient_diary": {"code": screened.code},
         "patients:edit": {"code": patient.code},
         "patients:entry_create": {"code": patient.code, "kind": "condition"},
         "patients:entry_retire": {

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ketaclinic.outcomes import views as outcomes_views
 from ketaclinic.portal import views
 
 app_name = "portal"
@@ -7,4 +8,6 @@ urlpatterns = [
     path("", views.portal_home, name="home"),
     path("intake/", views.portal_intake, name="intake"),
     path("intake/<slug:section>/", views.portal_intake_section, name="intake_section"),
+    path("diary/", outcomes_views.portal_diary, name="diary"),
+    path("progress/", outcomes_views.portal_progress, name="progress"),
 ]

@@ -156,6 +156,7 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         },
         "infusions:pdf": {"code": ada.code, "session_code": session.code},
         "patients:chart": {"code": ada.code},
+        "outcomes:patient_diary": {"code": ada.code},
         "patients:edit": {"code": ada.code},
         "patients:entry_create": {"code": ada.code, "kind": "condition"},
         "patients:entry_retire": {

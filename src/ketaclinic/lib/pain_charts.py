@@ -1,0 +1,84 @@
+"""The pain-over-time chart of a patient's diary, with their infusion days marked.
+
+:func:`pain_figure` takes plain data (:class:`PainChartData`, built by
+``ketaclinic.outcomes.progress`` from the diary), never ORM objects, and draws one
+figure for the patient's progress page and the staff's diary page (inline SVG through
+``session_charts.inline_svg``; the page's CSS sets the width, so it fits a phone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.figure import Figure
+
+__all__ = ["PainChartData", "pain_figure"]
+
+_PAIN, _INFUSION, _BASELINE = "#b2182b", "#2166ac", "#616161"
+_TEXT = 10
+
+
+@dataclass(frozen=True, slots=True)
+class PainChartData:
+    """Diary days and their pain (0-10), infusion days, and the baseline if known."""
+
+    start: dt.date
+    end: dt.date
+    pain: tuple[tuple[dt.date, int], ...] = ()
+    infusion_days: tuple[dt.date, ...] = ()
+    baseline: float | None = None
+
+
+def pain_figure(data: PainChartData, *, height_in: float = 3.2) -> Figure:
+    """Pain 0-10 by day: points joined where days follow each other, infusions as bars."""
+    fig = Figure(figsize=(8.0, height_in), dpi=100)
+    ax = fig.add_subplot(1, 1, 1)
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.16)
+    ax.set_xlim(_x(data.start) - 0.5, _x(data.end) + 0.5)
+    ax.set_ylim(-0.3, 10.3)
+    ax.set_yticks(range(0, 11, 2))
+    ax.set_ylabel("pain (0-10)", fontsize=_TEXT)
+    for i, day in enumerate(d for d in data.infusion_days if data.start <= d <= data.end):
+        ax.axvline(
+            _x(day), color=_INFUSION, linewidth=2, alpha=0.35, label="infusion" if i == 0 else None
+        )
+    if data.baseline is not None:
+        ax.axhline(
+            data.baseline, color=_BASELINE, linestyle="--", linewidth=1, label="before treatment"
+        )
+    for run in _runs(data.pain):
+        ax.plot([_x(d) for d, _ in run], [p for _, p in run], color=_PAIN, marker="o", markersize=4)
+    if data.pain:
+        ax.plot([], [], color=_PAIN, marker="o", markersize=4, label="pain")
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, 1.16), ncol=3, frameon=False, fontsize=_TEXT
+        )
+    else:
+        ax.text(
+            0.5, 0.5, "No diary entries yet", transform=ax.transAxes, ha="center", color="#757575"
+        )
+    locator = AutoDateLocator(minticks=3, maxticks=7)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    ax.tick_params(labelsize=_TEXT)
+    ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def _runs(points: tuple[tuple[dt.date, int], ...]) -> list[list[tuple[dt.date, int]]]:
+    """Consecutive days together: a missed day breaks the line (nothing is guessed)."""
+    runs: list[list[tuple[dt.date, int]]] = []
+    for day, pain in sorted(points):
+        if runs and (day - runs[-1][-1][0]).days == 1:
+            runs[-1].append((day, pain))
+        else:
+            runs.append([(day, pain)])
+    return runs
+
+
+def _x(day: dt.date) -> float:
+    """A day as matplotlib's date number (days since its epoch)."""
+    return float(date2num(day))  # type: ignore[no-untyped-call]

@@ -1,0 +1,57 @@
+"""A patient's progress from their diary: the words, the chart and the table.
+
+Reads through ``outcomes.access`` and hands plain values to ``ketacore.diary`` (the
+comparison) and ``lib.pain_charts`` (the drawing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ketaclinic.lib.pain_charts import PainChartData, pain_figure
+from ketaclinic.lib.session_charts import inline_svg
+from ketaclinic.outcomes import access
+from ketaclinic.outcomes.models import DiaryEntry
+from ketaclinic.outcomes.services import clinic_today
+from ketaclinic.patients.models import Patient
+from ketacore.diary import DiaryDay, Progress, progress
+
+__all__ = ["PatientProgress", "patient_progress"]
+
+#: The chart shows this many days back from today at most (the progress page).
+CHART_DAYS = 90
+
+
+@dataclass(frozen=True, slots=True)
+class PatientProgress:
+    today: dt.date
+    entries: list[DiaryEntry]  # the diary as it stands, oldest day first
+    infusion_days: list[dt.date]
+    progress: Progress
+    chart_svg: str
+
+
+def patient_progress(patient: Patient, *, chart_days: int = CHART_DAYS) -> PatientProgress:
+    """The patient's diary compared with before treatment, and its chart (4 queries)."""
+    today = clinic_today()
+    entries = access.diary_days(patient)
+    infusions = access.infusion_days(patient)
+    first = infusions[0] if infusions else None
+    intake = access.intake_pain_average(patient, before=first or today + dt.timedelta(days=1))
+    days = [DiaryDay(e.day, e.pain_nrs, e.function_nrs, e.mood_nrs) for e in entries]
+    result = progress(days, today=today, infusion_days=infusions, intake_average=intake)
+    # From the first diary day or infusion (two weeks at least), but no further back.
+    earliest = min([e.day for e in entries[:1]] + infusions[:1], default=today)
+    shortest = today - dt.timedelta(days=13)
+    start = max(today - dt.timedelta(days=chart_days - 1), min(earliest, shortest))
+    baseline = result.baseline.pain if result.baseline else None
+    chart = PainChartData(
+        start=start,
+        end=today,
+        pain=tuple((e.day, e.pain_nrs) for e in entries if e.day >= start),
+        infusion_days=tuple(infusions),
+        baseline=baseline,
+    )
+    svg = inline_svg(pain_figure(chart), label="Pain over time (the numbers are in the table)")
+    return PatientProgress(today, entries, infusions, result, svg)
