@@ -4,7 +4,8 @@ The way is view -> access getter (``access.py``, permission-checked reads) -> se
 (``services.py``, atomic audited writes) -> models. A query written in a view skips the
 getter's permission check and its audit record of the read.
 
-What the rule flags, in ``src/ketaclinic/**/views.py``, ``**/api.py`` (and ``views/`` or
+What the rule flags, in ``src/ketaclinic/**/views.py``, ``**/*_views.py`` (a view module split
+by topic, e.g. ``pdf_views.py``), ``**/api.py`` (and ``views/`` or
 ``api/`` packages), outside type annotations (which describe code, they do not run):
 
 1. A model manager: any attribute ``.objects``, ``._default_manager`` or ``._base_manager``.
@@ -187,6 +188,7 @@ RULE = Rule(
     description="views and API modules fetch through access getters, never the ORM",
     include=(
         "src/ketaclinic/**/views.py",
+        "src/ketaclinic/**/*_views.py",
         "src/ketaclinic/**/api.py",
         "src/ketaclinic/**/views/*.py",
         "src/ketaclinic/**/api/*.py",
