@@ -95,12 +95,10 @@ def schedule(
     return message
 
 
-@transaction.atomic
-def cancel(actor: User | None, key: str, *, reason: str) -> OutgoingMessage | None:
-    """Stop an email that has not gone yet; returns it, or None when none was owed."""
-    message = OutgoingMessage.objects.select_for_update().filter(key=key).first()
-    if message is None or message.status in (MessageStatus.SENT, MessageStatus.CANCELLED):
-        return message
+_DONE = (MessageStatus.SENT, MessageStatus.CANCELLED)
+
+
+def _stop(actor: User | None, message: OutgoingMessage, reason: str) -> None:
     message.status, message.lease_until = MessageStatus.CANCELLED, None
     message.save(update_fields=["status", "lease_until"])
     record(
@@ -111,26 +109,25 @@ def cancel(actor: User | None, key: str, *, reason: str) -> OutgoingMessage | No
         summary=f"Scheduled email cancelled: {reason}"[:200],
         clinic_id=message.clinic_id,
     )
+
+
+@transaction.atomic
+def cancel(actor: User | None, key: str, *, reason: str) -> OutgoingMessage | None:
+    """Stop an email that has not gone yet; returns it, or None when none was owed."""
+    message = OutgoingMessage.objects.select_for_update().filter(key=key).first()
+    if message is not None and message.status not in _DONE:
+        _stop(actor, message, reason)
     return message
 
 
 @transaction.atomic
 def cancel_matching(actor: User | None, prefix: str, *, reason: str) -> int:
     """Stop every email not sent yet whose key starts with ``prefix``; returns how many."""
-    owed = OutgoingMessage.objects.select_for_update().filter(
-        key__startswith=prefix, status__in=(MessageStatus.PENDING, MessageStatus.FAILED)
+    owed = list(
+        OutgoingMessage.objects.select_for_update()
+        .filter(key__startswith=prefix)
+        .exclude(status__in=_DONE)
     )
-    stopped = 0
     for message in owed:
-        message.status, message.lease_until = MessageStatus.CANCELLED, None
-        message.save(update_fields=["status", "lease_until"])
-        record(
-            actor,
-            Action.UPDATE,
-            obj=message,
-            patient_code=message.patient_code,
-            summary=f"Scheduled email cancelled: {reason}"[:200],
-            clinic_id=message.clinic_id,
-        )
-        stopped += 1
-    return stopped
+        _stop(actor, message, reason)
+    return len(owed)
