@@ -76,10 +76,14 @@ def test_effect_site_by_blocks_equals_the_march(
     cp, ce, s_end, ce_end = _effect_by_blocks(arrays, schedule, t, chunk_size, block_values)
     cp_m, ce_m, s_end_m, ce_end_m = _effect_by_steps(arrays, schedule, t)
     scale = max(reg.total_dose_mg / float(arrays.v1_l.min()), 1e-12)
-    np.testing.assert_allclose(cp, cp_m, rtol=1e-9, atol=1e-12 * scale)
-    np.testing.assert_allclose(ce, ce_m, rtol=1e-9, atol=1e-12 * scale)
-    np.testing.assert_allclose(s_end, s_end_m, rtol=1e-9, atol=1e-12 * scale)
-    np.testing.assert_allclose(ce_end, ce_end_m, rtol=1e-9, atol=1e-12 * scale)
+    # The two paths round differently at every step: over up to 3000 steps that is a few
+    # thousand ulps of the regimen's scale (CI found 1.2e-12 of it on a value near zero),
+    # so the floor is 1e-11 of the scale; the relative check stays at 1e-9.
+    floor = 1e-11 * scale
+    np.testing.assert_allclose(cp, cp_m, rtol=1e-9, atol=floor)
+    np.testing.assert_allclose(ce, ce_m, rtol=1e-9, atol=floor)
+    np.testing.assert_allclose(s_end, s_end_m, rtol=1e-9, atol=floor)
+    np.testing.assert_allclose(ce_end, ce_end_m, rtol=1e-9, atol=floor)
     assert np.all(ce >= 0)  # sums of non-negative terms, no clipping needed
 
 
