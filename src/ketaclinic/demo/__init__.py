@@ -16,6 +16,7 @@ from ketaclinic.accounts.models import Clinic, User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.accounts.services import create_user
 from ketaclinic.audit.services import Action, record
+from ketaclinic.demo.diary import demo_diaries
 from ketaclinic.demo.history import load_history
 from ketaclinic.demo.population import bulk_patients, in_batches
 from ketaclinic.demo.screening import DEMO_INSTRUMENT_ANSWERS, DEMO_INTAKE, demo_screening
@@ -85,6 +86,8 @@ def load_demo(
         _demo_calendar(clinic, accounts)
         _public_profile(clinic)
     load_history(clinic, accounts["dr.rivera"], nurse, DEMO_PASSWORD, seed, patients=patients)
+    with transaction.atomic():
+        demo_diaries(clinic, nurse, rng)
     with transaction.atomic():
         record(
             None,

@@ -20,6 +20,7 @@ from ketaclinic.demo import load_demo
 from ketaclinic.demo.history import HISTORY_DAYS, PATIENTS_PER_TREATED
 from ketaclinic.infusions import services as infusions
 from ketaclinic.infusions.models import EntryKind, InfusionSession, SessionAlert
+from ketaclinic.outcomes.models import DiaryEntry
 from ketaclinic.plans.models import PlanStatus, PlanVersion
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind
@@ -128,3 +129,13 @@ def test_it_loads_a_demo_too_small_for_a_history() -> None:
     for kind in PolicyKind.values:
         assert policies.approval_of(policies.in_force(clinic, kind)) is not None
     assert all(report.ok for report in verify_chains())
+    # Four weeks of pain diary: lower in the days after an infusion than before the next.
+    diaries = list(DiaryEntry.objects.filter(patient__clinic=clinic))
+    kept = {e.patient_id for e in diaries if e.entered_via == "clinic"}
+    treated = set(
+        InfusionSession.objects.filter(clinic=clinic).values_list("patient_id", flat=True)
+    )
+    assert kept == treated  # every treated patient
+    ada = [e for e in diaries if e.entered_via == "portal"]
+    assert len(ada) >= 20
+    assert max(e.day for e in diaries) <= timezone.localdate()
