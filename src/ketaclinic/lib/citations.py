@@ -19,13 +19,14 @@ from django.utils.safestring import SafeString, mark_safe
 
 from ketaclinic.paths import PROJECT_DIR
 
-__all__ = ["Entry", "Section", "cite", "references"]
+__all__ = ["CITED", "Entry", "Section", "cite", "references"]
 
 register = template.Library()
 
 REFERENCES = PROJECT_DIR / "docs" / "references.md"
 _ENTRY = re.compile(r"^- \*\*\[([^\]]+)\]\*\*\s*(.*)$")
-_CITED = re.compile(r"\[([A-Z][A-Za-z0-9.+-]*)\]")
+#: A citation key in a text: "[Cohen2018]".
+CITED = re.compile(r"\[([A-Z][A-Za-z0-9.+-]*)\]")
 _URL = re.compile(r"(https?://[^\s<>)\]]+)")
 _EMPHASIS = re.compile(r"\*([^*\s][^*]*?)\*")
 
@@ -100,4 +101,4 @@ def cite(text: object) -> SafeString:
             return match.group(0)
         return f'<a class="cite" href="{page}#{key}">[{key}]</a>'
 
-    return mark_safe(_CITED.sub(link, escaped))  # noqa: S308 (escaped above)
+    return mark_safe(CITED.sub(link, escaped))  # noqa: S308 (escaped above)

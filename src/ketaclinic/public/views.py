@@ -16,13 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user, capability_required
+from ketaclinic.lib.citations import CITED
 from ketaclinic.patients.validation import parse_phone
 from ketaclinic.public import access, services
 from ketaclinic.public.forms import ProfileForm
 from ketaclinic.public.models import ClinicProfile
 from ketaclinic.public.topics import SOURCES, TOPICS, Topic, topic
-
-_CITED = re.compile(r"\[([A-Z][A-Za-z0-9.+-]*)\]")
 
 
 def public_context(profile: ClinicProfile, current: str) -> dict[str, Any]:
@@ -59,7 +58,7 @@ def with_footnotes(body: str, page: Topic) -> str:
         n = page.sources.index(key) + 1
         return f'<sup><a href="#source-{n}" aria-label="source {n}">{n}</a></sup>'
 
-    return _CITED.sub(number, body)
+    return CITED.sub(number, body)
 
 
 @require_GET

@@ -14,10 +14,9 @@ from django.utils.html import escape
 from ketaclinic.accounts.models import Clinic
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.conftest import login
-from ketaclinic.lib.citations import references
+from ketaclinic.lib.citations import CITED, references
 from ketaclinic.public.models import ClinicProfile
 from ketaclinic.public.topics import SOURCES, TOPICS
-from ketaclinic.public.views import _CITED
 
 TOPIC_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "public" / "topics"
 CONTACT = {
@@ -85,7 +84,7 @@ def test_each_page_numbers_its_sources_and_lists_them_in_full(clinic, slug) -> N
     topic = next(t for t in TOPICS if t.slug == slug)
     text = Client().get(reverse("public:topic", args=[slug])).content.decode()
     assert f"<h1>{topic.title}</h1>" in text
-    assert not _CITED.search(text.split('id="sources"')[0])  # no raw [Key] left
+    assert not CITED.search(text.split('id="sources"')[0])  # no raw [Key] left
     for n, key in enumerate(topic.sources, start=1):
         assert f'href="#source-{n}"' in text
         listed = text.split(f'id="source-{n}">')[1].split("</li>")[0]
@@ -98,7 +97,7 @@ def test_every_cited_key_is_a_listed_source_and_a_reference() -> None:
     assert set(SOURCES) <= defined
     for topic in TOPICS:
         body = (TOPIC_TEMPLATES / f"{topic.slug}.html").read_text()
-        cited = set(_CITED.findall(body))
+        cited = set(CITED.findall(body))
         assert cited == set(topic.sources), topic.slug
         assert set(topic.sources) <= set(SOURCES)
 
