@@ -24,7 +24,10 @@ from ketaclinic.lib import clock
 from ketaclinic.patients import services as patients
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling import services as scheduling
+from ketaclinic.scheduling.errors import SlotTakenError
+from ketaclinic.scheduling.locking import lock_calendar
 from ketaclinic.scheduling.models import Appointment, AppointmentKind, Prospect
+from ketaclinic.scheduling.services.booking import book_locked
 
 __all__ = [
     "RateLimitedError",
@@ -71,7 +74,6 @@ def throttle(scope: str, ip: str | None) -> None:
     PublicAttempt.objects.create(scope=scope, client=client, at=now)
 
 
-@transaction.atomic
 def book_consultation(
     clinic: Clinic, *, mode: str, starts_at: dt.datetime, contact: Mapping[str, Any]
 ) -> Appointment:
@@ -79,8 +81,20 @@ def book_consultation(
 
     Raises:
         ValidationError: Naming each field (contact details, the time); a taken time
-            comes with the nearest free ones (``SlotTakenError``). Nothing is saved.
+            comes with the nearest free ones (``SlotTakenError``), looked for after the
+            transaction has rolled back and the calendar's lock is released, as
+            ``scheduling.services.book`` does. Nothing is saved.
     """
+    try:
+        return _book_consultation(clinic, mode, starts_at, contact)
+    except SlotTakenError as exc:
+        raise exc.completed() from None
+
+
+@transaction.atomic
+def _book_consultation(
+    clinic: Clinic, mode: str, starts_at: dt.datetime, contact: Mapping[str, Any]
+) -> Appointment:
     prospect = scheduling.create_prospect(
         clinic,
         given_name=str(contact.get("given_name", "")),
@@ -92,7 +106,8 @@ def book_consultation(
     booking = scheduling.Booking(
         kind=AppointmentKind.CONSULTATION, starts_at=starts_at, prospect=prospect, mode=mode
     )
-    return scheduling.book(None, booking)
+    lock_calendar(clinic)
+    return book_locked(None, booking)
 
 
 @transaction.atomic
