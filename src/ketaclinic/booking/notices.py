@@ -65,8 +65,10 @@ def _when(appointment: Appointment) -> str:
     return f"{local:%A %-d %B %Y} at {local:%-I:%M %p} ({zone.key.replace('_', ' ')} time)"
 
 
-def _body(appointment: Appointment, name: str, opening: str, link: str, address: list[str]) -> str:
-    profile = ClinicProfile.objects.filter(clinic=appointment.clinic).first()
+def _body(
+    appointment: Appointment, name: str, opening: str, link: str, profile: ClinicProfile | None
+) -> str:
+    address = profile.address_lines if profile is not None else []
     lines = [
         f"Dear {name}," if name else "Hello,",
         "",
@@ -85,11 +87,6 @@ def _body(appointment: Appointment, name: str, opening: str, link: str, address:
     return "\n".join(lines)
 
 
-def _address(appointment: Appointment) -> list[str]:
-    profile = ClinicProfile.objects.filter(clinic=appointment.clinic).first()
-    return profile.address_lines if profile is not None else []
-
-
 def appointment_changed(actor: User | None, appointment: Appointment, what: str) -> None:
     """Owe the emails this change calls for (inside the caller's transaction)."""
     prefix = f"appointment:{appointment.code}:"
@@ -98,7 +95,8 @@ def appointment_changed(actor: User | None, appointment: Appointment, what: str)
     if not to:
         return
     access, _ = ManageAccess.objects.get_or_create(appointment=appointment)
-    address = _address(appointment)
+    profile = ClinicProfile.objects.filter(clinic=appointment.clinic).first()
+    address = profile.address_lines if profile is not None else []
     now = clock.now()
     patient_code = str(appointment.patient.code) if appointment.patient else ""
     stamp = f"{appointment.changed_at:%Y%m%dT%H%M%S%f}"
@@ -110,7 +108,7 @@ def appointment_changed(actor: User | None, appointment: Appointment, what: str)
             key=f"{prefix}cancelled",
             to_email=to,
             subject=f"Cancelled: {title_of(appointment)}",
-            body=_body(appointment, name, "Your appointment has been cancelled.", "", address),
+            body=_body(appointment, name, "Your appointment has been cancelled.", "", profile),
             send_after=now,
             ics=ics,
             ics_name="cancelled.ics",
@@ -131,7 +129,7 @@ def appointment_changed(actor: User | None, appointment: Appointment, what: str)
         key=f"{prefix}{what}:{stamp}",
         to_email=to,
         subject=f"{subject}: {title_of(appointment)}, {_when(appointment)}"[:200],
-        body=_body(appointment, name, opening, link, address),
+        body=_body(appointment, name, opening, link, profile),
         send_after=now,
         ics=ics,
         ics_name="appointment.ics",
@@ -147,7 +145,7 @@ def appointment_changed(actor: User | None, appointment: Appointment, what: str)
             key=f"{prefix}reminder:{hours}h:{stamp}",
             to_email=to,
             subject=f"Reminder: {title_of(appointment)}, {_when(appointment)}"[:200],
-            body=_body(appointment, name, "A reminder of your appointment.", link, address),
+            body=_body(appointment, name, "A reminder of your appointment.", link, profile),
             send_after=at,
             ics=ics,
             ics_name="appointment.ics",
