@@ -70,7 +70,11 @@ def feed_for_token(token: str) -> CalendarFeed | None:
     )
     if feed is None or not feed.user.can(Capability.SCHEDULE_VIEW):
         return None
-    CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=clock.now())
+    # Calendar apps poll every few minutes: note the use at most once a minute, as API
+    # tokens do, rather than a write on every poll.
+    now = clock.now()
+    if feed.last_used_at is None or now - feed.last_used_at >= dt.timedelta(minutes=1):
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
     return feed
 
 
