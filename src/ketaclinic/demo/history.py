@@ -111,7 +111,7 @@ def load_history(
     today = timezone.localdate()
     first = today - dt.timedelta(days=HISTORY_DAYS)
     with transaction.atomic(), clock.replaying(_at(first - dt.timedelta(days=30), 8, 0)):
-        for kind in (PolicyKind.ELIGIBILITY, PolicyKind.PROTOCOLS, PolicyKind.INFUSION_CARE):
+        for kind in PolicyKind:
             version = policies.in_force(clinic, kind)
             policies.approve(physician, version, password=password, note="Reviewed for the clinic.")
     courses: list[_Course] = []

@@ -14,6 +14,7 @@ from ketaclinic.accounts.roles import Capability
 from ketaclinic.policies.models import PolicyKind
 from ketacore.infusion import default_protocol_document, load_protocol_library
 from ketacore.infusion.care import default_care_document, load_care_policy
+from ketacore.outcomes import default_follow_up_document, load_follow_up_policy
 from ketacore.rules import default_rule_document, load_rule_set
 
 __all__ = ["KINDS", "KindSpec", "kind_spec"]
@@ -100,6 +101,20 @@ KINDS: dict[str, KindSpec] = {
         used_by="every infusion session at the chair",
         template="policies/_care.html",
         editable=True,
+    ),
+    PolicyKind.FOLLOW_UP: KindSpec(
+        kind=PolicyKind.FOLLOW_UP,
+        governs=(
+            "What follows the infusions: which questionnaires a patient is asked to fill in "
+            "and when, when a follow-up visit is due, how response and relief are read from "
+            "the pain diary, and when a booster is suggested."
+        ),
+        view=Capability.POLICY_VIEW,
+        manage=Capability.POLICY_MANAGE,
+        load=load_follow_up_policy,
+        default_document=default_follow_up_document,
+        used_by="questionnaire reminders, follow-up visits, responder status and booster estimates",
+        template="policies/_follow_up.html",
     ),
 }
 

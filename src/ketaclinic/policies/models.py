@@ -20,6 +20,7 @@ class PolicyKind(models.TextChoices):
     ELIGIBILITY = "eligibility", "Eligibility rules"
     PROTOCOLS = "protocols", "Infusion protocol library"
     INFUSION_CARE = "infusion_care", "Infusion monitoring and discharge"
+    FOLLOW_UP = "follow_up", "Follow-up and outcomes"
 
 
 class PolicyVersion(models.Model):

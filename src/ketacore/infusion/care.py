@@ -23,11 +23,11 @@ from importlib import resources
 from typing import Any
 
 from ketacore.errors import InputError
-from ketacore.infusion._fields import flag as _bool
-from ketacore.infusion._fields import keys as _keys
-from ketacore.infusion._fields import number as _number
-from ketacore.infusion._fields import require as _require
-from ketacore.infusion._fields import text as _text
+from ketacore.fields import flag as _bool
+from ketacore.fields import keys as _keys
+from ketacore.fields import number as _number
+from ketacore.fields import require as _require
+from ketacore.fields import text as _text
 
 __all__ = [
     "CARE_SCHEMA",

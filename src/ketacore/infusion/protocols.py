@@ -25,11 +25,11 @@ from importlib import resources
 from typing import Any
 
 from ketacore.errors import InputError
-from ketacore.infusion._fields import keys as _keys
-from ketacore.infusion._fields import positive as _positive
-from ketacore.infusion._fields import require as _require
-from ketacore.infusion._fields import text as _text
-from ketacore.infusion._fields import whole as _whole
+from ketacore.fields import keys as _keys
+from ketacore.fields import positive as _positive
+from ketacore.fields import require as _require
+from ketacore.fields import text as _text
+from ketacore.fields import whole as _whole
 from ketacore.pk import MODELS
 
 __all__ = [

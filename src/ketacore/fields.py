@@ -1,6 +1,7 @@
 """Reading a policy document's fields: one set of checks, each error naming the field.
 
-Shared by the protocol library (``protocols``) and the care policy (``care``).
+Shared by the policy documents: the protocol library and care policy (``ketacore.infusion``)
+and the follow-up policy (``ketacore.outcomes``).
 """
 
 from __future__ import annotations
