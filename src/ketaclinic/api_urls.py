@@ -3,6 +3,7 @@ from django.urls import path
 from ketaclinic.accounts import api as accounts_api
 from ketaclinic.infusions import api as infusions_api
 from ketaclinic.invitations import api as invitations_api
+from ketaclinic.outcomes import api as outcomes_api
 from ketaclinic.patients import api as patients_api
 from ketaclinic.plans import api as plans_api
 from ketaclinic.policies import api as policies_api
@@ -42,6 +43,8 @@ urlpatterns = [
         scheduling_api.PortalAppointments.as_view(),
         name="portal-appointments",
     ),
+    path("portal/diary/", outcomes_api.PortalDiary.as_view(), name="portal-diary"),
+    path("patients/<uuid:code>/diary/", outcomes_api.PatientDiary.as_view(), name="patient-diary"),
     path(
         "patients/<uuid:code>/sessions/",
         infusions_api.SessionList.as_view(),

@@ -161,6 +161,8 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "api:patient-series": {"POST": _C.SCHEDULE_BOOK},
     "api:patient-boosters": {"POST": _C.BOOSTER_MARK},
     "api:portal-appointments": {"GET": _C.PORTAL_OWN_RECORD},
+    "api:portal-diary": {"GET": _C.PORTAL_OWN_RECORD, "POST": _C.PORTAL_OWN_RECORD},
+    "api:patient-diary": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
 }
 
 
