@@ -213,13 +213,19 @@ def _compare(before: Mean, now: Mean, rule: ResponseRule) -> ResponderStatus | U
 
 
 def _status(
-    diary: tuple[PainDay, ...], series: Series, ending: dt.date, rule: ResponseRule, window: str
+    diary: tuple[PainDay, ...],
+    series: Series,
+    ending: dt.date,
+    rule: ResponseRule,
+    window: str,
+    reference: Series | None,
 ) -> ResponderStatus | Unknown:
-    before = baseline(diary, series, rule)
+    against = reference or series
+    before = baseline(diary, against, rule)
     if before is None:
         return Unknown(
             f"Fewer than {rule.min_days} diary days in the {rule.baseline_days} days before "
-            f"the infusion of {day_words(series.first)}: no baseline."
+            f"the infusion of {day_words(against.first)}: no baseline."
         )
     now = window_mean(diary, ending, rule)
     if now is None:
@@ -231,15 +237,29 @@ def _status(
 
 
 def responder_status(
-    days: Iterable[PainDay], series: Series, *, on: dt.date, rule: ResponseRule
+    days: Iterable[PainDay],
+    series: Series,
+    *,
+    on: dt.date,
+    rule: ResponseRule,
+    reference: Series | None = None,
 ) -> ResponderStatus | Unknown:
-    """The series' baseline against the window ending ``on``."""
-    return _status(tuple(days), series, on, rule, f"to {day_words(on)}")
+    """The series' baseline against the window ending ``on``.
+
+    ``reference``: the series whose baseline is used instead (a booster is compared with
+    the baseline before the series it boosts, not with the days just before it).
+    """
+    return _status(tuple(days), series, on, rule, f"to {day_words(on)}", reference)
 
 
 def series_response(
-    days: Iterable[PainDay], series: Series, rule: ResponseRule
+    days: Iterable[PainDay],
+    series: Series,
+    rule: ResponseRule,
+    *,
+    reference: Series | None = None,
 ) -> ResponderStatus | Unknown:
-    """The series' baseline against the ``window_days`` days after its last infusion."""
+    """The series' baseline (or ``reference``'s) against the ``window_days`` days after its
+    last infusion."""
     ending = series.last + dt.timedelta(days=rule.window_days)
-    return _status(tuple(days), series, ending, rule, f"after {day_words(series.last)}")
+    return _status(tuple(days), series, ending, rule, f"after {day_words(series.last)}", reference)

@@ -157,3 +157,16 @@ def test_series_response_reads_the_window_after_the_last_infusion() -> None:
     late = series_response(days[:11], series, RULE)  # diary stops on 11 Mar
     assert isinstance(late, Unknown)
     assert "after 10 Mar 2026" in late.reason
+
+
+def test_a_booster_is_compared_with_the_baseline_of_the_series_it_boosts() -> None:
+    first, booster = series_of([d(3, 8), d(3, 30)], RULE)
+    # before 8 Mar: 8; before the booster (23..29 Mar): 6; after it (31 Mar..6 Apr): 4
+    days = diary(d(3, 1), [8] * 7) + diary(d(3, 23), [6] * 7) + diary(d(3, 31), [4] * 7)
+    own = series_response(days, booster, RULE)
+    against_first = series_response(days, booster, RULE, reference=first)
+    assert isinstance(own, ResponderStatus)
+    assert isinstance(against_first, ResponderStatus)
+    assert round(own.percent, 1) == 33.3
+    assert against_first.percent == 50.0
+    assert against_first.baseline.first == d(3, 1)
