@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 
 import pypdfium2 as pdfium
 import pytest
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from ketaclinic.accounts.models import User
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import at_once, login
 from ketaclinic.outcomes import services
@@ -168,7 +170,7 @@ def test_the_progress_report_for_referrers_and_the_patient(ada, rivera, history)
 def test_two_clicks_at_once_mark_one_booster(ada, rivera, nina, history) -> None:
     due = history + dt.timedelta(days=5)
 
-    def mark(user):
+    def mark(user: User) -> Callable[[], str]:
         def run() -> str:
             try:
                 services.mark_estimated_booster(user, ada, due)
@@ -178,6 +180,6 @@ def test_two_clicks_at_once_mark_one_booster(ada, rivera, nina, history) -> None
 
         return run
 
-    results = sorted(at_once(mark(rivera), mark(nina)))
+    results = sorted(str(r) for r in at_once(mark(rivera), mark(nina)))
     assert results == ["due_on: a booster is already marked due for this patient", "marked"]
     assert BoosterDue.objects.filter(patient=ada, due_on=due).count() == 1
