@@ -77,6 +77,10 @@ class StaffProgress:
     infusion_relief: list[ReliefRow]
 
 
+def _days(n: int | None) -> str:
+    return f"{n} day{'' if n == 1 else 's'}"
+
+
 def _relief_row(what: str, start: dt.date, relief: Relief | Unknown) -> ReliefRow:
     if isinstance(relief, Unknown):
         return ReliefRow(what, start, "—", relief.reason)
@@ -88,10 +92,10 @@ def _relief_row(what: str, start: dt.date, relief: Relief | Unknown) -> ReliefRo
             what,
             start,
             onset,
-            f"at least {relief.duration_days} days (censored: {relief.reason})",
+            f"at least {_days(relief.duration_days)} (censored: {relief.reason})",
         )
     return ReliefRow(
-        what, start, onset, f"{relief.duration_days} days (ended {day_words(relief.end)})"
+        what, start, onset, f"{_days(relief.duration_days)} (ended {day_words(relief.end)})"
     )
 
 
