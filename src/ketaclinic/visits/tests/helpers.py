@@ -1,0 +1,87 @@
+"""Builders for follow-up visit tests: infusions given on past days, with a side effect."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from ketaclinic.accounts.models import User
+from ketaclinic.infusions import services as infusions
+from ketaclinic.lib import clock
+from ketaclinic.outcomes.services import clinic_today, record_day
+from ketaclinic.conftest import PASSWORD
+from ketaclinic.infusions.tests.helpers import NORMAL
+from ketaclinic.plans import services as plans
+from ketaclinic.plans.tests.helpers import authorised
+from ketaclinic.patients.models import Patient
+from ketaclinic.visits.services import VisitInput
+
+__all__ = ["days_ago", "given", "visit_input"]
+
+
+def days_ago(n: int) -> dt.date:
+    return clinic_today() - dt.timedelta(days=n)
+
+
+def given(
+    patient: Patient, physician: User, nurse: User, *ago: int, nausea_on: int | None = None
+) -> None:
+    """A four-hour plan signed now, one signed-off infusion on each of ``ago`` days back
+    (nausea charted during infusion ``nausea_on``), and a diary: pain 8 the week before
+    the first infusion, 4 in the last week."""
+    first = max(ago)
+    for n in range(first + 7, first, -1):
+        record_day(None, patient, days_ago(n), _scores(8), via="portal")
+    for n in range(0, min(first, 7)):
+        record_day(None, patient, days_ago(n), _scores(4), via="portal")
+    authorised(patient, physician, nurse, kg=70)
+    plan = plans.sign_plan(physician, patient, plans.PlanChoices("four-hour"), password=PASSWORD)
+    for number, n in enumerate(sorted(ago, reverse=True), start=1):
+        start = timezone.make_aware(dt.datetime.combine(days_ago(n), dt.time(9)))
+        with clock.replaying(start) as replay:
+            session = infusions.open_session(nurse, plan, chair="Chair 2")
+            infusions.check_in(
+                nurse,
+                session,
+                consent=True,
+                fasted=True,
+                escort=True,
+                pregnancy="negative_test",
+                weight_kg=70,
+                vitals=NORMAL,
+                occurred_at=replay.advance(minutes=5),
+            )
+            if number == nausea_on:
+                infusions.record_side_effect(
+                    nurse,
+                    session,
+                    effect="nausea",
+                    severity="mild",
+                    interventions=["none"],
+                    occurred_at=replay.advance(minutes=30),
+                )
+            infusions.override(
+                physician, session, "discharge", reason="Test", occurred_at=replay.advance(minutes=5)
+            )
+            infusions.discharge(
+                nurse, session, escort_present=True, occurred_at=replay.advance(minutes=1)
+            )
+            replay.advance(minutes=1)
+            infusions.sign_off(physician, session, password=PASSWORD)
+
+
+def _scores(pain: int) -> dict[str, int]:
+    return {"pain_nrs": pain, "function_nrs": pain, "mood_nrs": 3}
+
+
+def visit_input(decision: str = "continue", **changes: object) -> VisitInput:
+    values: dict[str, object] = {
+        "visit_date": clinic_today(),
+        "decision": decision,
+        "decision_reason": "Pain down by half; tolerating it well",
+        "side_effects_note": "Some dizziness the evening after",
+        "care": {"physical_therapy": True, "physical_therapy_note": "Twice a week"},
+    }
+    values.update(changes)
+    return VisitInput(**values)  # type: ignore[arg-type]
