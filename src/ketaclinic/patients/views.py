@@ -28,6 +28,8 @@ from ketaclinic.patients.forms import (
     SearchForm,
 )
 from ketaclinic.plans import services as plan_services
+from ketaclinic.plans.models import PlanStatus
+from ketaclinic.visits import access as visit_access
 from ketaclinic.scheduling.models import Prospect
 from ketaclinic.screening import access as screening_access
 from ketaclinic.screening import services as screening_services
@@ -139,6 +141,10 @@ def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
         context["screening_plan"] = screening_services.authorisation(screening)
         context["plans"] = plan_services.plans_of(patient)
         context["can_plan"] = acting_user(request).can(_C.PLAN_SIGN)
+        context["visits"] = visit_access.visits_of(patient)
+        context["can_visit"] = acting_user(request).can(_C.VISIT_SIGN) and any(
+            v.status != PlanStatus.STOPPED for v in context["plans"]
+        )
     return render(request, "patients/chart.html", context)
 
 

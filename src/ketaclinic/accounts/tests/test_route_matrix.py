@@ -31,6 +31,7 @@ from ketaclinic.policies import services as policies
 from ketaclinic.public.models import ClinicProfile
 from ketaclinic.scheduling.tests.helpers import stored_appointment
 from ketaclinic.screening import services
+from ketaclinic.visits.tests.helpers import stored_visit
 from ketaclinic.security import (
     PUBLIC,
     ROUTE_ACCESS,
@@ -86,6 +87,7 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         physician, plan
     )
     appointment = stored_appointment(ada)
+    visit = stored_visit(ada, plan, physician)
     screening_routes = ("summary", "facts", "intake_submit", "sign")
     per_route: dict[str, dict[str, object]] = {
         **{f"screening:{r}": {"code": ada.code} for r in screening_routes},
@@ -157,6 +159,11 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         "infusions:pdf": {"code": ada.code, "session_code": session.code},
         "patients:chart": {"code": ada.code},
         "outcomes:patient_diary": {"code": ada.code},
+        "visits:new": {"code": ada.code},
+        **{
+            n: {"code": ada.code, "visit_code": visit.code}
+            for n in ("visits:detail", "visits:correct", "api:patient-visit")
+        },
         "patients:edit": {"code": ada.code},
         "patients:entry_create": {"code": ada.code, "kind": "condition"},
         "patients:entry_retire": {

@@ -15,9 +15,14 @@ from ketaclinic.infusions.tests.helpers import NORMAL
 from ketaclinic.plans import services as plans
 from ketaclinic.plans.tests.helpers import authorised
 from ketaclinic.patients.models import Patient
+from ketaclinic.lib.signed import Meaning
+from ketaclinic.plans.models import PlanVersion
+from ketaclinic.visits.models import FollowUpVisit
+from ketaclinic.visits.response import response_so_far
 from ketaclinic.visits.services import VisitInput
+from ketacore.outcomes.visits import check_care
 
-__all__ = ["days_ago", "given", "visit_input"]
+__all__ = ["days_ago", "given", "stored_visit", "visit_input"]
 
 
 def days_ago(n: int) -> dt.date:
@@ -85,3 +90,29 @@ def visit_input(decision: str = "continue", **changes: object) -> VisitInput:
     }
     values.update(changes)
     return VisitInput(**values)  # type: ignore[arg-type]
+
+
+def stored_visit(patient: Patient, plan: PlanVersion, physician: User) -> FollowUpVisit:
+    """A visit row written directly (for route and page walks that need one to exist).
+
+    Real visits come through ``services.sign_visit``; this skips its checks, not the
+    database's.
+    """
+    known = FollowUpVisit.objects.filter(patient=patient).first()
+    if known is not None:
+        return known
+    return FollowUpVisit.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        plan_version=plan,
+        visit_date=clinic_today(),
+        response=response_so_far(patient, plan, on=clinic_today()),
+        side_effects=[],
+        decision="continue",
+        decision_reason="Responding; no side effects",
+        care=check_care({"physical_therapy": True, "physical_therapy_note": "Weekly"}),
+        signed_by=physician,
+        signed_by_name=physician.get_full_name() or physician.username,
+        signed_at=timezone.now(),
+        meaning=Meaning.DECIDED,
+    )
