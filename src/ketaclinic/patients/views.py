@@ -29,10 +29,10 @@ from ketaclinic.patients.forms import (
 )
 from ketaclinic.plans import services as plan_services
 from ketaclinic.plans.models import PlanStatus
-from ketaclinic.visits import access as visit_access
 from ketaclinic.scheduling.models import Prospect
 from ketaclinic.screening import access as screening_access
 from ketaclinic.screening import services as screening_services
+from ketaclinic.visits import access as visit_access
 from ketaclinic.worklists import access as worklists
 from ketaclinic.worklists.access import StatusRow
 

@@ -49,10 +49,9 @@ __all__ = [
     "library_in_force",
     "plans_of",
     "protocol_of",
+    "require_newest",
     "sign_plan",
     "version_figures",
-    "require_newest",
-    "write_version",
 ]
 
 
@@ -209,9 +208,7 @@ def sign_plan(
         raise ValidationError({"reason": "reason: say why the plan changes"})
 
     def write(signature: Signature) -> PlanVersion:
-        return write_version(
-            actor, patient, choices, soft_reasons or {}, note, revises, status, signature
-        )
+        return _write(actor, patient, choices, soft_reasons or {}, note, revises, status, signature)
 
     return sign(
         actor,
@@ -237,7 +234,7 @@ def sign_plan(
     )
 
 
-def write_version(
+def _write(
     actor: User,
     patient: Patient,
     choices: PlanChoices,
@@ -247,11 +244,6 @@ def write_version(
     status: str,
     signature: Signature,
 ) -> PlanVersion:
-    """Store a plan version under a signature already checked (inside its transaction).
-
-    For :func:`sign_plan` and for a follow-up visit that changes the dose, which signs the
-    visit and the new version with one signature. The caller audits the version.
-    """
     # One writer per patient at a time: the checks below read what we write.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if status not in PlanStatus.values:

@@ -53,18 +53,17 @@ class VisitForm(forms.Form):
         self.version = version
         unit = version.calculation.get("dose_unit", "")
         self.fields["new_dose"].label = f"New dose ({unit})"
-        self.fields["new_dose"].help_text = (
-            f"Only to change the dose: now {version.dose:g} {unit}."
-        )
-        self.fields["new_duration_min"].help_text = (
-            f"Only to change the time: now {version.duration_min:g} min."
-        )
+        self.fields["new_dose"].help_text = f"Only to change the dose: now {version.dose:g} {unit}."
+        self.fields[
+            "new_duration_min"
+        ].help_text = f"Only to change the time: now {version.duration_min:g} min."
         for item in CARE_ITEMS:
             self.fields[item.id] = forms.BooleanField(label=item.label, required=False)
             self.fields[f"{item.id}_note"] = forms.CharField(
                 label=f"{item.label}: note", required=False, max_length=1000
             )
-        if correcting:
+        if correcting:  # the decision and its plan version stay as signed
+            del self.fields["new_dose"], self.fields["new_duration_min"]
             self.fields["decision"].disabled = True
             self.fields["reason"] = forms.CharField(
                 label="What does this correction change, and why?", max_length=500

@@ -39,9 +39,7 @@ class FollowUpVisit(SignedRecord):
     #: The side effects charted in sessions since the last visit, listed at signing.
     side_effects = models.JSONField(default=list)
     side_effects_note = models.TextField(max_length=2000, blank=True)
-    decision = models.CharField(
-        max_length=16, choices=[(d.value, d.label) for d in VisitDecision]
-    )
+    decision = models.CharField(max_length=16, choices=[(d.value, d.label) for d in VisitDecision])
     decision_reason = models.TextField(max_length=2000)
     #: The other parts of multimodal care: {item id: {"yes": bool, "note": str}}.
     care = models.JSONField(default=dict)

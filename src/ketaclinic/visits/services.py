@@ -20,13 +20,12 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Capability
-from ketaclinic.audit.services import Action, record
 from ketaclinic.lib.signing import Meaning, Signature, sign
 from ketaclinic.outcomes.services import clinic_today
 from ketaclinic.patients.models import Patient
 from ketaclinic.plans import services as plans
 from ketaclinic.plans.models import PlanStatus, PlanVersion
-from ketaclinic.plans.status import write_status
+from ketaclinic.plans.status import revise_at_visit, write_status
 from ketaclinic.visits.models import FollowUpVisit
 from ketaclinic.visits.response import last_visit, response_so_far, side_effects_since
 from ketacore.errors import InputError
@@ -53,7 +52,9 @@ def _refuse(exc: InputError) -> ValidationError:
     return ValidationError({exc.field: f"{exc.field}: {exc.rule}"})
 
 
-def _check(entry: VisitInput, version: PlanVersion) -> dict[str, dict[str, object]]:
+def _check(
+    entry: VisitInput, version: PlanVersion, *, correcting: bool
+) -> dict[str, dict[str, object]]:
     try:
         decision = VisitDecision(entry.decision)
     except ValueError:
@@ -70,13 +71,12 @@ def _check(entry: VisitInput, version: PlanVersion) -> dict[str, dict[str, objec
         raise _refuse(exc) from None
     if not entry.decision_reason.strip():
         raise ValidationError({"decision_reason": "decision_reason: say why you decided this"})
-    if decision == VisitDecision.CHANGE and entry.choices is None:
+    if decision == VisitDecision.CHANGE and entry.choices is None and not correcting:
         raise ValidationError({"dose": "dose: give the new dose or infusion time"})
-    if decision == VisitDecision.CHANGE and entry.choices is not None:
-        if entry.choices.protocol_id != version.protocol_id:
-            raise ValidationError(
-                {"dose": "dose: a visit changes the dose or time of the same protocol"}
-            )
+    if entry.choices is not None and entry.choices.protocol_id != version.protocol_id:
+        raise ValidationError(
+            {"dose": "dose: a visit changes the dose or time of the same protocol"}
+        )
     return care
 
 
@@ -126,9 +126,7 @@ def sign_visit(
             "decision": v.decision,
             "decision_reason": v.decision_reason,
             "plan_version": str(v.plan_version.code),
-            "plan_version_after": str(v.plan_version_after.code)
-            if v.plan_version_after
-            else None,
+            "plan_version_after": str(v.plan_version_after.code) if v.plan_version_after else None,
             "care": v.care,
         },
     )
@@ -153,9 +151,13 @@ def _write(
             raise ValidationError(
                 {"plan": "plan: the plan was changed meanwhile; open the visit form again"}
             )
-    care = _check(entry, follows)
+    care = _check(entry, follows, correcting=revises is not None)
     if revises is not None:
-        response, effects, after = revises.response, revises.side_effects, revises.plan_version_after
+        response, effects, after = (
+            revises.response,
+            revises.side_effects,
+            revises.plan_version_after,
+        )
     else:
         previous = last_visit(patient)
         response = response_so_far(patient, follows, on=entry.visit_date)
@@ -187,41 +189,18 @@ def _carry_out(
     plan_signature = dataclasses.replace(signature, reason=why[:500])
     if decision == VisitDecision.CHANGE:
         assert entry.choices is not None
-        version = plans.write_version(
-            actor,
-            patient,
-            entry.choices,
-            entry.soft_reasons,
-            "",
-            follows,
-            PlanStatus.ACTIVE,
-            plan_signature,
+        return revise_at_visit(
+            actor, patient, entry.choices, entry.soft_reasons, follows, plan_signature
         )
-        summary = "Treatment plan revised at a follow-up visit"
-    else:
-        status = {
-            VisitDecision.PAUSE: PlanStatus.PAUSED,
-            VisitDecision.STOP: PlanStatus.STOPPED,
-            VisitDecision.CONTINUE: PlanStatus.ACTIVE,
-        }[decision]
-        if decision == VisitDecision.CONTINUE and follows.status == status:
-            return None  # continue an active plan: nothing to change
-        version = write_status(follows, status, plan_signature)
-        summary = f"Treatment plan {version.get_status_display().lower()} at a follow-up visit"
-    record(
-        actor,
-        Action.SIGN,
-        obj=version,
-        patient_code=str(patient.code),
-        summary=summary,
-        changes={
-            "plan": str(version.plan.code),
-            "version": version.number,
-            "status": version.status,
-            "dose": f"{version.dose:g} {version.calculation['dose_unit']} "
-            f"over {version.duration_min:g} min",
-            "reason": plan_signature.reason,
-            "soft_limits_passed": version.soft_overrides,
-        },
+    status = {
+        VisitDecision.PAUSE: PlanStatus.PAUSED,
+        VisitDecision.STOP: PlanStatus.STOPPED,
+        VisitDecision.CONTINUE: PlanStatus.ACTIVE,
+    }[decision]
+    if decision == VisitDecision.CONTINUE and follows.status == status:
+        return None  # continue an active plan: nothing to change
+    label = PlanStatus(status).label.lower()
+    summary = (
+        f"Treatment plan {'resumed' if status == PlanStatus.ACTIVE else label} at a follow-up visit"
     )
-    return version
+    return write_status(actor, follows, status, plan_signature, summary=summary)

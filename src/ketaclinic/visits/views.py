@@ -107,7 +107,11 @@ def _render(
 ) -> HttpResponse:
     context |= {
         "form": form,
-        "decision_fields": [form["decision"], form["new_dose"], form["new_duration_min"]],
+        "decision_fields": [
+            form[name]
+            for name in ("decision", "new_dose", "new_duration_min")
+            if name in form.fields
+        ],
         "reason_fields": [form[name] for name in form.fields if name.startswith("reason__")],
     }
     status = 400 if request.method == "POST" and form.errors else 200
@@ -160,7 +164,9 @@ def _sign(
 _ON_FORM = {"dose": "new_dose", "duration_min": "new_duration_min", "reason": "reason"}
 
 
-def _errors_to_form(form: VisitForm, exc: ValidationError, soft: tuple[LimitCheck, ...] = ()) -> None:
+def _errors_to_form(
+    form: VisitForm, exc: ValidationError, soft: tuple[LimitCheck, ...] = ()
+) -> None:
     for field, errors in exc.message_dict.items():
         name = _ON_FORM.get(field, field)
         if field == "soft_reasons" and soft:

@@ -28,7 +28,9 @@ def test_first_infusion_visit_is_due_after_the_policy_days_and_cleared_by_a_visi
     days = [day(0)]
     assert visit_due(days, [], RULE, today=day(6), gap_days=14, series_count=4) is None
     due = visit_due(days, [], RULE, today=day(7), gap_days=14, series_count=4)
-    assert due is not None and due.after == "first_infusion" and due.due == day(7)
+    assert due is not None
+    assert due.after == "first_infusion"
+    assert due.due == day(7)
     assert visit_due(days, [day(8)], RULE, today=day(9), gap_days=14, series_count=4) is None
     # A visit before the first infusion is not a follow-up.
     assert visit_due(days, [day(-1)], RULE, today=day(9), gap_days=14, series_count=4) is not None
@@ -45,14 +47,17 @@ def test_a_series_end_is_known_from_the_plan_count_or_a_long_gap() -> None:
     two = [day(0), day(7)]
     assert len(milestones(two, RULE, today=day(17), gap_days=14, series_count=4)) == 1
     ended = milestones(two, RULE, today=day(22), gap_days=14, series_count=4)
-    assert ended[-1].anchor == day(7) and ended[-1].due == day(21)
+    assert ended[-1].anchor == day(7)
+    assert ended[-1].due == day(21)
 
 
 def test_a_visit_after_the_first_infusion_does_not_cover_the_series_end() -> None:
     days = [day(0), day(7), day(14), day(21)]
     visits = [day(8)]
     due = visit_due(days, visits, RULE, today=day(35), gap_days=14, series_count=4)
-    assert due is not None and due.after == "series_end" and due.label.endswith("series 1")
+    assert due is not None
+    assert due.after == "series_end"
+    assert due.label.endswith("series 1")
     assert visit_due(days, [day(30)], RULE, today=day(40), gap_days=14, series_count=4) is None
 
 

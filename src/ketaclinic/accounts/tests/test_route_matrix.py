@@ -18,7 +18,7 @@ from django.urls import reverse
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.accounts.services import issue_api_token
-from ketaclinic.accounts.tests.route_records import open_invitation, safety_alert, session_alert
+from ketaclinic.accounts.tests import route_records as rr
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.booking import feeds
 from ketaclinic.conftest import PASSWORD, login
@@ -31,7 +31,6 @@ from ketaclinic.policies import services as policies
 from ketaclinic.public.models import ClinicProfile
 from ketaclinic.scheduling.tests.helpers import stored_appointment
 from ketaclinic.screening import services
-from ketaclinic.visits.tests.helpers import stored_visit
 from ketaclinic.security import (
     PUBLIC,
     ROUTE_ACCESS,
@@ -62,8 +61,8 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         return reverse(name, kwargs={"code": code})
     if name == "booking:feed":  # a live feed address of the physician's
         return reverse(name, kwargs={"token": feeds.issue(User.objects.get(username="rivera"))})
-    invitation = open_invitation(ada)
-    alert = safety_alert(ada)
+    invitation = rr.open_invitation(ada)
+    alert = rr.safety_alert(ada)
     ClinicProfile.objects.get_or_create(  # the public site's pages exist once published
         clinic=ada.clinic, defaults={"phone": "(602) 555-0123", "published": True}
     )
@@ -87,7 +86,6 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         physician, plan
     )
     appointment = stored_appointment(ada)
-    visit = stored_visit(ada, plan, physician)
     screening_routes = ("summary", "facts", "intake_submit", "sign")
     per_route: dict[str, dict[str, object]] = {
         **{f"screening:{r}": {"code": ada.code} for r in screening_routes},
@@ -154,16 +152,12 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         "api:session-alert-acknowledge": {
             "code": ada.code,
             "session_code": session.code,
-            "alert_code": session_alert(session, physician).code,
+            "alert_code": rr.session_alert(session, physician).code,
         },
         "infusions:pdf": {"code": ada.code, "session_code": session.code},
         "patients:chart": {"code": ada.code},
         "outcomes:patient_diary": {"code": ada.code},
-        "visits:new": {"code": ada.code},
-        **{
-            n: {"code": ada.code, "visit_code": visit.code}
-            for n in ("visits:detail", "visits:correct", "api:patient-visit")
-        },
+        **rr.visit_routes(ada, plan, physician),
         "patients:edit": {"code": ada.code},
         "patients:entry_create": {"code": ada.code, "kind": "condition"},
         "patients:entry_retire": {

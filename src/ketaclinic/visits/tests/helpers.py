@@ -7,22 +7,22 @@ import datetime as dt
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
-from ketaclinic.infusions import services as infusions
-from ketaclinic.lib import clock
-from ketaclinic.outcomes.services import clinic_today, record_day
 from ketaclinic.conftest import PASSWORD
+from ketaclinic.infusions import services as infusions
 from ketaclinic.infusions.tests.helpers import NORMAL
-from ketaclinic.plans import services as plans
-from ketaclinic.plans.tests.helpers import authorised
-from ketaclinic.patients.models import Patient
+from ketaclinic.lib import clock
 from ketaclinic.lib.signed import Meaning
+from ketaclinic.outcomes.services import clinic_today, record_day
+from ketaclinic.patients.models import Patient
+from ketaclinic.plans import services as plans
 from ketaclinic.plans.models import PlanVersion
+from ketaclinic.plans.tests.helpers import authorised
 from ketaclinic.visits.models import FollowUpVisit
 from ketaclinic.visits.response import response_so_far
 from ketaclinic.visits.services import VisitInput
 from ketacore.outcomes.visits import check_care
 
-__all__ = ["days_ago", "given", "stored_visit", "visit_input"]
+__all__ = ["days_ago", "given", "stored_visit", "visit_input", "visit_routes"]
 
 
 def days_ago(n: int) -> dt.date:
@@ -38,7 +38,7 @@ def given(
     first = max(ago)
     for n in range(first + 7, first, -1):
         record_day(None, patient, days_ago(n), _scores(8), via="portal")
-    for n in range(0, min(first, 7)):
+    for n in range(min(first, 7)):
         record_day(None, patient, days_ago(n), _scores(4), via="portal")
     authorised(patient, physician, nurse, kg=70)
     plan = plans.sign_plan(physician, patient, plans.PlanChoices("four-hour"), password=PASSWORD)
@@ -67,7 +67,11 @@ def given(
                     occurred_at=replay.advance(minutes=30),
                 )
             infusions.override(
-                physician, session, "discharge", reason="Test", occurred_at=replay.advance(minutes=5)
+                physician,
+                session,
+                "discharge",
+                reason="Test",
+                occurred_at=replay.advance(minutes=5),
             )
             infusions.discharge(
                 nurse, session, escort_present=True, occurred_at=replay.advance(minutes=1)
@@ -116,3 +120,17 @@ def stored_visit(patient: Patient, plan: PlanVersion, physician: User) -> Follow
         signed_at=timezone.now(),
         meaning=Meaning.DECIDED,
     )
+
+
+def visit_routes(
+    patient: Patient, plan: PlanVersion, physician: User
+) -> dict[str, dict[str, object]]:
+    """The URL arguments of the visit routes (for the route matrix)."""
+    visit = stored_visit(patient, plan, physician)
+    return {
+        "visits:new": {"code": patient.code},
+        **{
+            n: {"code": patient.code, "visit_code": visit.code}
+            for n in ("visits:detail", "visits:correct", "api:patient-visit")
+        },
+    }

@@ -11,7 +11,8 @@ from ketaclinic.conftest import PASSWORD, login, token_client
 from ketaclinic.plans import services as plans
 from ketaclinic.plans.models import PlanVersion
 from ketaclinic.visits.models import FollowUpVisit
-from ketaclinic.visits.tests.helpers import days_ago, given
+from ketaclinic.visits.services import sign_visit
+from ketaclinic.visits.tests.helpers import days_ago, given, visit_input
 
 
 def _form(version: PlanVersion, **changes: Any) -> dict[str, Any]:
@@ -39,7 +40,8 @@ def test_a_physician_signs_a_visit_from_the_chart_and_reads_it_back(ada, rivera,
     url = reverse("visits:new", args=[ada.code])
     assert url in chart
     page = client.get(url).content.decode()
-    assert "Average pain 4.0 of 10" in page and "50.0 % lower than before treatment" in page
+    assert "Average pain 4.0 of 10" in page
+    assert "50.0 % lower than before treatment" in page
     assert "Nausea, mild" in page
     version = plans.in_progress_version(ada)
     assert version is not None
@@ -50,8 +52,10 @@ def test_a_physician_signs_a_visit_from_the_chart_and_reads_it_back(ada, rivera,
     assert visit.care["physical_therapy"] == {"yes": True, "note": "Twice a week"}
     assert visit.response["diary"]["week_average"] == 4.0
     detail = login(Client(), nina).get(response["Location"]).content.decode()
-    assert "Continue the plan as it is" in detail and "Twice a week" in detail
-    assert "Nausea, mild" in detail and "Correct this visit" not in detail
+    assert "Continue the plan as it is" in detail
+    assert "Twice a week" in detail
+    assert "Nausea, mild" in detail
+    assert "Correct this visit" not in detail
     chart = client.get(reverse("patients:chart", args=[ada.code])).content.decode()
     assert response["Location"] in chart
 
@@ -73,10 +77,13 @@ def test_the_page_refuses_a_dose_beyond_the_hard_limit_on_its_field(ada, rivera,
     page = client.post(url, _form(version, decision="change", new_dose="5"))
     assert page.status_code == 400
     html = page.content.decode()
-    assert 'id="id_new_dose_error"' in html and "hard limit" in html
-    assert not FollowUpVisit.objects.exists() and PlanVersion.objects.count() == 1
+    assert 'id="id_new_dose_error"' in html
+    assert "hard limit" in html
+    assert not FollowUpVisit.objects.exists()
+    assert PlanVersion.objects.count() == 1
     wrong = client.post(url, _form(version, password="guess"))
-    assert wrong.status_code == 400 and "is not your password" in wrong.content.decode()
+    assert wrong.status_code == 400
+    assert "is not your password" in wrong.content.decode()
     assert not FollowUpVisit.objects.exists()
 
 
@@ -96,12 +103,15 @@ def test_the_api_lists_creates_and_reads_visits(ada, rivera, nina) -> None:
         "password": PASSWORD,
     }
     refused = api.post(url, body, format="json")
-    assert refused.status_code == 400 and "dose" in refused.json()
-    assert not FollowUpVisit.objects.exists() and PlanVersion.objects.count() == 1
+    assert refused.status_code == 400
+    assert "dose" in refused.json()
+    assert not FollowUpVisit.objects.exists()
+    assert PlanVersion.objects.count() == 1
     made = api.post(url, {**body, "dose": 0.25}, format="json")
     assert made.status_code == 201, made.json()
     stored = FollowUpVisit.objects.get()
-    assert stored.plan_version_after is not None and stored.plan_version_after.dose == 0.25
+    assert stored.plan_version_after is not None
+    assert stored.plan_version_after.dose == 0.25
     assert stored.care["psychology"] == {"yes": True, "note": "CBT for pain"}
     listed = token_client(nina).get(url).json()
     assert [v["code"] for v in listed] == [str(stored.code)]
@@ -111,16 +121,16 @@ def test_the_api_lists_creates_and_reads_visits(ada, rivera, nina) -> None:
     assert token_client(nina).post(url, body, format="json").status_code == 403
 
 
-def test_a_visit_due_appears_on_the_worklist_and_goes_when_done(
-    ada, rivera, nina, desmond
-) -> None:
+def test_a_visit_due_appears_on_the_worklist_and_goes_when_done(ada, rivera, nina, desmond) -> None:
     given(ada, rivera, nina, 8)  # the policy's visit after the first infusion: 7 days
     html = login(Client(), rivera).get(reverse("home")).content.decode()
     section = _section(html, "visits")
-    assert "Lovelace" in section and "after the first infusion" in section
+    assert "Lovelace" in section
+    assert "after the first infusion" in section
     assert f"Follow-up visit due {days_ago(1).isoformat()}" in section
     desk = _section(login(Client(), desmond).get(reverse("home")).content.decode(), "visits")
-    assert "Lovelace" in desk and f"Follow-up visit due {days_ago(1).isoformat()}" in desk
+    assert "Lovelace" in desk
+    assert f"Follow-up visit due {days_ago(1).isoformat()}" in desk
     assert "after the first infusion" not in desk
     assert 'id="visits"' not in login(Client(), nina).get(reverse("home")).content.decode()
     version = plans.in_progress_version(ada)
@@ -130,3 +140,28 @@ def test_a_visit_due_appears_on_the_worklist_and_goes_when_done(
     html = login(Client(), rivera).get(reverse("home")).content.decode()
     assert "Lovelace" not in _section(html, "visits")
     assert "No follow-up visit is due." in _section(html, "visits")
+
+
+def test_correcting_a_dose_change_keeps_its_plan_version(ada, rivera, nina) -> None:
+    given(ada, rivera, nina, 10)
+    version = plans.in_progress_version(ada)
+    assert version is not None
+    choices = plans.PlanChoices("four-hour", dose=0.25, duration_min=version.duration_min)
+    first = sign_visit(
+        rivera, ada, visit_input("change", choices=choices), follows=version, password=PASSWORD
+    )
+    client = login(Client(), rivera)
+    url = reverse("visits:correct", args=[ada.code, first.code])
+    page = client.get(url).content.decode()
+    assert "New dose" not in page
+    assert "What does this correction change" in page
+    fixed = _form(version, decision_reason="Partial response; nausea", reason="Reason incomplete")
+    response = client.post(url, fixed)
+    assert response.status_code == 302
+    second = FollowUpVisit.objects.get(revises=first)
+    assert second.decision == "change"
+    assert second.plan_version_after_id == first.plan_version_after_id
+    assert second.decision_reason == "Partial response; nausea"
+    assert PlanVersion.objects.count() == 2
+    old = client.get(reverse("visits:detail", args=[ada.code, first.code])).content.decode()
+    assert "This version was corrected" in old

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import PASSWORD
+from ketaclinic.patients.models import Patient
 from ketaclinic.plans import services as plans
 from ketaclinic.plans.models import PlanStatus, PlanVersion
 from ketaclinic.visits.models import FollowUpVisit
@@ -14,7 +15,7 @@ from ketaclinic.visits.services import sign_visit
 from ketaclinic.visits.tests.helpers import days_ago, given, visit_input
 
 
-def _current(patient):  # type: ignore[no-untyped-def]
+def _current(patient: Patient) -> PlanVersion:
     version = plans.in_progress_version(patient)
     assert version is not None
     return version
@@ -26,8 +27,10 @@ def test_a_visit_stores_the_response_and_side_effects_from_the_data(ada, rivera,
     visit = sign_visit(rivera, ada, visit_input(), follows=version, password=PASSWORD)
     stored = FollowUpVisit.objects.get(pk=visit.pk)
     diary = stored.response["diary"]
-    assert diary["baseline"] == 8.0 and diary["baseline_source"] == "diary"
-    assert diary["week_average"] == 4.0 and diary["reduction_percent"] == 50.0
+    assert diary["baseline"] == 8.0
+    assert diary["baseline_source"] == "diary"
+    assert diary["week_average"] == 4.0
+    assert diary["reduction_percent"] == 50.0
     assert stored.response["sessions"] == {
         "opened": 2,
         "signed_off": 2,
@@ -42,8 +45,10 @@ def test_a_visit_stores_the_response_and_side_effects_from_the_data(ada, rivera,
     assert stored.side_effects[0]["infusion"] == 2
     assert stored.care["physical_therapy"] == {"yes": True, "note": "Twice a week"}
     assert stored.care["other"] == {"yes": False, "note": ""}
-    assert stored.decision == "continue" and stored.plan_version_after is None
-    assert stored.signed_by == rivera and stored.meaning == "decided"
+    assert stored.decision == "continue"
+    assert stored.plan_version_after is None
+    assert stored.signed_by == rivera
+    assert stored.meaning == "decided"
     assert PlanVersion.objects.count() == 1  # "continue" leaves the plan as it is
     event = AuditEvent.objects.filter(action=Action.SIGN).latest("pk")
     assert event.summary == "Follow-up visit signed"
@@ -61,8 +66,11 @@ def test_changing_the_dose_signs_a_new_plan_version_with_the_visit(ada, rivera, 
     )
     stored = FollowUpVisit.objects.select_related("plan_version_after").get(pk=visit.pk)
     after = stored.plan_version_after
-    assert after is not None and after.number == 2 and after.revises_id == version.pk
-    assert after.dose == 0.25 and after.status == PlanStatus.ACTIVE
+    assert after is not None
+    assert after.number == 2
+    assert after.revises_id == version.pk
+    assert after.dose == 0.25
+    assert after.status == PlanStatus.ACTIVE
     assert after.signed_at == stored.signed_at  # one signature
     assert after.revision_reason.startswith("Follow-up visit of ")
     assert plans.active_version(ada) == after
@@ -108,7 +116,8 @@ def test_pause_resume_and_stop_are_plan_versions(ada, rivera, nina) -> None:
     version = _current(ada)
     paused = sign_visit(rivera, ada, visit_input("pause"), follows=version, password=PASSWORD)
     after = FollowUpVisit.objects.get(pk=paused.pk).plan_version_after
-    assert after is not None and after.status == PlanStatus.PAUSED
+    assert after is not None
+    assert after.status == PlanStatus.PAUSED
     assert after.total_mg == version.total_mg  # same figures, new status
     assert plans.active_version(ada) is None  # nothing to give or book while paused
     assert plans.in_progress_version(ada) == after
@@ -116,10 +125,13 @@ def test_pause_resume_and_stop_are_plan_versions(ada, rivera, nina) -> None:
         sign_visit(rivera, ada, visit_input("pause"), follows=after, password=PASSWORD)
     resumed = sign_visit(rivera, ada, visit_input("continue"), follows=after, password=PASSWORD)
     active = FollowUpVisit.objects.get(pk=resumed.pk).plan_version_after
-    assert active is not None and active.status == PlanStatus.ACTIVE
+    assert active is not None
+    assert active.status == PlanStatus.ACTIVE
     stopped = sign_visit(rivera, ada, visit_input("stop"), follows=active, password=PASSWORD)
     last = FollowUpVisit.objects.get(pk=stopped.pk).plan_version_after
-    assert last is not None and last.status == PlanStatus.STOPPED and last.number == 4
+    assert last is not None
+    assert last.status == PlanStatus.STOPPED
+    assert last.number == 4
     assert plans.in_progress_version(ada) is None
 
 
@@ -133,7 +145,8 @@ def test_only_a_physician_signs_and_a_wrong_password_is_counted(ada, rivera, nin
     assert not FollowUpVisit.objects.exists()
     assert PlanVersion.objects.count() == 1
     failed = AuditEvent.objects.get(action=Action.SIGN_FAILED)
-    assert failed.actor_username == "rivera" and failed.patient_code == str(ada.code)
+    assert failed.actor_username == "rivera"
+    assert failed.patient_code == str(ada.code)
 
 
 def test_bad_input_names_the_field_and_saves_nothing(ada, rivera, nina) -> None:
@@ -168,11 +181,14 @@ def test_a_correction_is_a_new_signed_version_keeping_the_decision(ada, rivera, 
         rivera, ada, fixed, follows=version, password=PASSWORD, revises=first, reason="Typo"
     )
     stored = FollowUpVisit.objects.get(pk=second.pk)
-    assert stored.revises_id == first.pk and stored.revision_reason == "Typo"
+    assert stored.revises_id == first.pk
+    assert stored.revision_reason == "Typo"
     assert stored.decision_reason == "Pain down by half; sleeping better"
     assert stored.response == FollowUpVisit.objects.get(pk=first.pk).response
     with pytest.raises(ValidationError, match="only the current follow-up visit"):
-        sign_visit(rivera, ada, fixed, follows=version, password=PASSWORD, revises=first, reason="x")
+        sign_visit(
+            rivera, ada, fixed, follows=version, password=PASSWORD, revises=first, reason="x"
+        )
     assert FollowUpVisit.objects.count() == 2
 
 
