@@ -366,6 +366,7 @@ SPECTACULAR_SETTINGS = {
         "PolicyKindEnum": "ketaclinic.policies.models.PolicyKind",
         "InfusionStateEnum": "ketacore.infusion.InfusionState",
         "AppointmentKindEnum": "ketaclinic.scheduling.models.AppointmentKind",
+        "VisitDecisionEnum": "ketaclinic.visits.models.DECISION_CHOICES",
     },
 }
 

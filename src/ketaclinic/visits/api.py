@@ -23,8 +23,8 @@ from ketaclinic.lib.api import HasCapability
 from ketaclinic.lib.serializers import StrictSerializer
 from ketaclinic.plans import services as plans
 from ketaclinic.visits import access, services
-from ketaclinic.visits.models import FollowUpVisit
-from ketacore.outcomes.visits import CARE_ITEMS, VisitDecision
+from ketaclinic.visits.models import DECISION_CHOICES, FollowUpVisit
+from ketacore.outcomes.visits import CARE_ITEMS
 
 _C = Capability
 _PERMS: list[type[BasePermission]] = [IsAuthenticated, HasCapability]
@@ -67,7 +67,7 @@ _VISIT_DOC = inline_serializer(
         ),
         "side_effects": S.ListField(child=S.DictField(child=S.JSONField())),
         "side_effects_note": S.CharField(),
-        "decision": S.ChoiceField(choices=[d.value for d in VisitDecision]),
+        "decision": S.ChoiceField(choices=DECISION_CHOICES),
         "decision_reason": S.CharField(),
         "care": S.DictField(child=S.DictField(child=S.JSONField())),
         "revises": S.UUIDField(allow_null=True),
@@ -88,7 +88,7 @@ class CareSerializer(StrictSerializer):
 class SignVisitSerializer(StrictSerializer):
     plan_version = S.UUIDField(help_text="The plan version the visit follows (the newest).")
     visit_date = S.DateField()
-    decision = S.ChoiceField(choices=[d.value for d in VisitDecision])
+    decision = S.ChoiceField(choices=DECISION_CHOICES)
     decision_reason = S.CharField(max_length=2000)
     side_effects_note = S.CharField(required=False, allow_blank=True, default="", max_length=2000)
     care = S.DictField(

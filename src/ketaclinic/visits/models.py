@@ -19,7 +19,10 @@ from ketaclinic.patients.models import Patient
 from ketaclinic.plans.models import PlanVersion
 from ketacore.outcomes.visits import VisitDecision
 
-__all__ = ["FollowUpVisit"]
+__all__ = ["DECISION_CHOICES", "FollowUpVisit"]
+
+#: The decisions with their labels (the model's choices and the API's enum).
+DECISION_CHOICES = [(d.value, d.label) for d in VisitDecision]
 
 
 class FollowUpVisit(SignedRecord):
