@@ -9,6 +9,7 @@ from ketaclinic.plans import api as plans_api
 from ketaclinic.policies import api as policies_api
 from ketaclinic.scheduling import api as scheduling_api
 from ketaclinic.screening import api as screening_api
+from ketaclinic.visits import api as visits_api
 
 app_name = "api"
 _SESSION = "patients/<uuid:code>/sessions/<uuid:session_code>/"
@@ -59,6 +60,12 @@ urlpatterns = [
         f"{_SESSION}alerts/<uuid:alert_code>/acknowledge/",
         infusions_api.AlertAcknowledge.as_view(),
         name="session-alert-acknowledge",
+    ),
+    path("patients/<uuid:code>/visits/", visits_api.VisitList.as_view(), name="patient-visits"),
+    path(
+        "patients/<uuid:code>/visits/<uuid:visit_code>/",
+        visits_api.VisitDetail.as_view(),
+        name="patient-visit",
     ),
     path("protocols/", plans_api.ProtocolLibraryView.as_view(), name="protocols"),
     path("patients/<uuid:code>/plans/", plans_api.PlanList.as_view(), name="patient-plans"),

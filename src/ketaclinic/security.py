@@ -111,6 +111,12 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "outcomes:progress_pdf": {"GET": _C.PATIENT_VIEW_CLINICAL},
     "outcomes:mark_booster": {"POST": _C.BOOSTER_MARK},
     "portal:progress_pdf": {"GET": _C.PORTAL_OWN_RECORD},
+    # Follow-up visits (docs/outcomes.md): the care team reads them, a physician signs.
+    "visits:new": {"GET": _C.VISIT_SIGN, "POST": _C.VISIT_SIGN},
+    "visits:detail": {"GET": _C.PATIENT_VIEW_CLINICAL},
+    "visits:correct": {"GET": _C.VISIT_SIGN, "POST": _C.VISIT_SIGN},
+    "api:patient-visits": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.VISIT_SIGN},
+    "api:patient-visit": {"GET": _C.PATIENT_VIEW_CLINICAL},
     "api-schema": {"GET": SIGNED_IN},
     "api-root": {"GET": _C.API_DOCS},
     "api-docs": {"GET": _C.API_DOCS},

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "ketaclinic.questionnaires",
     "ketaclinic.portal",
     "ketaclinic.outcomes",
+    "ketaclinic.visits",
     "ketaclinic.scheduling",
     "ketaclinic.booking",
     "ketaclinic.public",
@@ -365,6 +366,7 @@ SPECTACULAR_SETTINGS = {
         "PolicyKindEnum": "ketaclinic.policies.models.PolicyKind",
         "InfusionStateEnum": "ketacore.infusion.InfusionState",
         "AppointmentKindEnum": "ketaclinic.scheduling.models.AppointmentKind",
+        "VisitDecisionEnum": "ketaclinic.visits.models.DECISION_CHOICES",
     },
 }
 

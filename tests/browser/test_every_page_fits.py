@@ -88,6 +88,9 @@ def _route_kwargs(data: dict[str, Any]) -> dict[str, dict[str, object]]:
         "plans:new": {"code": screened.code},
         "plans:detail": {"code": screened.code, "plan_code": data["plan"].plan.code},
         "plans:revise": {"code": screened.code, "plan_code": data["plan"].plan.code},
+        "visits:new": {"code": screened.code},
+        "visits:detail": {"code": screened.code, "visit_code": data["visit"].code},
+        "visits:correct": {"code": screened.code, "visit_code": data["visit"].code},
         "infusions:session": {"code": screened.code, "session_code": data["session"].code},
         "scheduling:book": {"code": screened.code},
         "scheduling:series": {"code": screened.code},
@@ -152,6 +155,9 @@ def _demo() -> dict[str, Any]:
 
     plan = stored_plan(screened, decision, physician)
     session = infusions.open_session(physician, plan, chair="Chair 4")
+    from ketaclinic.visits.tests.helpers import stored_visit
+
+    visit = stored_visit(screened, plan, physician)
     from ketaclinic.scheduling import services as scheduling
     from ketaclinic.scheduling.tests.helpers import T, days_ahead, local
 
@@ -166,6 +172,7 @@ def _demo() -> dict[str, Any]:
         "appointment": appointment,
         "plan": plan,
         "session": session,
+        "visit": visit,
         "alert": SafetyAlert.objects.get(patient=ada),
         "patient": Patient.objects.filter(clinic=clinic, conditions__isnull=False).first(),
         "screened": screened,

@@ -32,6 +32,7 @@ class Capability(StrEnum):
     ALERT_ACKNOWLEDGE = "alert.acknowledge"
     SCREENING_DECIDE = "screening.decide"
     PLAN_SIGN = "plan.sign"
+    VISIT_SIGN = "visit.sign"
     POLICY_VIEW = "policy.view"
     POLICY_MANAGE = "policy.manage"
     AUDIT_VIEW = "audit.view"
@@ -90,6 +91,9 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.SCREENING_DECIDE,
             # A treatment plan is a prescription: only a physician signs one.
             _C.PLAN_SIGN,
+            # A follow-up visit decides the plan's next step (continue, change the dose,
+            # pause, stop): the physician signs it. Nurses read it; there is no draft.
+            _C.VISIT_SIGN,
             _C.POLICY_VIEW,
             _C.POLICY_MANAGE,
             _C.SCHEDULE_VIEW,

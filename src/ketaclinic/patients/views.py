@@ -29,9 +29,11 @@ from ketaclinic.patients.forms import (
     SearchForm,
 )
 from ketaclinic.plans import services as plan_services
+from ketaclinic.plans.models import PlanStatus
 from ketaclinic.scheduling.models import Prospect
 from ketaclinic.screening import access as screening_access
 from ketaclinic.screening import services as screening_services
+from ketaclinic.visits import access as visit_access
 from ketaclinic.worklists import access as worklists
 from ketaclinic.worklists.access import StatusRow
 
@@ -141,6 +143,10 @@ def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
         context["plans"] = plan_services.plans_of(patient)
         context["can_plan"] = acting_user(request).can(_C.PLAN_SIGN)
         context["booster"], context["booster_marked"] = booster_estimate_of(patient)
+        context["visits"] = visit_access.visits_of(patient)
+        context["can_visit"] = acting_user(request).can(_C.VISIT_SIGN) and any(
+            v.status != PlanStatus.STOPPED for v in context["plans"]
+        )
     return render(request, "patients/chart.html", context)
 
 

@@ -22,7 +22,7 @@ from ketaclinic.lib.access import acting_user
 from ketaclinic.lib.api import HasCapability
 from ketaclinic.lib.serializers import StrictSerializer
 from ketaclinic.plans import access, services
-from ketaclinic.plans.models import PlanVersion
+from ketaclinic.plans.models import PlanStatus, PlanVersion
 from ketacore.infusion import Protocol
 
 _C = Capability
@@ -90,7 +90,7 @@ _VERSION_FIELDS: dict[str, Any] = {
     "plan": S.UUIDField(),
     "code": S.UUIDField(),
     "number": S.IntegerField(),
-    "status": S.ChoiceField(choices=["active", "stopped"]),
+    "status": S.ChoiceField(choices=PlanStatus.values),
     "revises": S.UUIDField(allow_null=True),
     "revision_reason": S.CharField(),
     "protocol_id": S.CharField(),

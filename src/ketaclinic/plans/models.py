@@ -50,6 +50,8 @@ class TreatmentPlan(models.Model):
 
 class PlanStatus(models.TextChoices):
     ACTIVE = "active", "Active"
+    #: Held at a follow-up visit: no infusion is given or booked until a physician resumes it.
+    PAUSED = "paused", "Paused"
     STOPPED = "stopped", "Stopped"
 
 

@@ -45,9 +45,11 @@ __all__ = [
     "active_version",
     "draft_plan",
     "history",
+    "in_progress_version",
     "library_in_force",
     "plans_of",
     "protocol_of",
+    "require_newest",
     "sign_plan",
     "version_figures",
 ]
@@ -256,20 +258,13 @@ def _write(
             }
         )
     assert auth.decision is not None
-    current = active_version(patient)
+    current = in_progress_version(patient)
     if revises is None and current is not None:
         raise ValidationError(
             {"plan": "plan: the patient already has a plan in progress; revise it instead"}
         )
     if revises is not None:
-        newest = revises.plan.versions.order_by("-number").first()
-        if newest is None or newest.pk != revises.pk:
-            raise ValidationError(
-                {
-                    "revises": "revises: the plan was changed meanwhile; "
-                    "open it again to see the change"
-                }
-            )
+        require_newest(revises)
     draft = draft_plan(patient, choices)
     try:
         require_within_hard_limits(draft.calculation)
@@ -302,6 +297,15 @@ def _write(
         note=note.strip(),
         **signature.fields(),
     )
+
+
+def require_newest(revises: PlanVersion) -> None:
+    """Refuse on ``revises`` unless it is the newest version of its plan."""
+    newest = revises.plan.versions.order_by("-number").first()
+    if newest is None or newest.pk != revises.pk:
+        raise ValidationError(
+            {"revises": "revises: the plan was changed meanwhile; open it again to see the change"}
+        )
 
 
 def version_figures(protocol: Protocol, calc: DoseCalculation) -> dict[str, Any]:
@@ -346,9 +350,20 @@ def plans_of(patient: Patient) -> list[PlanVersion]:
 
 
 def active_version(patient: Patient) -> PlanVersion | None:
-    """The newest version of the plan in progress (not stopped), or None."""
+    """The newest version of the plan being given (active: not paused, not stopped), or None.
+
+    Booking a series and opening an infusion need one; a paused plan offers neither.
+    """
     for version in plans_of(patient):
         if version.status == PlanStatus.ACTIVE:
+            return version
+    return None
+
+
+def in_progress_version(patient: Patient) -> PlanVersion | None:
+    """The newest version of the plan in progress (active or paused, not stopped), or None."""
+    for version in plans_of(patient):
+        if version.status != PlanStatus.STOPPED:
             return version
     return None
 

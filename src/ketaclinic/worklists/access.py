@@ -31,6 +31,7 @@ from ketaclinic.questionnaires.models import EncounterType, QuestionnaireRespons
 from ketaclinic.screening import services as screening_services
 from ketaclinic.screening.models import DECISION_LABELS, Screening, ScreeningDecision
 from ketaclinic.screening.services import intake_instruments
+from ketaclinic.worklists import follow_up
 from ketacore import intake
 from ketacore.questionnaires import title_of
 from ketacore.rules import Decision
@@ -81,6 +82,7 @@ def worklist(user: Any) -> list[Section]:
             sections.append(_registrations(staff))
     if staff.can(Capability.SCHEDULE_BOOK) and not staff.can(Capability.PATIENT_VIEW_CLINICAL):
         sections.append(_boosters(staff))
+    sections += follow_up.follow_up_sections(staff)
     shown = {item.patient.pk: item.patient for s in sections for item in s.items}
     patient_services.record_list(staff, list(shown.values()), summary="Worklist")
     return sections

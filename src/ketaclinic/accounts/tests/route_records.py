@@ -12,9 +12,10 @@ from ketaclinic.infusions.models import InfusionSession
 from ketaclinic.invitations.models import Invitation
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires.services import record_answers
+from ketaclinic.visits.tests.helpers import visit_routes
 from ketacore.infusion.care import VitalSigns
 
-__all__ = ["open_invitation", "safety_alert", "session_alert"]
+__all__ = ["open_invitation", "safety_alert", "session_alert", "visit_routes"]
 
 
 def session_alert(session: InfusionSession, nurse: User) -> Any:

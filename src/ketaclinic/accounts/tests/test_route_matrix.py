@@ -18,7 +18,7 @@ from django.urls import reverse
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Role
 from ketaclinic.accounts.services import issue_api_token
-from ketaclinic.accounts.tests.route_records import open_invitation, safety_alert, session_alert
+from ketaclinic.accounts.tests import route_records as rr
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.booking import feeds
 from ketaclinic.conftest import PASSWORD, login
@@ -61,8 +61,8 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         return reverse(name, kwargs={"code": code})
     if name == "booking:feed":  # a live feed address of the physician's
         return reverse(name, kwargs={"token": feeds.issue(User.objects.get(username="rivera"))})
-    invitation = open_invitation(ada)
-    alert = safety_alert(ada)
+    invitation = rr.open_invitation(ada)
+    alert = rr.safety_alert(ada)
     ClinicProfile.objects.get_or_create(  # the public site's pages exist once published
         clinic=ada.clinic, defaults={"phone": "(602) 555-0123", "published": True}
     )
@@ -152,10 +152,11 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         "api:session-alert-acknowledge": {
             "code": ada.code,
             "session_code": session.code,
-            "alert_code": session_alert(session, physician).code,
+            "alert_code": rr.session_alert(session, physician).code,
         },
         "infusions:pdf": {"code": ada.code, "session_code": session.code},
         "patients:chart": {"code": ada.code},
+        **rr.visit_routes(ada, plan, physician),
         "patients:edit": {"code": ada.code},
         "patients:entry_create": {"code": ada.code, "kind": "condition"},
         "patients:entry_retire": {
