@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "ketaclinic.questionnaires",
     "ketaclinic.portal",
     "ketaclinic.outcomes",
+    "ketaclinic.qschedule",
     "ketaclinic.scheduling",
     "ketaclinic.booking",
     "ketaclinic.public",

@@ -28,6 +28,7 @@ from ketaclinic.patients.forms import (
     SearchForm,
 )
 from ketaclinic.plans import services as plan_services
+from ketaclinic.qschedule import access as qschedule_access
 from ketaclinic.scheduling.models import Prospect
 from ketaclinic.screening import access as screening_access
 from ketaclinic.screening import services as screening_services
@@ -139,6 +140,7 @@ def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
         context["screening_plan"] = screening_services.authorisation(screening)
         context["plans"] = plan_services.plans_of(patient)
         context["can_plan"] = acting_user(request).can(_C.PLAN_SIGN)
+        context["follow_up_questionnaires"] = qschedule_access.for_chart(patient)
     return render(request, "patients/chart.html", context)
 
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from ketaclinic.outcomes import views as outcomes_views
 from ketaclinic.portal import views
+from ketaclinic.qschedule import views as qschedule_views
 
 app_name = "portal"
 urlpatterns = [
@@ -10,4 +11,10 @@ urlpatterns = [
     path("intake/<slug:section>/", views.portal_intake_section, name="intake_section"),
     path("diary/", outcomes_views.portal_diary, name="diary"),
     path("progress/", outcomes_views.portal_progress, name="progress"),
+    path("questionnaires/<uuid:code>/", qschedule_views.portal_followup, name="followup"),
+    path(
+        "questionnaires/<uuid:code>/<slug:instrument>/",
+        qschedule_views.portal_followup_part,
+        name="followup_part",
+    ),
 ]
