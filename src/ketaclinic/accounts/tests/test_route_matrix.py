@@ -29,6 +29,8 @@ from ketaclinic.plans.models import PlanVersion
 from ketaclinic.plans.tests.helpers import stored_plan
 from ketaclinic.policies import services as policies
 from ketaclinic.public.models import ClinicProfile
+from ketaclinic.qschedule import services as questionnaire_schedule
+from ketaclinic.qschedule.models import FollowUpQuestionnaire
 from ketaclinic.scheduling.tests.helpers import stored_appointment
 from ketaclinic.screening import services
 from ketaclinic.security import (
@@ -86,6 +88,9 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         physician, plan
     )
     appointment = stored_appointment(ada)
+    questionnaire_schedule.refresh(None, ada)  # the plan's baseline questionnaires
+    followup = FollowUpQuestionnaire.objects.filter(patient=ada).first()
+    assert followup is not None
     screening_routes = ("summary", "facts", "intake_submit", "sign")
     per_route: dict[str, dict[str, object]] = {
         **{f"screening:{r}": {"code": ada.code} for r in screening_routes},
@@ -104,6 +109,8 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
             for name in ("api:policy-version", "api:policy-approve")
         },
         "portal:intake_section": {"section": "pain"},
+        "portal:followup": {"code": followup.code},
+        "portal:followup_part": {"code": followup.code, "instrument": "phq9"},
         "invitations:portal_access": {"code": ada.code},
         "alerts:acknowledge": {"code": alert.code},
         **{
