@@ -15,6 +15,7 @@ that transaction too (``alerts.services.raise_for_response``, via ``record_answe
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -48,6 +49,8 @@ __all__ = [
     "refresh_all",
     "schedule_for",
 ]
+
+log = logging.getLogger("ketaclinic.qschedule")
 
 
 def clinic_today(clinic: Clinic) -> dt.date:
@@ -195,11 +198,17 @@ def expire_overdue(actor: User | None = None) -> int:
 
 def refresh_all(actor: User | None = None) -> int:
     """The daily run: every patient with a plan, each in its own transaction."""
-    expire_overdue(actor)
+    with transaction.atomic():
+        expire_overdue(actor)
     created = 0
     ids = TreatmentPlan.objects.values_list("patient_id", flat=True).distinct().order_by()
-    for patient in Patient.objects.filter(pk__in=ids).select_related("clinic").iterator():
-        created += len(refresh(actor, patient))
+    for pk in sorted(set(ids)):
+        patient = Patient.objects.select_related("clinic").get(pk=pk)
+        try:
+            with transaction.atomic():  # one patient at a time: a failure loses only theirs
+                created += len(refresh(actor, patient))
+        except Exception:  # logged and left for tomorrow's run; the others go on
+            log.exception("questionnaire schedule: patient %s not refreshed", patient.code)
     return created
 
 

@@ -29,8 +29,7 @@ from ketaclinic.plans.models import PlanVersion
 from ketaclinic.plans.tests.helpers import stored_plan
 from ketaclinic.policies import services as policies
 from ketaclinic.public.models import ClinicProfile
-from ketaclinic.qschedule import services as questionnaire_schedule
-from ketaclinic.qschedule.models import FollowUpQuestionnaire
+from ketaclinic.qschedule.tests.helpers import route_kwargs
 from ketaclinic.scheduling.tests.helpers import stored_appointment
 from ketaclinic.screening import services
 from ketaclinic.security import (
@@ -88,9 +87,6 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         physician, plan
     )
     appointment = stored_appointment(ada)
-    questionnaire_schedule.refresh(None, ada)  # the plan's baseline questionnaires
-    followup = FollowUpQuestionnaire.objects.filter(patient=ada).first()
-    assert followup is not None
     screening_routes = ("summary", "facts", "intake_submit", "sign")
     per_route: dict[str, dict[str, object]] = {
         **{f"screening:{r}": {"code": ada.code} for r in screening_routes},
@@ -109,8 +105,6 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
             for name in ("api:policy-version", "api:policy-approve")
         },
         "portal:intake_section": {"section": "pain"},
-        "portal:followup": {"code": followup.code},
-        "portal:followup_part": {"code": followup.code, "instrument": "phq9"},
         "invitations:portal_access": {"code": ada.code},
         "alerts:acknowledge": {"code": alert.code},
         **{
@@ -172,7 +166,7 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
             "entry_code": condition.code,
         },
     }
-    kwargs = per_route.get(name)
+    kwargs = per_route.get(name) or route_kwargs(name, ada)
     if name.startswith("api:patient-") and name not in ("api:patient-list", "api:patient-search"):
         kwargs = kwargs or {"code": ada.code}
     return reverse(name, kwargs=kwargs)

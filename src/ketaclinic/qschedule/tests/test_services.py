@@ -165,3 +165,19 @@ def test_two_refreshes_at_the_same_moment_create_one_row(ada, rivera, nina) -> N
     FollowUpQuestionnaire.objects.all().delete()
     at_once(lambda: services.refresh(None, ada), lambda: services.refresh(None, ada))
     assert FollowUpQuestionnaire.objects.filter(patient=ada, timepoint="baseline").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_two_instruments_saved_at_once_complete_it_once(ada, rivera, nina) -> None:
+    signed_plan(ada, rivera, nina)
+    row = baseline(ada)
+    user = ada.portal_user
+    services.answer(user, row, "phq9", complete("phq9"), via=EnteredVia.PORTAL)
+    at_once(
+        lambda: services.answer(user, row, "gad7", complete("gad7"), via=EnteredVia.PORTAL),
+        lambda: services.answer(user, row, "bpi-sf", complete("bpi-sf"), via=EnteredVia.PORTAL),
+    )
+    done = FollowUpQuestionnaire.objects.get(pk=row.pk)
+    assert done.status == AssignmentStatus.COMPLETED
+    completed = AuditEvent.objects.filter(summary__startswith="Follow-up questionnaires completed")
+    assert completed.count() == 1
