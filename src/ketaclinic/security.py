@@ -103,6 +103,9 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     # The patient's own diary and progress (docs/outcomes.md).
     "portal:diary": {"GET": _C.PORTAL_OWN_RECORD, "POST": _C.PORTAL_OWN_RECORD},
     "portal:progress": {"GET": _C.PORTAL_OWN_RECORD},
+    # The patient's questionnaires on the follow-up schedule (docs/outcomes.md).
+    "portal:followup": {"GET": _C.PORTAL_OWN_RECORD},
+    "portal:followup_part": {"GET": _C.PORTAL_OWN_RECORD, "POST": _C.PORTAL_OWN_RECORD},
     # The care team reads a patient's diary; nurses and physicians may enter a day for them.
     "outcomes:patient_diary": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
     # The care team's view of response, relief and the booster estimate; the report (PDF)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "ketaclinic.portal",
     "ketaclinic.outcomes",
     "ketaclinic.visits",
+    "ketaclinic.qschedule",
     "ketaclinic.scheduling",
     "ketaclinic.booking",
     "ketaclinic.public",

@@ -83,6 +83,8 @@ def _route_kwargs(data: dict[str, Any]) -> dict[str, dict[str, object]]:
         "policies:import": {"kind": "eligibility"},
         "policies:version": {"kind": "eligibility", "code": rule_set.code},
         "portal:intake_section": {"section": "bpi-sf"},
+        "portal:followup": {"code": data["followup"].code},
+        "portal:followup_part": {"code": data["followup"].code, "instrument": "phq9"},
         "invitations:portal_access": {"code": patient.code},
         "alerts:acknowledge": {"code": data["alert"].code},
         "plans:new": {"code": screened.code},
@@ -109,6 +111,8 @@ EXTRA_PAGES: list[tuple[str, dict[str, object] | None, str]] = [
     ("booking:book", None, "?mode=in_person"),
     ("policies:edit", {"kind": "protocols"}, ""),
     ("policies:edit", {"kind": "infusion_care"}, ""),
+    ("policies:detail", {"kind": "follow_up"}, ""),
+    ("policies:edit", {"kind": "follow_up"}, ""),
 ]
 
 
@@ -168,7 +172,12 @@ def _demo() -> dict[str, Any]:
             kind="infusion", patient=screened, starts_at=local(clinic, monday, T(9))
         ),
     )
+    from ketaclinic.qschedule.models import FollowUpQuestionnaire
+
     return {
+        "followup": FollowUpQuestionnaire.objects.filter(patient=screened, status="open")
+        .order_by("-opens_on")
+        .first(),
         "appointment": appointment,
         "plan": plan,
         "session": session,

@@ -5,7 +5,9 @@ application's own database and ``ketaclinic run`` starts one worker beside gunic
 the clinic-chain mode (``TASK_QUEUE=redis``) they are in Redis and this command runs an
 RQ worker on any machine that reaches Redis and the database. Either way the worker also
 queues a sweep of the outbox every ``--sweep-seconds``: the safety net that sends what a
-lost task or a dead worker left behind (``ketaclinic.outbox.delivery``).
+lost task or a dead worker left behind (``ketaclinic.outbox.delivery``), and once a day
+(at its start, then each new day) the questionnaire schedule's daily run
+(``ketaclinic.qschedule.tasks``).
 """
 
 from __future__ import annotations
@@ -92,9 +94,12 @@ def _tick(every: float, parent: int | None) -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from ketaclinic.lib import clock
     from ketaclinic.outbox.tasks import enqueue_sweep
+    from ketaclinic.qschedule.tasks import enqueue_daily_refresh
 
     pruned_at = 0.0
+    refreshed_on = None
     while True:
         if settings.TASK_QUEUE == "database" and time.monotonic() - pruned_at > PRUNE_EVERY_SECONDS:
             pruned_at = time.monotonic()
@@ -113,8 +118,11 @@ def _tick(every: float, parent: int | None) -> None:
             return
         try:
             enqueue_sweep()
+            if refreshed_on != clock.today():
+                enqueue_daily_refresh()
+                refreshed_on = clock.today()
         except Exception:  # the queue may be down for a moment; try again next time
-            log.exception("could not queue the outbox sweep")
+            log.exception("could not queue the outbox sweep or the questionnaire schedule")
         finally:
             connection.close()
         threading.Event().wait(every)

@@ -30,6 +30,7 @@ from ketaclinic.patients.forms import (
 )
 from ketaclinic.plans import services as plan_services
 from ketaclinic.plans.models import PlanStatus
+from ketaclinic.qschedule import access as qschedule_access
 from ketaclinic.scheduling.models import Prospect
 from ketaclinic.screening import access as screening_access
 from ketaclinic.screening import services as screening_services
@@ -147,6 +148,7 @@ def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
         context["can_visit"] = acting_user(request).can(_C.VISIT_SIGN) and any(
             v.status != PlanStatus.STOPPED for v in context["plans"]
         )
+        context["follow_up_questionnaires"] = qschedule_access.for_chart(patient)
     return render(request, "patients/chart.html", context)
 
 

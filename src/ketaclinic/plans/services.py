@@ -26,6 +26,7 @@ from ketaclinic.plans.models import PlanStatus, PlanVersion, TreatmentPlan
 from ketaclinic.plans.preview import plan_preview, preview_summary
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind, PolicyVersion
+from ketaclinic.qschedule import services as questionnaire_schedule
 from ketaclinic.screening import services as screening_services
 from ketaclinic.screening.access import current_screening
 from ketacore.errors import InputError
@@ -281,7 +282,7 @@ def _write(
         plan = revises.plan
         number = revises.number + 1
     calc = draft.calculation
-    return PlanVersion.objects.create(
+    version = PlanVersion.objects.create(
         plan=plan,
         number=number,
         revises=revises,
@@ -297,6 +298,9 @@ def _write(
         note=note.strip(),
         **signature.fields(),
     )
+    # The questionnaires the follow-up policy asks from the signature on (baseline).
+    questionnaire_schedule.refresh(actor, patient)
+    return version
 
 
 def require_newest(revises: PlanVersion) -> None:

@@ -115,6 +115,7 @@ KINDS: dict[str, KindSpec] = {
         default_document=default_follow_up_document,
         used_by="questionnaire reminders, follow-up visits, responder status and booster estimates",
         template="policies/_follow_up.html",
+        editable=True,
     ),
 }
 

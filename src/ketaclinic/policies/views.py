@@ -16,6 +16,7 @@ from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user, capability_required
 from ketaclinic.policies import access, services
 from ketaclinic.policies.care_form import CareForm
+from ketaclinic.policies.follow_up_form import FollowUpForm
 from ketaclinic.policies.forms import ApproveForm, EligibilityForm, ImportForm, field_for_error
 from ketaclinic.policies.kinds import KindSpec
 from ketaclinic.policies.models import PolicyKind, PolicyVersion
@@ -27,6 +28,7 @@ _EDIT_FORMS: dict[str, Any] = {
     PolicyKind.ELIGIBILITY: EligibilityForm,
     PolicyKind.PROTOCOLS: ProtocolLibraryForm,
     PolicyKind.INFUSION_CARE: CareForm,
+    PolicyKind.FOLLOW_UP: FollowUpForm,
 }
 
 

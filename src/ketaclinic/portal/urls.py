@@ -3,6 +3,7 @@ from django.urls import path
 from ketaclinic.outcomes import progress_views
 from ketaclinic.outcomes import views as outcomes_views
 from ketaclinic.portal import views
+from ketaclinic.qschedule import views as qschedule_views
 
 app_name = "portal"
 urlpatterns = [
@@ -12,4 +13,10 @@ urlpatterns = [
     path("diary/", outcomes_views.portal_diary, name="diary"),
     path("progress/", outcomes_views.portal_progress, name="progress"),
     path("progress.pdf", progress_views.portal_progress_pdf, name="progress_pdf"),
+    path("questionnaires/<uuid:code>/", qschedule_views.portal_followup, name="followup"),
+    path(
+        "questionnaires/<uuid:code>/<slug:instrument>/",
+        qschedule_views.portal_followup_part,
+        name="followup_part",
+    ),
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user, capability_required
 from ketaclinic.patients import access
+from ketaclinic.qschedule import access as qschedule_access
 from ketaclinic.questionnaires.models import EnteredVia
 from ketaclinic.screening import access as screening_access
 from ketaclinic.screening import services as screening_services
@@ -26,7 +27,11 @@ _C = Capability
 def portal_home(request: HttpRequest) -> HttpResponse:
     """What a patient sees: their own record, read-only."""
     patient = access.get_own_patient(request.user, part="own record (portal)")
-    context = {"patient": patient, **access.clinical_summary(patient)}
+    context = {
+        "patient": patient,
+        **access.clinical_summary(patient),
+        "follow_ups": qschedule_access.open_for_patient(patient),
+    }
     return render(request, "portal/home.html", context)
 
 

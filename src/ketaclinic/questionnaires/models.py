@@ -31,6 +31,8 @@ class EncounterType(models.TextChoices):
     NONE = "", "None"
     SCREENING = "screening", "Screening"
     INFUSION = "infusion", "Infusion session"
+    #: A questionnaire on the follow-up schedule (``qschedule``); the code is its assignment's.
+    FOLLOW_UP = "follow_up", "Follow-up questionnaire"
 
 
 class ResponseQuerySet(models.QuerySet["QuestionnaireResponse"]):

@@ -29,6 +29,7 @@ from ketaclinic.plans.models import PlanVersion
 from ketaclinic.plans.tests.helpers import stored_plan
 from ketaclinic.policies import services as policies
 from ketaclinic.public.models import ClinicProfile
+from ketaclinic.qschedule.tests.helpers import route_kwargs
 from ketaclinic.scheduling.tests.helpers import stored_appointment
 from ketaclinic.screening import services
 from ketaclinic.security import (
@@ -165,9 +166,8 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
             "entry_code": condition.code,
         },
     }
-    kwargs = per_route.get(name)
-    of_a_patient = ("api:patient-", "outcomes:")  # every outcomes route is a patient's
-    if name.startswith(of_a_patient) and name not in ("api:patient-list", "api:patient-search"):
+    kwargs = per_route.get(name) or route_kwargs(name, ada)
+    if name.startswith(("api:patient-", "outcomes:")) and name.rsplit("-")[-1] not in ("list", "search"):
         kwargs = kwargs or {"code": ada.code}
     return reverse(name, kwargs=kwargs)
 

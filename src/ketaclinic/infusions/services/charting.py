@@ -39,6 +39,7 @@ from ketaclinic.lib import clock
 from ketaclinic.plans.models import PlanStatus, PlanVersion
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind
+from ketaclinic.qschedule import services as questionnaire_schedule
 from ketacore.errors import InputError
 from ketacore.infusion import EventKind, EventSequenceError, InfusionEvent, replay
 
@@ -95,6 +96,8 @@ def open_session(actor: User, plan: PlanVersion, *, chair: str = "") -> Infusion
         summary="Infusion session opened",
         changes={"plan": str(plan.code), "number_in_series": session.number_in_series},
     )
+    # A first infusion, or the one that completes a series, opens questionnaires.
+    questionnaire_schedule.refresh(actor, session.patient)
     return session
 
 

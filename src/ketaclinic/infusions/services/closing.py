@@ -25,6 +25,7 @@ from ketaclinic.infusions.services.charting import append, append_light, refuse
 from ketaclinic.infusions.services.state import COLUMNS, SessionState, session_state, summary_of
 from ketaclinic.lib import clock
 from ketaclinic.lib.signing import Meaning, Signature, sign
+from ketaclinic.qschedule import services as questionnaire_schedule
 from ketacore.errors import InputError
 from ketacore.infusion.care import VitalSigns, check_vitals
 
@@ -118,6 +119,7 @@ def discharge(
         client_ref=client_ref,
         check=fields,
     )
+    questionnaire_schedule.refresh(actor, session.patient)
     return entry
 
 
