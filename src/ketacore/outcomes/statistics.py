@@ -23,6 +23,7 @@ expands them with :func:`numpy.repeat`.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -117,11 +118,15 @@ def kaplan_meier(groups: Iterable[tuple[float, bool, int]]) -> KaplanMeier | Non
         )
     data = stats.CensoredData.right_censored(times, is_censored)
     sf = stats.ecdf(data).sf
-    band = sf.confidence_interval(CI_LEVEL, method="log-log")
-    # Where S(t) reaches 0 the log-log band is undefined (NaN): it is 0 there.
-    low = np.nan_to_num(band.low.probabilities, nan=0.0)
-    high = np.nan_to_num(band.high.probabilities, nan=0.0)
+    with warnings.catch_warnings():
+        # Where S(t) is 1 (censored before any event) or 0 (the last left with an event)
+        # the log-log band is undefined; SciPy says so with a warning and a NaN.
+        warnings.filterwarnings("ignore", "The confidence interval is undefined", RuntimeWarning)
+        band = sf.confidence_interval(CI_LEVEL, method="log-log")
     survival = sf.probabilities
+    # There the band is the estimate itself: it is shown, never guessed.
+    low = np.where(np.isnan(band.low.probabilities), survival, band.low.probabilities)
+    high = np.where(np.isnan(band.high.probabilities), survival, band.high.probabilities)
     reached = np.nonzero(survival <= 0.5)[0]
     return KaplanMeier(
         times=tuple(float(t) for t in sf.quantiles),

@@ -147,3 +147,13 @@ def test_mean_change_with_its_t_interval() -> None:
     assert (change.low, change.high) == pytest.approx((-3.0 - half, -3.0 + half), abs=1e-5)
     assert mean_change(1, -2.0, 4.0).low is None
     assert mean_change(0, 0.0, 0.0).mean is None
+
+
+def test_the_band_where_it_is_undefined_is_the_estimate() -> None:
+    # A censoring before any event (S = 1) and the last at risk ending (S = 0).
+    km = kaplan_meier([(2, True, 1), (5, False, 1), (9, False, 1)])
+    assert km is not None
+    assert km.survival == pytest.approx((1.0, 0.5, 0.0))
+    assert (km.low[0], km.high[0]) == (1.0, 1.0)
+    assert (km.low[-1], km.high[-1]) == (0.0, 0.0)
+    assert km.low[1] < 0.5 < km.high[1]
