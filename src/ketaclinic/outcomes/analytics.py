@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import ExtractYear
 
 from ketaclinic.accounts.roles import Capability
@@ -182,7 +183,7 @@ def series_rows(user: Any, filters: Filters) -> QuerySet[SeriesOutcome]:
     return rows
 
 
-def _change(before: str, after: str) -> ExpressionWrapper:
+def _change(before: str, after: str) -> ExpressionWrapper[CombinedExpression]:
     return ExpressionWrapper(F(after) - F(before), output_field=FloatField())
 
 

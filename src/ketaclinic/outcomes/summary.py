@@ -128,8 +128,8 @@ def condition_group(patient: Patient) -> str:
     rows = [condition_of(c) for c in codes if isinstance(c, str)]
     found = [r for r in rows if r is not None]
     neuropathic = [r for r in found if r.neuropathic]
-    chosen = (neuropathic or found or [None])[0]
-    return chosen.group.value if chosen is not None else ""
+    chosen = neuropathic or found
+    return chosen[0].group.value if chosen else ""
 
 
 # ------------------------------------------------------------------ gathering

@@ -241,7 +241,7 @@ def test_the_deidentified_export_holds_none_of_the_safe_harbor_identifiers(
             if key == "region":
                 continue  # a state is allowed by Safe Harbor; the export has no geography
             forbidden.append(value.isoformat() if isinstance(value, dt.date) else str(value))
-        forbidden.append(re.sub(r"\D", "", values["phone"]))
+        forbidden.append(re.sub(r"\D", "", str(values["phone"])))
     forbidden += ["Arizona", "Tumbleweed", "85399", "Saguaro"]
     forbidden += [d.isoformat() for d in real_days]
     forbidden += [f"{d:%m/%d/%Y}" for d in real_days] + [f"{d:%d/%m/%Y}" for d in real_days]
