@@ -171,3 +171,33 @@ def test_the_command_refreshes_one_patient_or_everyone(ada, rivera, nina, capsys
     assert AuditEvent.objects.filter(summary="Outcome summary rebuilt (1 patients)").exists()
     assert main(["outcomes", "refresh", "--patient", "not-a-code"]) == 2
     assert "--patient" in capsys.readouterr().err
+
+
+def test_a_sessions_alerts_and_side_effects_reach_its_series(ada, rivera, nina) -> None:
+    from ketaclinic.conftest import PASSWORD
+    from ketaclinic.infusions import services as infusions
+    from ketaclinic.infusions.tests.helpers import ago, checked_in, open_session
+    from ketacore.infusion.care import VitalSigns
+
+    session = open_session(ada, rivera, nina)
+    checked_in(session, nina, minutes_ago=50)
+    infusions.record_pump_event(nina, session, "start", rate_mg_per_h=14, occurred_at=ago(45))
+    _, alerts = infusions.record_vitals(
+        nina,
+        session,
+        VitalSigns(systolic_mmhg=186, diastolic_mmhg=96, heart_rate_bpm=88, spo2_percent=97),
+        occurred_at=ago(40),
+    )
+    infusions.acknowledge(nina, alerts[0], action_taken="Rate held; repeat BP 150/90")
+    for effect in ("nausea", "dizziness"):
+        infusions.record_side_effect(
+            nina, session, effect=effect, severity="mild", interventions=[], occurred_at=ago(30)
+        )
+    infusions.record_pump_event(nina, session, "stop", occurred_at=ago(20))
+    infusions.override(rivera, session, "discharge", reason="Test: home", occurred_at=ago(10))
+    infusions.discharge(nina, session, escort_present=True, occurred_at=ago(5))
+    assert not _series(ada)  # discharged, not yet signed: not an infusion day yet
+    infusions.sign_off(rivera, session, password=PASSWORD)
+    (row,) = _series(ada)
+    assert (row.sessions, row.session_alerts, row.side_effects) == (1, len(alerts), 2)
+    assert row.condition_group == "crps"  # G90.521, the patient's signed screening diagnosis
