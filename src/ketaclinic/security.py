@@ -105,6 +105,12 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "portal:progress": {"GET": _C.PORTAL_OWN_RECORD},
     # The care team reads a patient's diary; nurses and physicians may enter a day for them.
     "outcomes:patient_diary": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
+    # The care team's view of response, relief and the booster estimate; the report (PDF)
+    # for referrers and for the patient; a nurse or physician marks the booster due.
+    "outcomes:patient_progress": {"GET": _C.PATIENT_VIEW_CLINICAL},
+    "outcomes:progress_pdf": {"GET": _C.PATIENT_VIEW_CLINICAL},
+    "outcomes:mark_booster": {"POST": _C.BOOSTER_MARK},
+    "portal:progress_pdf": {"GET": _C.PORTAL_OWN_RECORD},
     # The clinic's outcomes in aggregate (no patient named); the export is de-identified
     # unless a clinician asks for names (refused by export.py without PATIENT_VIEW_CLINICAL).
     "outcomes:analytics": {"GET": _C.OUTCOMES_ANALYTICS},

@@ -156,7 +156,6 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         },
         "infusions:pdf": {"code": ada.code, "session_code": session.code},
         "patients:chart": {"code": ada.code},
-        "outcomes:patient_diary": {"code": ada.code},
         "patients:edit": {"code": ada.code},
         "patients:entry_create": {"code": ada.code, "kind": "condition"},
         "patients:entry_retire": {
@@ -166,7 +165,8 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         },
     }
     kwargs = per_route.get(name)
-    if name.startswith("api:patient-") and name not in ("api:patient-list", "api:patient-search"):
+    of_a_patient = ("api:patient-", "outcomes:")  # every outcomes route is a patient's
+    if name.startswith(of_a_patient) and name not in ("api:patient-list", "api:patient-search"):
         kwargs = kwargs or {"code": ada.code}
     return reverse(name, kwargs=kwargs)
 
