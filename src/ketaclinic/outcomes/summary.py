@@ -1,11 +1,11 @@
 """The per-series summary behind the clinic's analytics (``SeriesOutcome``), kept up to date.
 
-Each row is one infusion series of a patient as ``ketacore.outcomes`` reads it: the series
-(``series_of``), its response (``series_response``) and the relief after its last infusion
-(``relief_after``), by the rules of the clinic's follow-up policy in force, the same
-functions the patient's progress page uses. Around them: the plan version's protocol and
-duration, the condition group of the patient's signed screening decision, PHQ-9 and GAD-7
-nearest before and after the series, and the sessions' alerts and side effects.
+Each row is one infusion series of a patient as the progress page reads it
+(``outcomes.analysis.analyse`` over ``ketacore.outcomes``: the series, its response in the
+window after it, the relief after its last infusion, a booster read against the baseline of
+the series it boosts), by the rules of the clinic's follow-up policy in force. Around them:
+the plan version's protocol and duration, the condition group of the patient's signed
+screening decision, PHQ-9 and GAD-7 nearest before and after the series, and the sessions' alerts and side effects.
 
 The rows are derived data: :func:`refresh_patient` recomputes a patient's rows and replaces
 them in one transaction (a reader sees the old rows or the new, never a mix). It writes no
@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from ketaclinic.infusions.models import EntryKind, InfusionSession
 from ketaclinic.lib import clock
+from ketaclinic.outcomes import analysis
 from ketaclinic.outcomes.models import DiaryEntry, SeriesOutcome
 from ketaclinic.patients.models import Patient
 from ketaclinic.policies import services as policies
@@ -35,16 +36,8 @@ from ketaclinic.questionnaires.models import QuestionnaireResponse
 from ketaclinic.screening.models import ScreeningDecision
 from ketacore.icd10 import condition_of
 from ketacore.outcomes import FollowUpPolicy
-from ketacore.outcomes.relief import relief_after
-from ketacore.outcomes.response import (
-    Category,
-    PainDay,
-    ResponderStatus,
-    Series,
-    baseline,
-    series_of,
-    series_response,
-)
+from ketacore.outcomes.relief import Relief
+from ketacore.outcomes.response import Category, PainDay, ResponderStatus
 
 __all__ = ["MOOD_QUESTIONNAIRES", "UNKNOWN", "condition_group", "refresh_all", "refresh_patient"]
 
@@ -69,7 +62,6 @@ def refresh_patient(patient: Patient) -> int:
     version = policies.in_force(patient.clinic, "follow_up")
     policy: FollowUpPolicy = policies.loaded(version)
     sessions = _sessions(patient)
-    series = series_of([s.day for s in sessions], policy.response)
     diary = tuple(
         PainDay(day, pain)
         for day, pain in DiaryEntry.objects.current()
@@ -77,13 +69,15 @@ def refresh_patient(patient: Patient) -> int:
         .order_by("day")
         .values_list("day", "pain_nrs")
     )
+    today = timezone.localtime(clock.now()).date()
+    # The progress page's own reading of the diary: one definition for patient and clinic.
+    outcome = analysis.analyse(diary, [s.day for s in sessions], today=today, policy=policy)
     mood = _mood_scores(patient)
     group = condition_group(patient)
-    today = timezone.localtime(clock.now()).date()
     now = clock.now()
     rows = [
-        _row(patient, s, after, ref, sessions, diary, mood, group, policy, today)
-        for s, after, ref in _with_next(series)
+        _row(patient, found, after, sessions, mood, group)
+        for found, after in _with_next(outcome.series)
     ]
     for row in rows:
         row.policy_version = version.version
@@ -186,19 +180,11 @@ def _mood_scores(patient: Patient) -> dict[str, list[tuple[dt.date, int]]]:
 
 
 def _with_next(
-    series: Sequence[Series],
-) -> Iterator[tuple[Series, dt.date | None, Series | None]]:
-    """Each series, the first day of the next, and for a booster the series it boosts
-    (whose baseline it is compared with, as on the patient's progress page)."""
-    boosted: Series | None = None
+    series: Sequence[analysis.SeriesOutcome],
+) -> Iterator[tuple[analysis.SeriesOutcome, dt.date | None]]:
+    """Each series and the first day of the next."""
     for i, s in enumerate(series):
-        yield (
-            s,
-            series[i + 1].first if i + 1 < len(series) else None,
-            boosted if s.booster else None,
-        )
-        if not s.booster:
-            boosted = s
+        yield s, series[i + 1].series.first if i + 1 < len(series) else None
 
 
 def _before(scores: Iterable[tuple[dt.date, int]], day: dt.date) -> int | None:
@@ -215,24 +201,19 @@ def _after(
 
 def _row(
     patient: Patient,
-    series: Series,
+    found: analysis.SeriesOutcome,
     next_first: dt.date | None,
-    reference: Series | None,
     sessions: list[_Session],
-    diary: tuple[PainDay, ...],
     mood: dict[str, list[tuple[dt.date, int]]],
     group: str,
-    policy: FollowUpPolicy,
-    today: dt.date,
 ) -> SeriesOutcome:
+    series = found.series
     mine = [s for s in sessions if series.first <= s.day <= series.last]
     plan = mine[-1]
-    status = series_response(diary, series, policy.response, reference=reference)
     fields: dict[str, Any] = {"category": UNKNOWN}
-    start_mean = status.baseline if isinstance(status, ResponderStatus) else None
-    if start_mean is None:
-        start_mean = baseline(diary, reference or series, policy.response)
-    if isinstance(status, ResponderStatus):
+    status = found.response
+    # Judged once the window after the series is over (the page shows it sooner, as so far).
+    if isinstance(status, ResponderStatus) and found.window_complete:
         fields = {
             "response_pain": status.current.value,
             "percent": status.percent,
@@ -240,20 +221,11 @@ def _row(
             "responder": status.category in (Category.MODERATE, Category.SUBSTANTIAL),
             "meets_points": status.meets_points,
         }
-    if start_mean is not None:
-        relief = relief_after(
-            diary,
-            start=series.last,
-            baseline=start_mean.value,
-            next_infusion=next_first,
-            today=today,
-            relief=policy.relief,
-            response=policy.response,
-        )
-        if relief.onset is not None:
-            fields["relief_onset_days"] = (relief.onset - relief.start).days
-            fields["relief_days"] = relief.duration_days
-            fields["relief_censored"] = relief.censored
+    relief = found.relief
+    if isinstance(relief, Relief) and relief.onset is not None:
+        fields["relief_onset_days"] = (relief.onset - relief.start).days
+        fields["relief_days"] = relief.duration_days
+        fields["relief_censored"] = relief.censored
     return SeriesOutcome(
         clinic_id=patient.clinic_id,
         patient=patient,
@@ -266,7 +238,7 @@ def _row(
         protocol_id=plan.protocol_id,
         protocol_name=plan.protocol_name,
         duration_min=round(plan.duration_min),
-        baseline_pain=start_mean.value if start_mean is not None else None,
+        baseline_pain=found.baseline.value if found.baseline is not None else None,
         phq9_before=_before(mood["phq9"], series.first),
         phq9_after=_after(mood["phq9"], series.last, next_first),
         gad7_before=_before(mood["gad7"], series.first),
