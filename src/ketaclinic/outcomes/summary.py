@@ -5,7 +5,8 @@ Each row is one infusion series of a patient as the progress page reads it
 window after it, the relief after its last infusion, a booster read against the baseline of
 the series it boosts), by the rules of the clinic's follow-up policy in force. Around them:
 the plan version's protocol and duration, the condition group of the patient's signed
-screening decision, PHQ-9 and GAD-7 nearest before and after the series, and the sessions' alerts and side effects.
+screening decision, PHQ-9 and GAD-7 nearest before and after the series, and the sessions'
+alerts and side effects.
 
 The rows are derived data: :func:`refresh_patient` recomputes a patient's rows and replaces
 them in one transaction (a reader sees the old rows or the new, never a mix). It writes no
