@@ -120,6 +120,10 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "visits:correct": {"GET": _C.VISIT_SIGN, "POST": _C.VISIT_SIGN},
     "api:patient-visits": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.VISIT_SIGN},
     "api:patient-visit": {"GET": _C.PATIENT_VIEW_CLINICAL},
+    # The clinic's outcomes in aggregate (no patient named); the export is de-identified
+    # unless a clinician asks for names (refused by export.py without PATIENT_VIEW_CLINICAL).
+    "outcomes:analytics": {"GET": _C.OUTCOMES_ANALYTICS},
+    "outcomes:analytics_export": {"GET": _C.OUTCOMES_ANALYTICS},
     "api-schema": {"GET": SIGNED_IN},
     "api-root": {"GET": _C.API_DOCS},
     "api-docs": {"GET": _C.API_DOCS},

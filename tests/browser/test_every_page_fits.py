@@ -32,6 +32,8 @@ NOT_SCREENS |= {"infusions:pdf"}
 NOT_SCREENS |= {"outcomes:progress_pdf", "portal:progress_pdf"}
 #: A calendar file for calendar apps, read back in booking/tests/test_calendar_feed.py.
 NOT_SCREENS |= {"booking:feed"}
+#: A CSV download, read back in outcomes/tests/test_analytics.py.
+NOT_SCREENS |= {"outcomes:analytics_export"}
 #: A word joined by underscores (``pain_duration_months``) is a field key, not
 #: clinician language; so are constants and file names.
 INTERNAL_KEY = re.compile(
@@ -113,6 +115,8 @@ EXTRA_PAGES: list[tuple[str, dict[str, object] | None, str]] = [
     ("policies:edit", {"kind": "infusion_care"}, ""),
     ("policies:detail", {"kind": "follow_up"}, ""),
     ("policies:edit", {"kind": "follow_up"}, ""),
+    ("outcomes:analytics", None, "?breakdown=protocol&kind=series"),
+    ("outcomes:analytics", None, "?breakdown=duration&method=exact"),
 ]
 
 

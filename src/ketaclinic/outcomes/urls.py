@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketaclinic.outcomes import progress_views, views
+from ketaclinic.outcomes import analytics_views, progress_views, views
 
 app_name = "outcomes"
 urlpatterns = [
@@ -20,4 +20,6 @@ urlpatterns = [
         progress_views.progress_report_pdf,
         name="progress_pdf",
     ),
+    path("analytics/", analytics_views.clinic_analytics, name="analytics"),
+    path("analytics/export.csv", analytics_views.analytics_export, name="analytics_export"),
 ]

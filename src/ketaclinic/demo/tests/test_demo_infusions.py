@@ -20,7 +20,7 @@ from ketaclinic.demo import load_demo
 from ketaclinic.demo.history import HISTORY_DAYS, PATIENTS_PER_TREATED
 from ketaclinic.infusions import services as infusions
 from ketaclinic.infusions.models import EntryKind, InfusionSession, SessionAlert
-from ketaclinic.outcomes.models import DiaryEntry
+from ketaclinic.outcomes.models import DiaryEntry, SeriesOutcome
 from ketaclinic.plans.models import PlanStatus, PlanVersion
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind
@@ -121,6 +121,15 @@ def test_it_charts_two_years_of_signed_infusions_and_one_running_now() -> None:
     today = client.get(reverse("infusions:today"))
     assert today.status_code == 200
     assert now.patient.family_name in today.content.decode()
+
+    # The clinic analytics' summary is ready: a row per series of every treated patient.
+    treated = {s.patient_id for s in past}
+    summarised = SeriesOutcome.objects.filter(clinic=clinic)
+    assert set(summarised.values_list("patient_id", flat=True)) == treated
+    assert summarised.filter(booster=True).exists()
+    outcomes = client.get(reverse("outcomes:analytics"))
+    assert outcomes.status_code == 200
+    assert "Response by condition group" in outcomes.content.decode()
 
 
 def test_it_loads_a_demo_too_small_for_a_history() -> None:
