@@ -117,6 +117,7 @@ class Context:
         bands = tuple(
             str((score(i["instrument"], i["answers"]).score or {}).get("band"))
             for i in facts["instruments"]
+            if i["instrument"] in ("phq9", "gad7")
         )
         key = (",".join(facts["diagnoses"]), variant, bands)
         if key not in self._decisions:

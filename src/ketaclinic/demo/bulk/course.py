@@ -24,6 +24,9 @@ from ketacore.rules.facts import completed_years
 
 __all__ = ["Course", "Patient", "at", "new_uuid", "weekday"]
 
+#: An empty JSON object, written as it is stored.
+EMPTY = "{}"
+
 #: Protocols other than the CRPS regimen, with the share of plans that use them.
 PROTOCOL_MIX = (
     ("four-hour", 55),
@@ -75,8 +78,13 @@ class Course:
     episodes: list[list[dt.date]] = field(default_factory=list)
 
 
-def new_uuid(rng: random.Random) -> uuid.UUID:
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
+_VERSION_4 = (0x4000 << 64) | (0x8000 << 48)
+_VERSION_MASK = ~((0xF000 << 64) | (0xC000 << 48))
+
+
+def new_uuid(rng: random.Random) -> str:
+    """A random (version 4) UUID from the patient's generator, as 32 hex digits."""
+    return f"{(rng.getrandbits(128) & _VERSION_MASK) | _VERSION_4:032x}"
 
 
 def weekday(day: dt.date) -> dt.date:
@@ -245,7 +253,7 @@ def infusion(
     entry(checked_in, "check_in", check, *vitals(reading))
     t0 = checked_in + dt.timedelta(minutes=rng.randint(8, 15))
     rate, ceiling = figures["rate_mg_per_h"], figures["hard_ceiling_rate_mg_per_h"]
-    entry(t0, "start", {}, rate, ceiling, *(None,) * 6)
+    entry(t0, "start", EMPTY, rate, ceiling, *(None,) * 6)
     interval = ctx.care.vitals_interval_min
     alert_at = rng.randrange(1, int(duration // interval) + 1) if rng.random() < 0.1 else -1
     rule = rng.choice(tuple(ALERT_ACTIONS))
@@ -253,7 +261,7 @@ def infusion(
     minute, step, stopped = 0, 0, False
     while minute <= duration + RECOVERY_MIN:
         if not stopped and minute >= duration:
-            entry(t0 + dt.timedelta(minutes=duration), "stop", {})
+            entry(t0 + dt.timedelta(minutes=duration), "stop", EMPTY)
             stopped = True
         if 0 <= side_at <= minute:
             effect, severity, interventions, _ = rng.choices(
@@ -267,9 +275,10 @@ def infusion(
         if step == alert_at:
             reading = alert_reading(rng, reading, rule)
         when = t0 + dt.timedelta(minutes=minute)
-        entry_id = entry(when, "vitals", {}, *vitals(reading))
-        for fired, value in ctx.fired(reading):
-            _alert(ctx, session_id, entry_id, fired, value, when, rng, out, ids)
+        entry_id = entry(when, "vitals", EMPTY, *vitals(reading))
+        if step == alert_at:  # a usual reading is below every threshold (demo.vitals)
+            for fired, value in ctx.fired(reading):
+                _alert(ctx, session_id, entry_id, fired, value, when, rng, out, ids)
         minute += interval
         step += 1
     discharged = t0 + dt.timedelta(minutes=duration + RECOVERY_MIN + rng.randint(2, 8))

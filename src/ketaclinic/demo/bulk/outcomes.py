@@ -85,7 +85,7 @@ def screening_answers(
     ctx: Context,
     p: Patient,
     course: Course,
-    screening: uuid.UUID,
+    screening: str,
     when: dt.datetime,
     rng: random.Random,
     out: Tables,

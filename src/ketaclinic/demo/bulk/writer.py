@@ -37,10 +37,19 @@ class Table:
         self.name: str = model._meta.db_table
         self.columns = tuple(columns)
         fields = {f.column: f for f in model._meta.concrete_fields}
-        self._kinds = tuple(_kind(fields[c]) for c in self.columns)
+        kinds = [_kind(fields[c]) for c in self.columns]
+        # psycopg writes datetimes, dates, booleans and UUIDs itself; JSON is ours to write.
+        self._pg = tuple((i, k) for i, k in enumerate(kinds) if k == "json")
+        self._sqlite = tuple((i, k) for i, k in enumerate(kinds) if k)
 
-    def convert(self, row: Sequence[Any], vendor: str) -> tuple[Any, ...]:
-        return tuple(_convert(v, k, vendor) for v, k in zip(row, self._kinds, strict=True))
+    def convert(self, row: Sequence[Any], vendor: str) -> Sequence[Any]:
+        wanted = self._pg if vendor == "postgresql" else self._sqlite
+        if not wanted:
+            return row
+        values = list(row)
+        for i, kind in wanted:
+            values[i] = _convert(values[i], kind, vendor)
+        return values
 
 
 def _kind(field: models.Field[Any, Any]) -> str:
@@ -60,8 +69,8 @@ def _kind(field: models.Field[Any, Any]) -> str:
 def _convert(value: Any, kind: str, vendor: str) -> Any:
     if value is None or not kind:
         return value
-    if kind == "json":
-        return json.dumps(value, separators=(", ", ": "))
+    if kind == "json":  # a str is JSON already (the generator's constants)
+        return value if isinstance(value, str) else json.dumps(value, separators=(", ", ": "))
     if kind == "uuid":
         return value.hex if isinstance(value, uuid.UUID) else value
     if kind == "datetime":
