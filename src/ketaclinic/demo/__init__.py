@@ -25,13 +25,13 @@ from ketaclinic.patients.services import link_portal_account
 from ketaclinic.public.models import ClinicProfile
 
 __all__ = [
+    "BULK_ABOVE",
     "DEMO_ACCOUNTS",
     "DEMO_INSTRUMENT_ANSWERS",
     "DEMO_INTAKE",
     "DEMO_PASSWORD",
     "DEMO_PATIENT_LOGINS",
     "DemoAccount",
-    "BULK_ABOVE",
     "clinic_is_empty",
     "load_demo",
     "row_counts",

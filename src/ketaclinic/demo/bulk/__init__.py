@@ -17,6 +17,7 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -130,9 +131,9 @@ def _written(clinic: Clinic, start: int, size: int) -> list[Patient]:
     )
     ids = [r[0] for r in rows]
     codes = dict(
-        Condition.objects.filter(
-            patient_id__in=ids, is_primary_pain_diagnosis=True
-        ).values_list("patient_id", "icd10_code")
+        Condition.objects.filter(patient_id__in=ids, is_primary_pain_diagnosis=True).values_list(
+            "patient_id", "icd10_code"
+        )
     )
     weights = dict(
         BodyMeasurement.objects.filter(patient_id__in=ids).values_list("patient_id", "weight_kg")
@@ -156,7 +157,7 @@ def _written(clinic: Clinic, start: int, size: int) -> list[Patient]:
 
 def _course(run: Run, rng: random.Random) -> Course:
     first = run.today - dt.timedelta(days=HISTORY_DAYS)
-    share, (low, high), median = rng.choices(CLASSES, [c[0] for c in CLASSES])[0]
+    _share, (low, high), median = rng.choices(CLASSES, [c[0] for c in CLASSES])[0]
     return Course(
         joined=weekday(first + dt.timedelta(days=rng.randint(0, JOIN_SPAN))),
         pain=min(9.5, max(4.0, rng.gauss(6.8, 1.1))),
@@ -178,9 +179,10 @@ def _chart(run: Run, p: Patient, out: Tables, ids: Ids) -> None:
         return
     weight = round(p.weight_kg + rng.uniform(-2, 2), 1)
     protocol = protocol_for(p, rng)
-    figures = ctx.plan_figures(protocol, weight) or ctx.plan_figures("four-hour", weight)
-    if figures is None:
+    computed = ctx.plan_figures(protocol, weight) or ctx.plan_figures("four-hour", weight)
+    if computed is None:
         return  # past a hard limit at this weight: the physician would not sign it
+    figures: dict[str, Any] = computed
     plan_id = ids.take(t.PLAN)
     planned = signed + dt.timedelta(minutes=rng.randint(15, 40))
     out.add(t.PLAN, (plan_id, new_uuid(rng), ctx.clinic.pk, p.id, planned, ctx.physician.pk))
@@ -194,9 +196,7 @@ def _chart(run: Run, p: Patient, out: Tables, ids: Ids) -> None:
     def give(day: dt.date) -> None:
         nonlocal given
         given += 1
-        infusion(
-            ctx, p, version, figures, given, day, baseline, rng, out, ids, tz, run.chairs
-        )
+        infusion(ctx, p, version, figures, given, day, baseline, rng, out, ids, tz, run.chairs)
 
     count = int(figures["series_count"])
     if course.peak < 0.3 and count >= 4 and rng.random() < 0.4:
@@ -229,7 +229,17 @@ def _chart(run: Run, p: Patient, out: Tables, ids: Ids) -> None:
                 figures = again
                 when = _morning(day, tz)
                 version = plan_version(
-                    ctx, p, plan_id, 2, version, decision_id, figures, when, rng, out, ids,
+                    ctx,
+                    p,
+                    plan_id,
+                    2,
+                    version,
+                    decision_id,
+                    figures,
+                    when,
+                    rng,
+                    out,
+                    ids,
                     REVISION,
                 )
         give(day)

@@ -32,7 +32,7 @@ from ketacore.infusion.care import CarePolicy, VitalSigns, alerts_for
 from ketacore.questionnaires import check_response
 from ketacore.rules import RuleSet, decision_to_dict, evaluate, facts_from_dict
 
-__all__ = ["Context", "SOFT_REASON", "Score"]
+__all__ = ["SOFT_REASON", "Context", "Score"]
 
 SOFT_REASON = "Reviewed: tolerated at this weight; monitored at the chair."
 
@@ -64,9 +64,7 @@ class Context:
     @classmethod
     def read(cls, clinic: Clinic) -> Context:
         """After ``load_demo``: its physician, nurse, policies and first signed decision."""
-        template = (
-            ScreeningDecision.objects.filter(patient__clinic=clinic).order_by("pk").first()
-        )
+        template = ScreeningDecision.objects.filter(patient__clinic=clinic).order_by("pk").first()
         if template is None:
             raise ValueError("the bulk generator needs one decision signed through the services")
         versions = {
@@ -106,9 +104,7 @@ class Context:
                 self._plans[key] = figures
         return self._plans[key]
 
-    def decision(
-        self, facts: dict[str, Any], variant: str
-    ) -> tuple[str, dict[str, Any]]:
+    def decision(self, facts: dict[str, Any], variant: str) -> tuple[str, dict[str, Any]]:
         """The rule set's decision and its evaluation for a patient's facts.
 
         Cached by (diagnoses, variant): the evaluation depends on the diagnoses and on the

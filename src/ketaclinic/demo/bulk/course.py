@@ -34,6 +34,8 @@ PROTOCOL_MIX = (
     ("one-hour-higher-dose", 20),
     ("guideline-80-mg", 10),
 )
+_PROTOCOLS = tuple(name for name, _ in PROTOCOL_MIX)
+_SHARES = tuple(share for _, share in PROTOCOL_MIX)
 CRPS_PROTOCOL = "crps-schwartzman"
 #: Facts that make a screening "not a candidate", each for some of the 12 % refused.
 REFUSALS = (
@@ -171,8 +173,7 @@ def screen(
 def protocol_for(p: Patient, rng: random.Random) -> str:
     if p.diagnosis.startswith(("G90.5", "G56.4", "G57.7")):
         return CRPS_PROTOCOL
-    names, weights = zip(*PROTOCOL_MIX, strict=True)
-    return rng.choices(names, weights)[0]
+    return rng.choices(_PROTOCOLS, _SHARES)[0]
 
 
 def plan_version(

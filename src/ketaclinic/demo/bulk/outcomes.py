@@ -52,7 +52,7 @@ def _response(
     p: Patient,
     questionnaire: str,
     answers: dict[str, Any],
-    encounter: tuple[str, uuid.UUID],
+    encounter: tuple[str, str | uuid.UUID],
     when: dt.datetime,
     ctx: Context,
     rng: random.Random,
@@ -136,8 +136,14 @@ def relief(course: Course, days: list[dt.date], day: dt.date) -> float:
 
 
 def diary(
-    ctx: Context, p: Patient, course: Course, today: dt.date, rng: random.Random, out: Tables,
-    ids: Ids, tz: Any,
+    ctx: Context,
+    p: Patient,
+    course: Course,
+    today: dt.date,
+    rng: random.Random,
+    out: Tables,
+    ids: Ids,
+    tz: Any,
 ) -> None:
     days = sorted(d for e in course.episodes for d in e)
     wanted: set[dt.date] = set()
@@ -173,8 +179,14 @@ def diary(
 
 
 def follow_ups(
-    ctx: Context, p: Patient, course: Course, today: dt.date, rng: random.Random, out: Tables,
-    ids: Ids, tz: Any,
+    ctx: Context,
+    p: Patient,
+    course: Course,
+    today: dt.date,
+    rng: random.Random,
+    out: Tables,
+    ids: Ids,
+    tz: Any,
 ) -> None:
     """PHQ-9 and GAD-7 after the first infusion, after the series, then monthly."""
     series = course.episodes[0]

@@ -116,7 +116,9 @@ DECISION = Table(
         *_SIGNED,
     ),
 )
-PLAN = Table(TreatmentPlan, ("id", "code", "clinic_id", "patient_id", "created_at", "created_by_id"))
+PLAN = Table(
+    TreatmentPlan, ("id", "code", "clinic_id", "patient_id", "created_at", "created_by_id")
+)
 VERSION = Table(
     PlanVersion,
     (
@@ -190,9 +192,7 @@ ACK = Table(
     SessionAlertAck,
     ("id", "code", "alert_id", "acknowledged_by_id", "acknowledged_at", "action_taken"),
 )
-SIGNOFF = Table(
-    SessionSignOff, ("id", "code", "session_id", "delivered_mg", "summary", *_SIGNED)
-)
+SIGNOFF = Table(SessionSignOff, ("id", "code", "session_id", "delivered_mg", "summary", *_SIGNED))
 DIARY = Table(
     DiaryEntry,
     (

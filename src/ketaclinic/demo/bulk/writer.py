@@ -134,7 +134,7 @@ class Tables:
 def _copy(cursor: Any, table: Table, rows: list[Sequence[Any]]) -> None:
     columns = ", ".join(table.columns)
     raw = cursor.cursor  # psycopg's own cursor under Django's wrapper
-    with raw.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:  # noqa: S608 (model table)
+    with raw.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(table.convert(row, "postgresql"))
 

@@ -8,7 +8,7 @@ load share a test. Run on SQLite and PostgreSQL (``DATABASE_URL``): executemany 
 from __future__ import annotations
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -75,7 +75,8 @@ def test_a_small_bulk_load_reads_back_whole_signed_and_append_only() -> None:
         assert session.plan_version.plan.patient_id == session.patient_id
         state = infusions.session_state(session)
         assert state.sign_off is not None
-        assert state.check_in is not None and not state.check_in_missing
+        assert state.check_in is not None
+        assert not state.check_in_missing
         assert state.discharge is not None
         assert state.delivered.state is InfusionState.STOPPED
         assert 0 < state.sign_off.delivered_mg <= session.plan_version.hard_ceiling_session_mg
@@ -84,7 +85,8 @@ def test_a_small_bulk_load_reads_back_whole_signed_and_append_only() -> None:
         assert seqs == list(range(1, session.last_seq + 1))
     versions = PlanVersion.objects.filter(plan__patient_id__in=bulk_ids)
     for version in versions.filter(number=2):
-        assert version.revises is not None and version.revises.plan_id == version.plan_id
+        assert version.revises is not None
+        assert version.revises.plan_id == version.plan_id
         assert version.revision_reason
     assert not versions.exclude(decision__decision__in=("candidate", "candidate_with_precautions"))
     today = clock.today()
@@ -92,7 +94,7 @@ def test_a_small_bulk_load_reads_back_whole_signed_and_append_only() -> None:
     assert not sessions.filter(opened_at__gt=timezone.now()).exists()
 
     # The append-only tables still refuse UPDATE after the bulk load.
-    harmless = {
+    harmless: dict[type[models.Model], dict[str, object]] = {
         SessionEntry: {"reason": "changed"},
         SessionSignOff: {"revision_reason": "changed"},
         DiaryEntry: {"pain_nrs": 0},
@@ -100,9 +102,10 @@ def test_a_small_bulk_load_reads_back_whole_signed_and_append_only() -> None:
         ScreeningDecision: {"note": "changed"},
     }
     for model, change in harmless.items():
-        newest = model.objects.order_by("-pk").values_list("pk", flat=True)[0]  # type: ignore[attr-defined]
+        rows = model._default_manager.all()
+        newest = rows.order_by("-pk").values_list("pk", flat=True)[0]
         with pytest.raises(DatabaseError, match="never changed"), transaction.atomic():
-            model.objects.filter(pk=newest).update(**change)  # type: ignore[attr-defined]
+            rows.filter(pk=newest).update(**change)
 
     # A bulk patient's chart, diary (the staff's progress view) and an infusion record render.
     patient = Patient.objects.get(pk=sessions.order_by("-pk").first().patient_id)  # type: ignore[union-attr]
