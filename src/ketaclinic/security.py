@@ -105,6 +105,10 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     "portal:progress": {"GET": _C.PORTAL_OWN_RECORD},
     # The care team reads a patient's diary; nurses and physicians may enter a day for them.
     "outcomes:patient_diary": {"GET": _C.PATIENT_VIEW_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
+    # The clinic's outcomes in aggregate (no patient named); the export is de-identified
+    # unless a clinician asks for names (refused by export.py without PATIENT_VIEW_CLINICAL).
+    "outcomes:analytics": {"GET": _C.OUTCOMES_ANALYTICS},
+    "outcomes:analytics_export": {"GET": _C.OUTCOMES_ANALYTICS},
     "api-schema": {"GET": SIGNED_IN},
     "api-root": {"GET": _C.API_DOCS},
     "api-docs": {"GET": _C.API_DOCS},

@@ -30,6 +30,8 @@ NOT_SCREENS |= {"invitations:welcome"}
 NOT_SCREENS |= {"infusions:pdf"}
 #: A calendar file for calendar apps, read back in booking/tests/test_calendar_feed.py.
 NOT_SCREENS |= {"booking:feed"}
+#: A CSV download, read back in outcomes/tests/test_analytics.py.
+NOT_SCREENS |= {"outcomes:analytics_export"}
 #: A word joined by underscores (``pain_duration_months``) is a field key, not
 #: clinician language; so are constants and file names.
 INTERNAL_KEY = re.compile(
@@ -101,6 +103,8 @@ EXTRA_PAGES: list[tuple[str, dict[str, object] | None, str]] = [
     ("booking:book", None, "?mode=in_person"),
     ("policies:edit", {"kind": "protocols"}, ""),
     ("policies:edit", {"kind": "infusion_care"}, ""),
+    ("outcomes:analytics", None, "?breakdown=protocol&kind=series"),
+    ("outcomes:analytics", None, "?breakdown=duration&method=exact"),
 ]
 
 

@@ -43,6 +43,7 @@ class Capability(StrEnum):
     PORTAL_OWN_RECORD = "portal.own_record"
     API_DOCS = "api.docs"
     CLINIC_PROFILE_MANAGE = "clinic.profile_manage"
+    OUTCOMES_ANALYTICS = "outcomes.analytics"
 
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.PHYSICIAN, Role.NURSE, Role.FRONT_DESK})
@@ -70,6 +71,9 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.SCHEDULE_MANAGE,
             # What the public site says about the clinic (address, phone, welcome text).
             _C.CLINIC_PROFILE_MANAGE,
+            # The clinic's outcomes in aggregate (no patient named) and the de-identified
+            # export: running the clinic includes knowing how it does (docs/analytics.md).
+            _C.OUTCOMES_ANALYTICS,
         }
     ),
     Role.PHYSICIAN: frozenset(
@@ -96,6 +100,9 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             _C.SCHEDULE_BOOK,
             # A clinician marks a booster due by hand until outcomes suggest one.
             _C.BOOSTER_MARK,
+            # The clinic's outcomes by condition, protocol and duration (judging the
+            # protocols is a prescriber's work), and the export, identified or not.
+            _C.OUTCOMES_ANALYTICS,
         }
     ),
     Role.NURSE: frozenset(

@@ -77,6 +77,9 @@ COMMANDS: dict[str, Command] = {
     "worker": Command(
         "ketaclinic.cli.worker", "run background tasks (reminder emails) from the task queue"
     ),
+    "outcomes": Command(
+        "ketaclinic.cli.outcomes", "the clinic analytics' per-series summary (refresh)"
+    ),
     "score": Command("ketaclinic.cli.screening", "describe an instrument or score answers (JSON)"),
     "screen": Command(
         "ketaclinic.cli.screening", "eligibility decision for IV ketamine from facts (JSON)"

@@ -79,6 +79,8 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The outcome summary is rebuilt whole this often (the nightly refresh; outcomes.tasks).
+REFRESH_OUTCOMES_SECONDS = 24 * 3600.0
 #: Finished jobs are kept this long in the embedded mode's table, then deleted.
 KEEP_FINISHED_DAYS = 7
 PRUNE_EVERY_SECONDS = 3600.0
@@ -93,9 +95,18 @@ def _tick(every: float, parent: int | None) -> None:
     from django.db import connection
 
     from ketaclinic.outbox.tasks import enqueue_sweep
+    from ketaclinic.outcomes.tasks import enqueue_nightly
 
     pruned_at = 0.0
+    # The first full refresh an hour after start, then daily (a restart does not rebuild).
+    refreshed_at = time.monotonic() - REFRESH_OUTCOMES_SECONDS + 3600.0
     while True:
+        if time.monotonic() - refreshed_at > REFRESH_OUTCOMES_SECONDS:
+            refreshed_at = time.monotonic()
+            try:
+                enqueue_nightly()
+            except Exception:
+                log.exception("could not queue the outcome summary's refresh")
         if settings.TASK_QUEUE == "database" and time.monotonic() - pruned_at > PRUNE_EVERY_SECONDS:
             pruned_at = time.monotonic()
             try:

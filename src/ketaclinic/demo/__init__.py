@@ -21,6 +21,7 @@ from ketaclinic.demo.history import load_history
 from ketaclinic.demo.population import bulk_patients, in_batches
 from ketaclinic.demo.screening import DEMO_INSTRUMENT_ANSWERS, DEMO_INTAKE, demo_screening
 from ketaclinic.lib.db import refresh_planner_statistics
+from ketaclinic.outcomes.summary import refresh_all
 from ketaclinic.patients.services import link_portal_account
 from ketaclinic.public.models import ClinicProfile
 
@@ -124,6 +125,7 @@ def load_demo(
     load_history(clinic, accounts["dr.rivera"], nurse, DEMO_PASSWORD, seed, patients=patients)
     with transaction.atomic():
         demo_diaries(clinic, nurse, rng)
+    refresh_all(clinic_id=clinic.pk)  # the clinic analytics' summary, ready on first look
     with transaction.atomic():
         record(
             None,

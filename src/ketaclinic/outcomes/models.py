@@ -77,3 +77,66 @@ class DiaryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Diary {self.day} #{self.seq}"
+
+
+class SeriesOutcome(models.Model):
+    """One infusion series of a patient, summarised for the clinic's analytics.
+
+    Derived data: every value comes from the diary, the sessions, the questionnaires and
+    the plan through ``ketacore.outcomes`` (``outcomes.summary.refresh_patient``), and a
+    refresh replaces a patient's rows in one transaction. Columns, not JSON, so that the
+    analytics aggregate in the database (docs/analytics.md).
+    """
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    series_number = models.PositiveSmallIntegerField()
+    first_day = models.DateField()
+    last_day = models.DateField()
+    infusions = models.PositiveSmallIntegerField()
+    booster = models.BooleanField(default=False)
+    #: The condition group of the patient's signed screening decision ("" if none).
+    condition_group = models.CharField(max_length=40, blank=True)
+    protocol_id = models.CharField(max_length=64, blank=True)
+    protocol_name = models.CharField(max_length=200, blank=True)
+    duration_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    baseline_pain = models.FloatField(null=True, blank=True)
+    response_pain = models.FloatField(null=True, blank=True)
+    percent = models.FloatField(null=True, blank=True)
+    #: The response category (ketacore's words); "unknown" without enough diary days.
+    category = models.CharField(max_length=24)
+    responder = models.BooleanField(null=True, blank=True)
+    meets_points = models.BooleanField(null=True, blank=True)
+    relief_onset_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    relief_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    relief_censored = models.BooleanField(null=True, blank=True)
+    phq9_before = models.PositiveSmallIntegerField(null=True, blank=True)
+    phq9_after = models.PositiveSmallIntegerField(null=True, blank=True)
+    gad7_before = models.PositiveSmallIntegerField(null=True, blank=True)
+    gad7_after = models.PositiveSmallIntegerField(null=True, blank=True)
+    sessions = models.PositiveSmallIntegerField()
+    session_alerts = models.PositiveIntegerField()
+    side_effects = models.PositiveIntegerField()
+    policy_version = models.CharField(max_length=50)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("clinic", "first_day", "patient", "series_number")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("patient", "series_number"), name="series_outcome_number_uniq"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("first_day")),
+                name="series_outcome_days_ordered",
+            ),
+        )
+        indexes = (
+            models.Index(fields=("clinic", "first_day"), name="series_outcome_clinic_day"),
+            models.Index(
+                fields=("clinic", "condition_group", "protocol_id"), name="series_outcome_group"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"Series {self.series_number} of {self.patient}"

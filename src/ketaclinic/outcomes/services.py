@@ -13,6 +13,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.audit.services import Action, record
 from ketaclinic.lib import clock
 from ketaclinic.outcomes.models import DiaryEntry, DiaryVia
+from ketaclinic.outcomes.tasks import enqueue_refresh
 from ketaclinic.patients.models import Patient
 from ketacore.diary import ITEMS, check_entry
 from ketacore.errors import InputError
@@ -100,4 +101,5 @@ def _append(
         summary=f"Diary day {'edited' if latest else 'recorded'} ({via_words})",
         changes=changes,
     )
+    enqueue_refresh(patient)  # the clinic's outcome summary, once this commits
     return row

@@ -13,6 +13,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.alerts.services import raise_for_response
 from ketaclinic.audit.services import Action, record
 from ketaclinic.lib import clock
+from ketaclinic.outcomes.tasks import MOOD_QUESTIONNAIRES, enqueue_refresh
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires.models import NO_ENCOUNTER, QuestionnaireResponse
 from ketacore.errors import InputError
@@ -127,4 +128,6 @@ def _append(
         summary=f"{title_of(questionnaire)}: answers saved ({via}, {state})"[:200],
         changes=changed,
     )
+    if questionnaire in MOOD_QUESTIONNAIRES:  # the clinic's outcome summary, once this commits
+        enqueue_refresh(patient)
     return row

@@ -3,6 +3,11 @@
 * :mod:`ketacore.outcomes.policy`: the clinic's follow-up policy document (a versioned
   policy): questionnaires on a schedule, follow-up visits, and the rules by which the
   pain diary is read.
+* :mod:`ketacore.outcomes.response`: infusion series, baselines and responder status by
+  the IMMPACT thresholds (Dworkin 2008 [Dworkin2008]; Farrar 2001 [Farrar2001]).
+* :mod:`ketacore.outcomes.relief`: relief after an infusion or a series, its onset and
+  duration, censored where the diary cannot tell.
+* :mod:`ketacore.outcomes.booster`: when a booster is due, from the patient's own relief.
 """
 
 from __future__ import annotations

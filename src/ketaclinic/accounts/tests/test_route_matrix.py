@@ -322,6 +322,7 @@ NO_PATIENT_DATA = {
     "booking:manage",
     "booking:my_feed",
     "scheduling:utilisation",  # chairs' booked shares and idle times, no patient named
+    "outcomes:analytics",  # the clinic's outcomes in aggregate, no patient named
     "scheduling:setup",  # chairs, rooms, hours, closures, settings: no patient
     "scheduling:setup_hours",  # a clinician's working hours
     "booking:feed",  # a clinician's appointments, without any patient's name or details

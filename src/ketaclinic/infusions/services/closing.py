@@ -25,6 +25,7 @@ from ketaclinic.infusions.services.charting import append, append_light, refuse
 from ketaclinic.infusions.services.state import COLUMNS, SessionState, session_state, summary_of
 from ketaclinic.lib import clock
 from ketaclinic.lib.signing import Meaning, Signature, sign
+from ketaclinic.outcomes.tasks import enqueue_refresh
 from ketacore.errors import InputError
 from ketacore.infusion.care import VitalSigns, check_vitals
 
@@ -118,6 +119,7 @@ def discharge(
         client_ref=client_ref,
         check=fields,
     )
+    enqueue_refresh(session.patient)  # the clinic's outcome summary, once this commits
     return entry
 
 
@@ -136,6 +138,7 @@ def sign_off(actor: User, session: InfusionSession, *, password: str) -> Session
         if state.open_alerts:
             raise refuse("session", "acknowledge every alert before signing")
         summary = summary_of(state)
+        enqueue_refresh(session.patient)  # the infusion day now counts: once this commits
         return SessionSignOff.objects.create(
             session=session,
             delivered_mg=summary["delivered_mg"],
