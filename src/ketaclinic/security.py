@@ -109,6 +109,12 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     # unless a clinician asks for names (refused by export.py without PATIENT_VIEW_CLINICAL).
     "outcomes:analytics": {"GET": _C.OUTCOMES_ANALYTICS},
     "outcomes:analytics_export": {"GET": _C.OUTCOMES_ANALYTICS},
+    # The care team's view of response, relief and the booster estimate; the report (PDF)
+    # for referrers and for the patient; a nurse or physician marks the booster due.
+    "outcomes:patient_progress": {"GET": _C.PATIENT_VIEW_CLINICAL},
+    "outcomes:progress_pdf": {"GET": _C.PATIENT_VIEW_CLINICAL},
+    "outcomes:mark_booster": {"POST": _C.BOOSTER_MARK},
+    "portal:progress_pdf": {"GET": _C.PORTAL_OWN_RECORD},
     "api-schema": {"GET": SIGNED_IN},
     "api-root": {"GET": _C.API_DOCS},
     "api-docs": {"GET": _C.API_DOCS},

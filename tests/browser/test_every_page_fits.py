@@ -28,6 +28,8 @@ NOT_SCREENS = {"accounts:login", "healthz", "api-schema", "policies:export"}
 NOT_SCREENS |= {"invitations:welcome"}
 #: A printable A4 document (PDF), read back in infusions/tests/test_record_pdf.py.
 NOT_SCREENS |= {"infusions:pdf"}
+#: The progress report (PDF), read back in outcomes/tests/test_progress_pages.py.
+NOT_SCREENS |= {"outcomes:progress_pdf", "portal:progress_pdf"}
 #: A calendar file for calendar apps, read back in booking/tests/test_calendar_feed.py.
 NOT_SCREENS |= {"booking:feed"}
 #: A CSV download, read back in outcomes/tests/test_analytics.py.
@@ -63,6 +65,9 @@ def _route_kwargs(data: dict[str, Any]) -> dict[str, dict[str, object]]:
     return {
         "patients:chart": {"code": patient.code},
         "outcomes:patient_diary": {"code": screened.code},
+        "outcomes:patient_progress": {"code": screened.code},
+        "outcomes:progress_pdf": {"code": screened.code},
+        "outcomes:mark_booster": {"code": screened.code},
         "patients:edit": {"code": patient.code},
         "patients:entry_create": {"code": patient.code, "kind": "condition"},
         "patients:entry_retire": {

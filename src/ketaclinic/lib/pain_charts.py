@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 
-__all__ = ["PainChartData", "pain_figure"]
+__all__ = ["PainChartData", "ScoreTrend", "pain_figure", "trends_figure"]
 
-_PAIN, _INFUSION, _BASELINE = "#b2182b", "#2166ac", "#616161"
+_PAIN, _INFUSION, _BASELINE, _RELIEF = "#b2182b", "#2166ac", "#616161", "#1b7837"
 _TEXT = 10
 
 
@@ -29,6 +29,8 @@ class PainChartData:
     pain: tuple[tuple[dt.date, int], ...] = ()
     infusion_days: tuple[dt.date, ...] = ()
     baseline: float | None = None
+    #: Relief periods (onset, end or the last day known), shaded.
+    relief: tuple[tuple[dt.date, dt.date], ...] = ()
 
 
 def pain_figure(data: PainChartData, *, height_in: float = 3.2) -> Figure:
@@ -44,6 +46,15 @@ def pain_figure(data: PainChartData, *, height_in: float = 3.2) -> Figure:
         ax.axvline(
             _x(day), color=_INFUSION, linewidth=2, alpha=0.35, label="infusion" if i == 0 else None
         )
+    for i, (onset, end) in enumerate(data.relief):
+        ax.axvspan(
+            _x(onset) - 0.5,
+            _x(end) + 0.5,
+            color=_RELIEF,
+            alpha=0.18,
+            linewidth=0,
+            label="relief" if i == 0 else None,
+        )
     if data.baseline is not None:
         ax.axhline(
             data.baseline, color=_BASELINE, linestyle="--", linewidth=1, label="before treatment"
@@ -53,7 +64,7 @@ def pain_figure(data: PainChartData, *, height_in: float = 3.2) -> Figure:
     if data.pain:
         ax.plot([], [], color=_PAIN, marker="o", markersize=4, label="pain")
         ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, 1.16), ncol=3, frameon=False, fontsize=_TEXT
+            loc="upper center", bbox_to_anchor=(0.5, 1.16), ncol=4, frameon=False, fontsize=_TEXT
         )
     else:
         ax.text(
@@ -65,6 +76,45 @@ def pain_figure(data: PainChartData, *, height_in: float = 3.2) -> Figure:
     ax.tick_params(labelsize=_TEXT)
     ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreTrend:
+    """One questionnaire's score by date, on its own scale (0 to ``top``)."""
+
+    title: str
+    top: float
+    points: tuple[tuple[dt.date, float], ...]
+    bottom: float = 0
+
+
+def trends_figure(trends: tuple[ScoreTrend, ...], *, height_in: float = 4.0) -> Figure:
+    """Small multiples, two a row: each questionnaire's score by date on its own scale."""
+    rows = max(1, (len(trends) + 1) // 2)
+    fig = Figure(figsize=(8.0, height_in * rows / 2), dpi=100)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.12, hspace=0.7, wspace=0.2)
+    for i, trend in enumerate(trends):
+        ax = fig.add_subplot(rows, 2, i + 1)
+        ax.set_title(trend.title, fontsize=_TEXT)
+        ax.set_ylim(trend.bottom - 0.03 * trend.top, trend.top * 1.03)
+        if trend.points:
+            ax.plot(
+                [_x(d) for d, _ in trend.points],
+                [v for _, v in trend.points],
+                color=_INFUSION,
+                marker="o",
+                markersize=4,
+            )
+            locator = AutoDateLocator(minticks=2, maxticks=4)  # type: ignore[no-untyped-call]
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+        else:
+            ax.set_xticks([])
+            ax.text(0.5, 0.5, "none yet", transform=ax.transAxes, ha="center", color="#757575")
+        ax.tick_params(labelsize=_TEXT - 1)
+        ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
+        ax.spines[["top", "right"]].set_visible(False)
     return fig
 
 

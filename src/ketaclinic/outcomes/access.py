@@ -7,9 +7,11 @@ clinic with ``PATIENT_VIEW_CLINICAL``. Each read is audited once by the patient 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from ketaclinic.accounts.roles import Capability
@@ -18,15 +20,26 @@ from ketaclinic.outcomes.models import DiaryEntry
 from ketaclinic.patients import access as patient_access
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires.models import QuestionnaireResponse
+from ketaclinic.scheduling.models import Appointment, AppointmentStatus, BoosterDue, BoosterStatus
 
 __all__ = [
+    "booster_candidates",
+    "booster_marked",
     "diary_days",
+    "diary_of",
     "diary_patient_for_staff",
     "entry_for_day",
     "infusion_days",
     "intake_pain_average",
     "own_diary_patient",
+    "questionnaire_rows",
 ]
+
+#: The questionnaires whose scores the progress page follows over time.
+TREND_INSTRUMENTS = ("phq9", "gad7", "bpi-sf", "pgic")
+#: The front desk's booster estimates are worked out for at most this many patients
+#: (those with the oldest last infusion first); more needs a summary kept by the task queue.
+CANDIDATES_MAX = 200
 
 #: The intake questionnaire whose "pain on average" item is the fallback baseline.
 _BPI, _BPI_AVERAGE = "bpi-sf", "q3_average"
@@ -38,10 +51,14 @@ def own_diary_patient(user: Any, *, part: str = "own diary (portal)") -> Patient
 
 
 def diary_patient_for_staff(
-    user: Any, code: UUID | str, capability: Capability = Capability.PATIENT_VIEW_CLINICAL
+    user: Any,
+    code: UUID | str,
+    capability: Capability = Capability.PATIENT_VIEW_CLINICAL,
+    *,
+    part: str = "pain diary",
 ) -> Patient:
-    """A patient of the user's clinic, for their pain diary (the read is audited)."""
-    return patient_access.get_patient_for_user(user, code, capability, part="pain diary")
+    """A patient of the user's clinic, for their pain diary or progress (the read is audited)."""
+    return patient_access.get_patient_for_user(user, code, capability, part=part)
 
 
 def diary_days(patient: Patient, *, since: dt.date | None = None) -> list[DiaryEntry]:
@@ -76,3 +93,72 @@ def intake_pain_average(patient: Patient, *, before: dt.date | None) -> int | No
     row = rows.order_by("-entered_at", "-seq").only("answers").first()
     value = row.answers.get(_BPI_AVERAGE) if row is not None else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def questionnaire_rows(patient: Patient) -> list[QuestionnaireResponse]:
+    """The scored PHQ-9, GAD-7, BPI and PGIC of any encounter, oldest first (one query).
+
+    A response changed later the same day counts once, as it stands (its newest step);
+    the same questionnaire answered again on another day is another point of the trend.
+    """
+    rows = (
+        QuestionnaireResponse.objects.filter(
+            patient=patient, questionnaire__in=TREND_INSTRUMENTS, score__isnull=False
+        )
+        .only("questionnaire", "encounter_type", "encounter_code", "seq", "score", "entered_at")
+        .order_by("entered_at", "seq")
+    )
+    newest: dict[tuple[str, str, str, dt.date], QuestionnaireResponse] = {}
+    for row in rows:  # a later step the same day replaces the earlier one
+        day = timezone.localtime(row.entered_at).date()
+        newest[(row.questionnaire, row.encounter_type, str(row.encounter_code), day)] = row
+    return sorted(newest.values(), key=lambda r: r.entered_at)
+
+
+def booster_marked(patient: Patient) -> BoosterDue | None:
+    """The booster marked due and not booked yet, if any."""
+    return BoosterDue.objects.filter(patient=patient, status=BoosterStatus.DUE).first()
+
+
+def diary_of(patients: list[Patient]) -> dict[int, list[tuple[dt.date, int]]]:
+    """Each patient's diary pain as it stands, by patient id, oldest day first (one query)."""
+    rows = (
+        DiaryEntry.objects.current()
+        .filter(patient__in=patients)
+        .order_by("patient_id", "day")
+        .values_list("patient_id", "day", "pain_nrs")
+    )
+    found: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    for patient_id, day, pain in rows:
+        found[patient_id].append((day, pain))
+    return found
+
+
+def booster_candidates(clinic_id: int) -> dict[Patient, list[dt.date]]:
+    """Patients of the clinic treated before, with no booster marked due and no appointment
+    booked ahead, with their infusion days (two queries; :data:`CANDIDATES_MAX` at most).
+
+    Unread: whoever shows them records the list (the worklist does).
+    """
+    now = timezone.now()
+    booked = Appointment.objects.filter(
+        patient=OuterRef("pk"), status=AppointmentStatus.BOOKED, starts_at__gte=now
+    )
+    due = BoosterDue.objects.filter(patient=OuterRef("pk"), status=BoosterStatus.DUE)
+    signed = Q(infusion_sessions__sign_off__isnull=False)
+    patients = list(
+        Patient.objects.filter(clinic_id=clinic_id)
+        .select_related("clinic")
+        .annotate(last=Max("infusion_sessions__opened_at", filter=signed))
+        .filter(last__isnull=False)
+        .exclude(Exists(booked))
+        .exclude(Exists(due))
+        .order_by("last", "pk")[:CANDIDATES_MAX]
+    )
+    days: dict[int, set[dt.date]] = defaultdict(set)
+    opened = InfusionSession.objects.filter(
+        patient__in=patients, sign_off__isnull=False
+    ).values_list("patient_id", "opened_at")
+    for patient_id, at in opened:
+        days[patient_id].add(timezone.localtime(at).date())
+    return {p: sorted(days[p.pk]) for p in patients if days[p.pk]}

@@ -12,12 +12,17 @@ from dataclasses import dataclass
 from ketaclinic.lib.pain_charts import PainChartData, pain_figure
 from ketaclinic.lib.session_charts import inline_svg
 from ketaclinic.outcomes import access
+from ketaclinic.outcomes.analysis import Outcome, analyse
 from ketaclinic.outcomes.models import DiaryEntry
 from ketaclinic.outcomes.services import clinic_today
 from ketaclinic.patients.models import Patient
+from ketaclinic.policies import services as policies
+from ketaclinic.policies.models import PolicyKind
 from ketacore.diary import DiaryDay, Progress, progress
+from ketacore.outcomes.policy import FollowUpPolicy
+from ketacore.outcomes.response import PainDay
 
-__all__ = ["PatientProgress", "patient_progress"]
+__all__ = ["PatientProgress", "follow_up_policy", "patient_progress"]
 
 #: The chart shows this many days back from today at most (the progress page).
 CHART_DAYS = 90
@@ -30,13 +35,31 @@ class PatientProgress:
     infusion_days: list[dt.date]
     progress: Progress
     chart_svg: str
+    outcome: Outcome | None = None  # response, relief and booster (asked for)
+    chart: PainChartData | None = None  # what the chart shows (for the PDF's drawing)
 
 
-def patient_progress(patient: Patient, *, chart_days: int = CHART_DAYS) -> PatientProgress:
-    """The patient's diary compared with before treatment, and its chart (4 queries)."""
+def follow_up_policy(patient: Patient) -> FollowUpPolicy:
+    """The clinic's follow-up policy in force (response, relief and booster rules)."""
+    policy: FollowUpPolicy = policies.loaded(
+        policies.in_force(patient.clinic, PolicyKind.FOLLOW_UP)
+    )
+    return policy
+
+
+def patient_progress(
+    patient: Patient, *, chart_days: int = CHART_DAYS, with_outcome: bool = False
+) -> PatientProgress:
+    """The patient's diary compared with before treatment, and its chart (4 queries);
+    ``with_outcome``: also the response, relief and booster estimate by the clinic's
+    follow-up policy (a few more), with each series' relief shaded on the chart."""
     today = clinic_today()
     entries = access.diary_days(patient)
     infusions = access.infusion_days(patient)
+    outcome = None
+    if with_outcome:
+        pains = [PainDay(e.day, e.pain_nrs) for e in entries]
+        outcome = analyse(pains, infusions, today=today, policy=follow_up_policy(patient))
     first = infusions[0] if infusions else None
     intake = access.intake_pain_average(patient, before=first or today + dt.timedelta(days=1))
     days = [DiaryDay(e.day, e.pain_nrs, e.function_nrs, e.mood_nrs) for e in entries]
@@ -52,6 +75,7 @@ def patient_progress(patient: Patient, *, chart_days: int = CHART_DAYS) -> Patie
         pain=tuple((e.day, e.pain_nrs) for e in entries if e.day >= start),
         infusion_days=tuple(infusions),
         baseline=baseline,
+        relief=outcome.relief_spans if outcome is not None else (),
     )
     svg = inline_svg(pain_figure(chart), label="Pain over time (the numbers are in the table)")
-    return PatientProgress(today, entries, infusions, result, svg)
+    return PatientProgress(today, entries, infusions, result, svg, outcome, chart)

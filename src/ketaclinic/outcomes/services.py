@@ -15,10 +15,12 @@ from ketaclinic.lib import clock
 from ketaclinic.outcomes.models import DiaryEntry, DiaryVia
 from ketaclinic.outcomes.tasks import enqueue_refresh
 from ketaclinic.patients.models import Patient
+from ketaclinic.scheduling.models import BoosterDue
+from ketaclinic.scheduling.services.setup import mark_booster_due
 from ketacore.diary import ITEMS, check_entry
 from ketacore.errors import InputError
 
-__all__ = ["clinic_today", "record_day"]
+__all__ = ["clinic_today", "mark_estimated_booster", "record_day"]
 
 _FIELDS = tuple(item.id for item in ITEMS)
 #: Attempts at appending if a step is taken anyway (the patient lock should prevent it).
@@ -103,3 +105,17 @@ def _append(
     )
     enqueue_refresh(patient)  # the clinic's outcome summary, once this commits
     return row
+
+
+@transaction.atomic
+def mark_estimated_booster(actor: User, patient: Patient, due_on: dt.date | None) -> BoosterDue:
+    """Mark the booster due on the estimated day (the front desk's "Boosters to book").
+
+    Writers for one patient queue on the patient's row, so two clicks at once mark one
+    booster (the second is refused: one is already marked). Permission, the refusal of a
+    second mark and the audit record are ``scheduling``'s ``mark_booster_due``.
+    """
+    if due_on is None:
+        raise ValidationError({"due_on": "due_on: there is no booster estimate to mark"})
+    Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk").first()
+    return mark_booster_due(actor, patient, due_on, note="From the booster estimate")

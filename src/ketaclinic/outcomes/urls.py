@@ -1,10 +1,25 @@
 from django.urls import path
 
-from ketaclinic.outcomes import analytics_views, views
+from ketaclinic.outcomes import analytics_views, progress_views, views
 
 app_name = "outcomes"
 urlpatterns = [
     path("patients/<uuid:code>/diary/", views.patient_diary, name="patient_diary"),
     path("analytics/", analytics_views.clinic_analytics, name="analytics"),
     path("analytics/export.csv", analytics_views.analytics_export, name="analytics_export"),
+    path(
+        "patients/<uuid:code>/progress/",
+        progress_views.patient_progress,
+        name="patient_progress",
+    ),
+    path(
+        "patients/<uuid:code>/progress/booster/",
+        progress_views.mark_booster,
+        name="mark_booster",
+    ),
+    path(
+        "patients/<uuid:code>/progress.pdf",
+        progress_views.progress_report_pdf,
+        name="progress_pdf",
+    ),
 ]

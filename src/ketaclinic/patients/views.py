@@ -17,6 +17,7 @@ from ketaclinic.booking import access as booking_access
 from ketaclinic.booking import services as booking
 from ketaclinic.idempotency.http import page_create_once
 from ketaclinic.lib.access import acting_user, capability_required
+from ketaclinic.outcomes.report import booster_estimate_of
 from ketaclinic.patients import access, services
 from ketaclinic.patients.forms import (
     AllergyForm,
@@ -139,6 +140,7 @@ def patient_chart(request: HttpRequest, code: UUID) -> HttpResponse:
         context["screening_plan"] = screening_services.authorisation(screening)
         context["plans"] = plan_services.plans_of(patient)
         context["can_plan"] = acting_user(request).can(_C.PLAN_SIGN)
+        context["booster"], context["booster_marked"] = booster_estimate_of(patient)
     return render(request, "patients/chart.html", context)
 
 

@@ -24,10 +24,10 @@ from ketaclinic.alerts import access as alerts_access
 from ketaclinic.invitations import access as invitations_access
 from ketaclinic.invitations.models import Invitation, PortalAccess
 from ketaclinic.lib.access import require
+from ketaclinic.outcomes.report import boosters_to_book
 from ketaclinic.patients import services as patient_services
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires.models import EncounterType, QuestionnaireResponse
-from ketaclinic.scheduling import access as scheduling_access
 from ketaclinic.screening import services as screening_services
 from ketaclinic.screening.models import DECISION_LABELS, Screening, ScreeningDecision
 from ketaclinic.screening.services import intake_instruments
@@ -231,13 +231,13 @@ def _unanswered_parts(screenings: Sequence[Screening]) -> dict[int, list[str]]:
 
 
 def _boosters(staff: User) -> Section:
-    """Boosters a clinician marked due: suggestions to book (docs/scheduling.md)."""
+    """Boosters marked due, then estimates no one marked yet (dates only; docs/outcomes.md)."""
     section = Section("boosters", "Boosters to book", "No booster is waiting to be booked.")
-    for due in scheduling_access.boosters_due(staff)[:SECTION_LIMIT]:
-        url = reverse("scheduling:book", args=[due.patient.code])
-        what = f"Booster due {due.due_on:%Y-%m-%d}" + (f": {due.note}" if due.note else "")
-        section.items.append(Item(due.patient, what, due.marked_at, url, "Book the booster"))
-    section.count = len(section.items)
+    waiting = boosters_to_book(staff)
+    for patient, what, when in waiting[:SECTION_LIMIT]:
+        url = reverse("scheduling:book", args=[patient.code])
+        section.items.append(Item(patient, what, when, url, "Book the booster"))
+    section.count = len(waiting)
     return section
 
 

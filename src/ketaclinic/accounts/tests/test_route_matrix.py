@@ -157,6 +157,9 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         "infusions:pdf": {"code": ada.code, "session_code": session.code},
         "patients:chart": {"code": ada.code},
         "outcomes:patient_diary": {"code": ada.code},
+        "outcomes:patient_progress": {"code": ada.code},
+        "outcomes:progress_pdf": {"code": ada.code},
+        "outcomes:mark_booster": {"code": ada.code},
         "patients:edit": {"code": ada.code},
         "patients:entry_create": {"code": ada.code, "kind": "condition"},
         "patients:entry_retire": {

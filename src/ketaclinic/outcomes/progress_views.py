@@ -1,0 +1,88 @@
+"""The care team's progress page and the progress report (PDF) for referrers and the patient."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from ketaclinic.accounts.roles import Capability
+from ketaclinic.lib.access import acting_user, capability_required
+from ketaclinic.outcomes import access, services
+from ketaclinic.outcomes.pdf import filename, progress_pdf
+from ketaclinic.outcomes.report import staff_progress
+from ketaclinic.patients.models import Patient
+
+_C = Capability
+
+
+@require_GET
+@capability_required(_C.PATIENT_VIEW_CLINICAL)
+def patient_progress(request: HttpRequest, code: str) -> HttpResponse:
+    """Pain over time, questionnaire trends, responder status, relief and the booster estimate."""
+    patient = access.diary_patient_for_staff(request.user, code, part="progress")
+    report = staff_progress(patient)
+    context = {
+        "patient": patient,
+        "report": report,
+        "view": report.view,
+        "outcome": report.view.outcome,
+        "can_mark": acting_user(request).can(_C.BOOSTER_MARK),
+    }
+    return render(request, "outcomes/patient_progress.html", context)
+
+
+@require_POST
+@capability_required(_C.BOOSTER_MARK)
+def mark_booster(request: HttpRequest, code: str) -> HttpResponse:
+    """Mark the booster due on the estimated day (worked out again here, not taken from the
+    form): it goes on the front desk's "Boosters to book"."""
+    patient = access.diary_patient_for_staff(
+        request.user, code, _C.BOOSTER_MARK, part="progress (booster)"
+    )
+    outcome = staff_progress(patient).view.outcome
+    due_on = outcome.booster.due_on if outcome is not None and outcome.booster else None
+    try:
+        marked = services.mark_estimated_booster(acting_user(request), patient, due_on)
+    except ValidationError as exc:
+        for problems in exc.message_dict.values():
+            for problem in problems:
+                messages.error(request, _words(problem))
+    else:
+        messages.success(
+            request,
+            f"Booster marked due on {marked.due_on:%-d %B %Y}: the front desk will book it.",
+        )
+    return redirect("outcomes:patient_progress", code=patient.code)
+
+
+def _words(problem: str) -> str:
+    """The refusal in words ("a booster is already marked due…"), without the field key."""
+    return "Booster: " + problem.split(": ", 1)[-1]
+
+
+def _pdf(patient: Patient, *, for_patient: bool) -> HttpResponse:
+    report = staff_progress(patient)
+    response = HttpResponse(progress_pdf(patient, report, for_patient=for_patient))
+    response["Content-Type"] = "application/pdf"
+    # The date only: no name or other identifier in a file name that lands in Downloads.
+    response["Content-Disposition"] = f'inline; filename="{filename(report)}"'
+    return response
+
+
+@require_GET
+@capability_required(_C.PATIENT_VIEW_CLINICAL)
+def progress_report_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    """The progress report for a referrer (A4 PDF)."""
+    patient = access.diary_patient_for_staff(request.user, code, part="progress report (PDF)")
+    return _pdf(patient, for_patient=False)
+
+
+@require_GET
+@capability_required(_C.PORTAL_OWN_RECORD)
+def portal_progress_pdf(request: HttpRequest) -> HttpResponse:
+    """The patient's own progress report (A4 PDF)."""
+    patient = access.own_diary_patient(request.user, part="own progress report (PDF)")
+    return _pdf(patient, for_patient=True)
