@@ -78,10 +78,15 @@ def load_bulk(
     count: int,
     seed: int,
     progress: Callable[[int], None] | None = None,
+    id_base: int = 0,
+    clinic_patients: int | None = None,
 ) -> dict[str, int]:
     """Create ``count`` patients (numbered from ``start``) with their histories.
 
-    Returns the rows written per table. Deterministic for a seed (and today's date).
+    Returns the rows written per table. Deterministic for a seed (and today's date): a
+    patient's history depends on its number only, so a load may be split into ranges run
+    by separate processes at once, each with its own ``id_base`` (the first id of its
+    rows) and the same ``clinic_patients`` (the whole clinic's size, which sets its chairs).
     """
     ctx = Context.read(clinic)
     run = Run(
@@ -89,9 +94,9 @@ def load_bulk(
         seed,
         clock.today(),
         timezone.get_current_timezone(),
-        max(5, (start + count) // PATIENTS_PER_CHAIR),
+        max(5, (clinic_patients or start + count) // PATIENTS_PER_CHAIR),
     )
-    ids = Ids(t.ALL)
+    ids = Ids(t.ALL, base=id_base)
     out = Tables(t.ALL)
     people = 0
     done = 0

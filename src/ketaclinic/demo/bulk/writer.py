@@ -86,14 +86,18 @@ def _convert(value: Any, kind: str, vendor: str) -> Any:
 
 
 class Ids:
-    """The next free primary key of each table, handed out in order."""
+    """The next free primary key of each table, handed out in order.
 
-    def __init__(self, tables: Sequence[Table]) -> None:
+    ``base``: start at this id at least, for a second loader writing at the same time as a
+    first (each then owns its own range; the keys are 64-bit).
+    """
+
+    def __init__(self, tables: Sequence[Table], *, base: int = 0) -> None:
         self._next: dict[str, int] = {}
         with connection.cursor() as cursor:
             for table in tables:
                 cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}")  # noqa: S608 (a model's table)
-                self._next[table.name] = int(cursor.fetchone()[0]) + 1
+                self._next[table.name] = max(int(cursor.fetchone()[0]) + 1, base)
 
     def take(self, table: Table) -> int:
         value = self._next[table.name]
