@@ -48,6 +48,14 @@ def register(subparsers: Any) -> None:
         help="number of synthetic patients (default %(default)s; 100000 works)",
     )
     demo.add_argument("--seed", type=int, default=2026, help="random seed (default %(default)s)")
+    demo.add_argument(
+        "--bulk-above",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="patients charted through the services; the rest come from the bulk generator "
+        "(default 500; docs/demo.md)",
+    )
     demo.set_defaults(handler=_demo)
     demo_sub = demo.add_subparsers(dest="demo_command", metavar="SUBCOMMAND")
     totp = demo_sub.add_parser("totp", help="print the current 2FA code of a demo account")
@@ -192,18 +200,27 @@ def _demo(args: argparse.Namespace) -> int:
 
     if not clinic_is_empty():
         raise CliError("the database already holds a clinic; the demo loads into an empty database")
-    _load_demo(args.patients, seed=args.seed)
+    _load_demo(args.patients, seed=args.seed, bulk_above=args.bulk_above)
     _print_demo_logins()
     return 0
 
 
-def _load_demo(patients: int, *, seed: int) -> None:
+def _load_demo(patients: int, *, seed: int, bulk_above: int | None = None) -> None:
+    import time
+
     from tqdm import tqdm
 
-    from ketaclinic.demo import load_demo
+    from ketaclinic.demo import BULK_ABOVE, load_demo, row_counts
 
+    above = BULK_ABOVE if bulk_above is None else bulk_above
+    began = time.perf_counter()
     with tqdm(total=patients, unit="patient", disable=patients < 1000 or None) as bar:
-        load_demo(patients, seed=seed, progress=bar.update)
+        load_demo(patients, seed=seed, progress=bar.update, bulk_above=above)
+    if patients > above:  # the bulk generator ran: say what it made and how long it took
+        elapsed = time.perf_counter() - began
+        print(f"Demo clinic generated in {elapsed:.0f} s ({elapsed / 60:.1f} min):")
+        for name, count in row_counts().items():
+            print(f"  {name:<28} {count:>12,}")
 
 
 def _print_demo_logins() -> None:

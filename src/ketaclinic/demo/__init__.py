@@ -26,6 +26,7 @@ from ketaclinic.patients.services import link_portal_account
 from ketaclinic.public.models import ClinicProfile
 
 __all__ = [
+    "BULK_ABOVE",
     "DEMO_ACCOUNTS",
     "DEMO_INSTRUMENT_ANSWERS",
     "DEMO_INTAKE",
@@ -34,6 +35,7 @@ __all__ = [
     "DemoAccount",
     "clinic_is_empty",
     "load_demo",
+    "row_counts",
 ]
 
 DEMO_PASSWORD = "demo-ketaclinic-2026"  # noqa: S105 (printed on purpose: synthetic demo only)
@@ -57,18 +59,52 @@ DEMO_ACCOUNTS = (
 DEMO_PATIENT_LOGINS = ("patient.ada", "patient.ben")
 
 
+def row_counts() -> dict[str, int]:
+    """Rows in the tables the demo fills, by what they hold (counted by the database)."""
+    from ketaclinic.infusions.models import InfusionSession, SessionAlert, SessionEntry
+    from ketaclinic.outcomes.models import DiaryEntry
+    from ketaclinic.patients.models import Patient
+    from ketaclinic.plans.models import PlanVersion
+    from ketaclinic.questionnaires.models import QuestionnaireResponse
+    from ketaclinic.screening.models import ScreeningDecision
+
+    return {
+        "patients": Patient.objects.count(),
+        "screening decisions": ScreeningDecision.objects.count(),
+        "plan versions": PlanVersion.objects.count(),
+        "infusion sessions": InfusionSession.objects.count(),
+        "session entries": SessionEntry.objects.count(),
+        "  of which vital signs": SessionEntry.objects.filter(kind="vitals").count(),
+        "session alerts": SessionAlert.objects.count(),
+        "diary entries": DiaryEntry.objects.count(),
+        "questionnaire responses": QuestionnaireResponse.objects.count(),
+    }
+
+
 def clinic_is_empty() -> bool:
     return not Clinic.objects.exists()
 
 
+#: Above this many patients, the rest come from the bulk generator (``demo.bulk``).
+BULK_ABOVE = 500
+
+
 def load_demo(
-    patients: int, *, seed: int = 2026, progress: Callable[[int], None] | None = None
+    patients: int,
+    *,
+    seed: int = 2026,
+    progress: Callable[[int], None] | None = None,
+    bulk_above: int = BULK_ABOVE,
 ) -> Clinic:
     """Create the demo clinic, its accounts and ``patients`` synthetic patients.
 
     Then its history (``demo.history``): the policies approved, up to ten patients
     screened, planned and given two years of infusions, and one infusion running now.
+    Patients past the first ``bulk_above`` get their history from the bulk generator
+    (``demo.bulk``, one audit record for the whole load).
     """
+    bulk = max(0, patients - bulk_above)
+    patients -= bulk
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
     with transaction.atomic():
         clinic = Clinic.objects.create(name="Desert Sky Ketamine Clinic (demo)", is_demo=True)
@@ -97,6 +133,10 @@ def load_demo(
             clinic_id=clinic.pk,
             summary=f"Demo clinic loaded with {patients} synthetic patients",
         )
+    if bulk:
+        from ketaclinic.demo.bulk import load_bulk
+
+        load_bulk(clinic, start=patients, count=bulk, seed=seed, progress=progress)
     refresh_planner_statistics()
     return clinic
 
