@@ -36,7 +36,7 @@ _C = Capability
 _PERMS: list[type[BasePermission]] = [IsAuthenticated, HasCapability]
 S = serializers
 
-_DAY_FIELDS = {
+_DAY_FIELDS: dict[str, S.Field[Any, Any, Any, Any]] = {
     "day": S.DateField(),
     "pain_nrs": S.IntegerField(min_value=0, max_value=10),
     "function_nrs": S.IntegerField(min_value=0, max_value=10),
