@@ -166,8 +166,8 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         },
     }
     kwargs = per_route.get(name) or route_kwargs(name, ada)
-    no_code = ("api:patient-list", "api:patient-search")
-    if name.startswith(("api:patient-", "outcomes:")) and name not in no_code:
+    no_code = ("api:patient-list", "api:patient-search", "outcomes:analytics")
+    if name.startswith(("api:patient-", "outcomes:")) and not name.startswith(no_code):
         kwargs = kwargs or {"code": ada.code}
     return reverse(name, kwargs=kwargs)
 
