@@ -92,12 +92,18 @@ class ScoreTrend:
 def trends_figure(trends: tuple[ScoreTrend, ...], *, height_in: float = 4.0) -> Figure:
     """Small multiples, two a row: each questionnaire's score by date on its own scale."""
     rows = max(1, (len(trends) + 1) // 2)
+    days = [d for t in trends for d, _ in t.points]
+    # One date range for all, two weeks at least, so a single answer is not lost in years.
+    pad = max(2, (14 - (max(days) - min(days)).days) // 2) if days else 0
+    span = (_x(min(days)) - pad, _x(max(days)) + pad) if days else None
     fig = Figure(figsize=(8.0, height_in * rows / 2), dpi=100)
     fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.12, hspace=0.7, wspace=0.2)
     for i, trend in enumerate(trends):
         ax = fig.add_subplot(rows, 2, i + 1)
         ax.set_title(trend.title, fontsize=_TEXT)
-        ax.set_ylim(trend.bottom - 0.03 * trend.top, trend.top * 1.03)
+        ax.set_ylim(trend.bottom - 0.03 * (trend.top - trend.bottom), trend.top * 1.03)
+        if span is not None:
+            ax.set_xlim(*span)
         if trend.points:
             ax.plot(
                 [_x(d) for d, _ in trend.points],

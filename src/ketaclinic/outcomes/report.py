@@ -45,7 +45,7 @@ _TRENDS: dict[str, tuple[str, float, float, str]] = {
     "phq9": ("PHQ-9 (depression, 0–27)", 0, 27, "total"),
     "gad7": ("GAD-7 (anxiety, 0–21)", 0, 21, "total"),
     "bpi-sf": ("BPI interference (0–10)", 0, 10, "interference"),
-    "pgic": ("PGIC (−3 very much worse to +3 very much improved)", -3, 3, "improvement"),
+    "pgic": ("PGIC (−3 worse to +3 improved)", -3, 3, "improvement"),
 }
 
 
