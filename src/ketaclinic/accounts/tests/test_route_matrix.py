@@ -165,8 +165,8 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
         },
     }
     kwargs = per_route.get(name)
-    of_a_patient = ("api:patient-", "outcomes:")  # every outcomes route is a patient's
-    if name.startswith(of_a_patient) and name not in ("api:patient-list", "api:patient-search"):
+    clinic_wide = ("api:patient-list", "api:patient-search", "outcomes:analytics")  # no patient
+    if name.startswith(("api:patient-", "outcomes:")) and not name.startswith(clinic_wide):
         kwargs = kwargs or {"code": ada.code}
     return reverse(name, kwargs=kwargs)
 
