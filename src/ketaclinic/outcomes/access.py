@@ -76,10 +76,18 @@ def entry_for_day(patient: Patient, day: dt.date) -> DiaryEntry | None:
 
 def infusion_days(patient: Patient) -> list[dt.date]:
     """The days (clinic time) of the patient's signed-off infusion sessions, oldest first."""
-    opened = InfusionSession.objects.filter(patient=patient, sign_off__isnull=False).values_list(
-        "opened_at", flat=True
+    return list(infusion_plan_days(patient))
+
+
+def infusion_plan_days(patient: Patient) -> dict[dt.date, int]:
+    """Each signed-off infusion day (clinic time), oldest first, with its plan's infusions
+    per series (one query): what splits the infusions into series."""
+    opened = (
+        InfusionSession.objects.filter(patient=patient, sign_off__isnull=False)
+        .order_by("opened_at")
+        .values_list("opened_at", "plan_version__series_count")
     )
-    return sorted({timezone.localtime(at).date() for at in opened})
+    return {timezone.localtime(at).date(): count for at, count in opened}
 
 
 def intake_pain_average(patient: Patient, *, before: dt.date | None) -> int | None:
@@ -134,9 +142,10 @@ def diary_of(patients: list[Patient]) -> dict[int, list[tuple[dt.date, int]]]:
     return found
 
 
-def booster_candidates(clinic_id: int) -> dict[Patient, list[dt.date]]:
+def booster_candidates(clinic_id: int) -> dict[Patient, dict[dt.date, int]]:
     """Patients of the clinic treated before, with no booster marked due and no appointment
-    booked ahead, with their infusion days (two queries; :data:`CANDIDATES_MAX` at most).
+    booked ahead, with their infusion days and each day's plan's infusions per series (two
+    queries; :data:`CANDIDATES_MAX` at most).
 
     Unread: whoever shows them records the list (the worklist does).
     """
@@ -155,10 +164,12 @@ def booster_candidates(clinic_id: int) -> dict[Patient, list[dt.date]]:
         .exclude(Exists(due))
         .order_by("last", "pk")[:CANDIDATES_MAX]
     )
-    days: dict[int, set[dt.date]] = defaultdict(set)
-    opened = InfusionSession.objects.filter(
-        patient__in=patients, sign_off__isnull=False
-    ).values_list("patient_id", "opened_at")
-    for patient_id, at in opened:
-        days[patient_id].add(timezone.localtime(at).date())
-    return {p: sorted(days[p.pk]) for p in patients if days[p.pk]}
+    days: dict[int, dict[dt.date, int]] = defaultdict(dict)
+    opened = (
+        InfusionSession.objects.filter(patient__in=patients, sign_off__isnull=False)
+        .order_by("opened_at")
+        .values_list("patient_id", "opened_at", "plan_version__series_count")
+    )
+    for patient_id, at, count in opened:
+        days[patient_id][timezone.localtime(at).date()] = count
+    return {p: days[p.pk] for p in patients if days[p.pk]}

@@ -17,7 +17,7 @@ boosters*):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ketacore.outcomes.booster import BoosterEstimate, booster_estimate
@@ -86,14 +86,19 @@ def _references(series: tuple[Series, ...]) -> list[Series]:
 
 def analyse(
     pains: Sequence[PainDay],
-    infusion_days: Sequence[dt.date],
+    infusion_days: Sequence[dt.date] | Mapping[dt.date, int],
     *,
     today: dt.date,
     policy: FollowUpPolicy,
 ) -> Outcome:
-    """Everything the progress page shows about response, relief and boosters."""
+    """Everything the progress page shows about response, relief and boosters.
+
+    ``infusion_days`` may map each day to its plan's infusions per series, so that a series
+    also ends when the plan's count is reached (ketacore.outcomes.response.split_series).
+    """
     rule, relief_rule = policy.response, policy.relief
-    series = series_of(infusion_days, rule)
+    per_series = infusion_days if isinstance(infusion_days, Mapping) else None
+    series = series_of(infusion_days, rule, per_series=per_series)
     refs = _references(series)
     days = tuple(sorted({d for s in series for d in s.days}))
 

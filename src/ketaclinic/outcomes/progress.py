@@ -55,11 +55,12 @@ def patient_progress(
     follow-up policy (a few more), with each series' relief shaded on the chart."""
     today = clinic_today()
     entries = access.diary_days(patient)
-    infusions = access.infusion_days(patient)
+    per_series = access.infusion_plan_days(patient)
+    infusions = list(per_series)
     outcome = None
     if with_outcome:
         pains = [PainDay(e.day, e.pain_nrs) for e in entries]
-        outcome = analyse(pains, infusions, today=today, policy=follow_up_policy(patient))
+        outcome = analyse(pains, per_series, today=today, policy=follow_up_policy(patient))
     first = infusions[0] if infusions else None
     intake = access.intake_pain_average(patient, before=first or today + dt.timedelta(days=1))
     days = [DiaryDay(e.day, e.pain_nrs, e.function_nrs, e.mood_nrs) for e in entries]

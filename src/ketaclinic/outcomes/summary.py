@@ -54,6 +54,7 @@ class _Session:
     protocol_id: str
     protocol_name: str
     duration_min: float
+    series_count: int
     alerts: int
     side_effects: int
 
@@ -72,7 +73,8 @@ def refresh_patient(patient: Patient) -> int:
     )
     today = timezone.localtime(clock.now()).date()
     # The progress page's own reading of the diary: one definition for patient and clinic.
-    outcome = analysis.analyse(diary, [s.day for s in sessions], today=today, policy=policy)
+    per_series = {s.day: s.series_count for s in sessions}
+    outcome = analysis.analyse(diary, per_series, today=today, policy=policy)
     mood = _mood_scores(patient)
     group = condition_group(patient)
     now = clock.now()
@@ -145,6 +147,7 @@ def _sessions(patient: Patient) -> list[_Session]:
             "plan_version__protocol_id",
             "plan_version__protocol_name",
             "plan_version__duration_min",
+            "plan_version__series_count",
             "n_alerts",
             "n_side",
         )
@@ -155,6 +158,7 @@ def _sessions(patient: Patient) -> list[_Session]:
             protocol_id=r["plan_version__protocol_id"],
             protocol_name=r["plan_version__protocol_name"],
             duration_min=r["plan_version__duration_min"],
+            series_count=r["plan_version__series_count"],
             alerts=r["n_alerts"],
             side_effects=r["n_side"],
         )

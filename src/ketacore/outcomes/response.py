@@ -2,9 +2,12 @@
 
 The rules (the clinic's follow-up policy, :class:`~ketacore.outcomes.policy.ResponseRule`):
 
-* **Series.** The infusion days, sorted and each day once; a gap of more than
-  ``series_gap_days`` between two infusion days starts a new series. A later series of a
-  single infusion is a *booster*.
+* **Series** (:func:`split_series`, the one rule for the progress page, the clinic's
+  summary, the questionnaire schedule and the follow-up visits). The infusion days, sorted
+  and each day once. A series ends after a gap of more than ``series_gap_days`` without an
+  infusion, or once it holds its plan's number of infusions per series (when the caller
+  knows it): the next infusion starts a new series. A later series of a single infusion is
+  a *booster*.
 * **Baseline.** The mean pain of the diary days in the ``baseline_days`` days before the
   series' first infusion (not its day); none with fewer than ``min_days`` diary days.
 * **Window.** The mean pain of the diary days in the ``window_days`` days ending on a day
@@ -24,7 +27,7 @@ exactly 30 % is moderate.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -44,6 +47,7 @@ __all__ = [
     "responder_status",
     "series_of",
     "series_response",
+    "split_series",
     "window_mean",
 ]
 
@@ -126,15 +130,38 @@ def exact(mean: Mean) -> Fraction:
     return Fraction(round(mean.value * mean.days), mean.days)
 
 
-def series_of(infusion_days: Iterable[dt.date], rule: ResponseRule) -> tuple[Series, ...]:
-    """The infusion series, oldest first (see the module's rules)."""
-    days = sorted(set(infusion_days))
+def split_series(
+    infusion_days: Iterable[dt.date],
+    *,
+    gap_days: int,
+    per_series: Mapping[dt.date, int] | None = None,
+) -> list[list[dt.date]]:
+    """The infusion days in series, oldest first (see the module's rules).
+
+    ``per_series`` maps an infusion day to its plan's number of infusions per series; a day
+    it leaves out (or a count below 1) ends a series by the gap only.
+    """
+    counts = per_series or {}
     groups: list[list[dt.date]] = []
-    for day in days:
-        if groups and (day - groups[-1][-1]).days <= rule.series_gap_days:
-            groups[-1].append(day)
-        else:
-            groups.append([day])
+    for day in sorted(set(infusion_days)):
+        if groups:
+            group = groups[-1]
+            full = counts.get(group[-1], 0)
+            if (day - group[-1]).days <= gap_days and not (full >= 1 and len(group) >= full):
+                group.append(day)
+                continue
+        groups.append([day])
+    return groups
+
+
+def series_of(
+    infusion_days: Iterable[dt.date],
+    rule: ResponseRule,
+    *,
+    per_series: Mapping[dt.date, int] | None = None,
+) -> tuple[Series, ...]:
+    """The infusion series, oldest first (see the module's rules)."""
+    groups = split_series(infusion_days, gap_days=rule.series_gap_days, per_series=per_series)
     return tuple(
         Series(
             number=i + 1,

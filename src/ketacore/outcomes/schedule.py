@@ -5,7 +5,8 @@ holds (each plan's signature, the days of its infusions) and the policy's
 ``questionnaires`` section, and gets every occurrence of every time point that the record
 fixes so far.
 
-Series. A plan's infusions form series: a series has ended when it holds the plan's
+Series. A plan's infusions form series by the one rule of
+:func:`ketacore.outcomes.response.split_series`: a series has ended when it holds the plan's
 series count of infusions (it ends on the last of them, known that day), or when more
 than ``response.series_gap_days`` days pass without another infusion (it ends on its
 last infusion, known only the day after the gap has passed). An infusion after a series
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 
 from ketacore.errors import InputError
 from ketacore.outcomes.policy import Anchor, QuestionnaireSchedule
+from ketacore.outcomes.response import split_series
 
 __all__ = [
     "Due",
@@ -70,38 +72,24 @@ def series_of(
     Raises:
         InputError: On ``infusions`` for an infusion after ``today`` or a series count below 1.
     """
-    days = sorted(infusions, key=lambda i: i.day)
-    for i in days:
+    for i in infusions:
         if i.day > today:
             raise InputError("infusions", f"{i.day.isoformat()} is after today")
         if i.series_count < 1:
             raise InputError("infusions", "a series count must be at least 1")
+    counts = {i.day: i.series_count for i in infusions}
+    groups = split_series(counts, gap_days=gap_days, per_series=counts)
     out: list[Series] = []
-    start: Infusion | None = None
-    last: Infusion | None = None
-    count = 0
-
-    def close(ended_on: dt.date | None, known_on: dt.date | None, by: str) -> None:
-        assert start is not None
-        assert last is not None
-        out.append(Series(len(out) + 1, start.day, last.day, count, ended_on, known_on, by))
-
-    for infusion in days:
-        if start is not None and last is not None and (infusion.day - last.day).days > gap_days:
-            close(last.day, last.day + dt.timedelta(days=gap_days + 1), "gap")
-            start = None
-        if start is None:
-            start, count = infusion, 0
-        last = infusion
-        count += 1
-        if count >= infusion.series_count:
-            close(infusion.day, infusion.day, "count")
-            start = None
-    if start is not None and last is not None:
-        if (today - last.day).days > gap_days:
-            close(last.day, last.day + dt.timedelta(days=gap_days + 1), "gap")
+    for k, group in enumerate(groups):
+        first, last = group[0], group[-1]
+        after_gap = last + dt.timedelta(days=gap_days + 1)
+        if len(group) >= counts[last]:
+            ended_on, known_on, by = last, last, "count"
+        elif k + 1 < len(groups) or (today - last).days > gap_days:
+            ended_on, known_on, by = last, after_gap, "gap"
         else:
-            close(None, None, "")
+            ended_on, known_on, by = None, None, ""
+        out.append(Series(k + 1, first, last, len(group), ended_on, known_on, by))
     return tuple(out)
 
 

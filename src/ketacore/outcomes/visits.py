@@ -5,10 +5,11 @@ A follow-up visit is due (the clinic's follow-up policy, ``visits``):
 * ``after_first_infusion_days`` after the patient's first infusion, and
 * ``after_series_end_days`` after the last infusion of each series.
 
-A series is the run of infusion days with no gap longer than the response rule's
-``series_gap_days`` between two of them (the same rule that starts a new baseline). A series
-has ended when a later one has started, when it holds the plan's number of infusions, or
-when more than ``series_gap_days`` have passed since its last infusion.
+Series are split by the one rule of :func:`ketacore.outcomes.response.split_series`: a gap
+longer than the response rule's ``series_gap_days``, or the plan's number of infusions per
+series reached. A series has ended when a later one has started, when it holds the plan's
+number of infusions, or when more than ``series_gap_days`` have passed since its last
+infusion.
 
 A milestone counts as done when a visit was held on or after its anchor day (the first
 infusion, or the series' last infusion): the visit is about what happened up to then.
@@ -23,6 +24,7 @@ from enum import StrEnum
 
 from ketacore.errors import InputError
 from ketacore.outcomes.policy import VisitRule
+from ketacore.outcomes.response import split_series
 
 __all__ = [
     "CARE_ITEMS",
@@ -32,7 +34,6 @@ __all__ = [
     "check_care",
     "check_visit_day",
     "milestones",
-    "series_of",
     "visit_due",
 ]
 
@@ -109,17 +110,6 @@ def check_visit_day(day: dt.date, *, today: dt.date, not_before: dt.date | None)
     return day
 
 
-def series_of(infusion_days: Iterable[dt.date], *, gap_days: int) -> list[list[dt.date]]:
-    """The infusion days split into series: a gap longer than ``gap_days`` starts a new one."""
-    out: list[list[dt.date]] = []
-    for day in sorted(set(infusion_days)):
-        if out and (day - out[-1][-1]).days <= gap_days:
-            out[-1].append(day)
-        else:
-            out.append([day])
-    return out
-
-
 @dataclass(frozen=True, slots=True)
 class Milestone:
     """A follow-up visit owed: after what, counted from which day, due when."""
@@ -145,7 +135,9 @@ def milestones(
     series_count: int | None = None,
 ) -> list[Milestone]:
     """Every visit milestone reached so far (anchor passed), oldest first."""
-    groups = series_of(infusion_days, gap_days=gap_days)
+    days = list(infusion_days)
+    counts = dict.fromkeys(days, series_count) if series_count else None
+    groups = split_series(days, gap_days=gap_days, per_series=counts)
     if not groups:
         return []
     first = groups[0][0]

@@ -8,7 +8,8 @@ import pytest
 
 from ketacore.errors import InputError
 from ketacore.outcomes.policy import VisitRule
-from ketacore.outcomes.visits import check_care, check_visit_day, milestones, series_of, visit_due
+from ketacore.outcomes.response import split_series
+from ketacore.outcomes.visits import check_care, check_visit_day, milestones, visit_due
 
 RULE = VisitRule(after_first_infusion_days=7, after_series_end_days=14, source="test")
 D = dt.date(2026, 3, 1)
@@ -20,8 +21,21 @@ def day(n: int) -> dt.date:
 
 def test_series_split_on_a_gap_longer_than_the_rule() -> None:
     days = [day(0), day(7), day(14), day(60), day(61)]
-    assert series_of(days, gap_days=14) == [[day(0), day(7), day(14)], [day(60), day(61)]]
-    assert series_of([], gap_days=14) == []
+    assert split_series(days, gap_days=14) == [[day(0), day(7), day(14)], [day(60), day(61)]]
+    assert split_series([], gap_days=14) == []
+
+
+def test_series_split_when_the_plan_count_is_reached_even_without_a_gap() -> None:
+    days = [day(0), day(1), day(2), day(10)]  # three a series; a booster eight days later
+    counts = dict.fromkeys(days, 3)
+    assert split_series(days, gap_days=14, per_series=counts) == [
+        [day(0), day(1), day(2)],
+        [day(10)],
+    ]
+    assert split_series(days, gap_days=14) == [days]  # not knowing the count: gaps only
+    # Its milestones agree: the series of three ended on its third day.
+    ends = [m.anchor for m in milestones(days, RULE, today=day(11), gap_days=14, series_count=3)]
+    assert ends[1] == day(2)
 
 
 def test_first_infusion_visit_is_due_after_the_policy_days_and_cleared_by_a_visit() -> None:
