@@ -3,8 +3,8 @@
 Everything goes through the services a clinic's staff use, on the replay clock
 (``ketaclinic.lib.clock.replaying``), which only this loader moves:
 
-1. Two years and a month ago the physician approves the three policies in force (the
-   shipped eligibility rules, protocol library and infusion care policy), as a clinic
+1. Two years and a month ago the physician approves the policies in force (the shipped
+   eligibility rules, protocol library, infusion care and follow-up policies), as a clinic
    does before its first patient.
 2. Patients join one after another over the next twenty months. Each is weighed,
    screened (the intake entered by the nurse, a blood pressure) and signed a candidate,
@@ -12,7 +12,8 @@ Everything goes through the services a clinic's staff use, on the replay clock
    0.5 mg/kg, 1-hour, 4-hour and guideline 80 mg protocols in turn.
 3. Each plan's series is given at its spacing (on weekdays), then a booster every 16
    to 26 weeks until a few days ago; every third plan is revised (a second signed version)
-   before the first booster, after a new weight.
+   before the first booster, after a new weight. One to two weeks after the first series
+   the physician signs a follow-up visit (continue the plan).
 4. The longest-treated patient is in a chair now (``infusions.chart_in_progress``).
 """
 
@@ -41,6 +42,7 @@ from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind
 from ketaclinic.questionnaires.models import EnteredVia
 from ketaclinic.screening import services as screening
+from ketaclinic.visits import services as visits
 from ketacore.rules import Decision
 
 __all__ = ["HISTORY_DAYS", "PATIENTS_PER_TREATED", "TREATED", "load_history"]
@@ -226,6 +228,7 @@ def _treat(course: _Course, replay: Replay, last: dt.date, rng: random.Random) -
     """The plan's series, then boosters until ``last``; the plan revised once if chosen."""
     day = _weekday(timezone.localdate(replay.at) + dt.timedelta(days=rng.randint(5, 12)))
     day = _series(course, replay, day, last, rng)
+    _follow_up(course, replay, day + dt.timedelta(days=rng.randint(7, 14)), rng)
     while True:
         day = _weekday(day + dt.timedelta(weeks=rng.randint(*BOOSTER_WEEKS)))
         if day > last:
@@ -252,6 +255,30 @@ def _series(
             break
         _session(course, replay, day, rng)
     return day
+
+
+def _follow_up(course: _Course, replay: Replay, day: dt.date, rng: random.Random) -> None:
+    """The physician's follow-up visit after the first series (none if its day is still ahead)."""
+    day = _weekday(day)
+    if day >= timezone.localdate():
+        return
+    replay.set(max(_at(day, 16, 0), replay.at))
+    therapy = rng.random() < 0.6
+    entry = visits.VisitInput(
+        visit_date=day,
+        decision="continue",
+        decision_reason="Tolerated the series; continue the plan and review at the next visit.",
+        side_effects_note="Brief light-headedness during the infusions, settled on the day.",
+        care={
+            "physical_therapy": therapy,
+            "physical_therapy_note": "Graded exercise twice a week." if therapy else "",
+            "medication_changes": False,
+        },
+    )
+    who = course.who
+    visits.sign_visit(
+        who.physician, course.patient, entry, follows=course.plan, password=who.password
+    )
 
 
 def _session(course: _Course, replay: Replay, day: dt.date, rng: random.Random) -> None:

@@ -52,6 +52,13 @@ def _refuse(exc: InputError) -> ValidationError:
     return ValidationError({exc.field: f"{exc.field}: {exc.rule}"})
 
 
+def _plan_signed_on(version: PlanVersion) -> dt.date:
+    """The clinic day the plan's first version was signed (by the clinic's clock, as every
+    signature; the plan row's own creation time is the server's)."""
+    first = version.plan.versions.order_by("number").values_list("signed_at", flat=True).first()
+    return timezone.localtime(first or version.signed_at).date()
+
+
 def _check(
     entry: VisitInput, version: PlanVersion, *, correcting: bool
 ) -> dict[str, dict[str, object]]:
@@ -64,7 +71,7 @@ def _check(
         check_visit_day(
             entry.visit_date,
             today=clinic_today(),
-            not_before=timezone.localtime(version.plan.created_at).date(),
+            not_before=_plan_signed_on(version),
         )
         care = check_care(entry.care)
     except InputError as exc:

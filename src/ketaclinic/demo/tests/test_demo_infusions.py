@@ -25,6 +25,7 @@ from ketaclinic.plans.models import PlanStatus, PlanVersion
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind
 from ketaclinic.screening.models import ScreeningDecision
+from ketaclinic.visits.models import FollowUpVisit
 from ketacore.infusion import InfusionState
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +122,18 @@ def test_it_charts_two_years_of_signed_infusions_and_one_running_now() -> None:
     today = client.get(reverse("infusions:today"))
     assert today.status_code == 200
     assert now.patient.family_name in today.content.decode()
+
+    # Each treated patient whose first series ended two weeks ago had a follow-up visit.
+    visits = FollowUpVisit.objects.filter(patient__clinic=clinic)
+    assert visits.count() >= 6
+    assert all(v.signed_by == rivera and v.decision == "continue" for v in visits)
+    visit = visits.first()
+    assert visit is not None
+    shown = client.get(
+        reverse("visits:detail", kwargs={"code": visit.patient.code, "visit_code": visit.code})
+    )
+    assert shown.status_code == 200
+    assert "Tolerated the series" in shown.content.decode()
 
     # The clinic analytics' summary is ready: a row per series of every treated patient.
     treated = {s.patient_id for s in past}
