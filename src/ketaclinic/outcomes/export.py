@@ -4,10 +4,11 @@
 [HIPAA-164.514]: no names, no geography at all (not even the state: the region field is
 free text), no telephone, email, chart number, patient code or any other record number, no
 free text; ages in whole years at the series' start, over 89 as ``90+``; and dates shifted
-for each patient by a secret, consistent offset (1 to 365 days, earlier or later) derived
-with HMAC-SHA256 from the server's secret key, so intervals within a patient survive and
-no real date appears. Each patient is a keyed pseudonym (HMAC of their code), the same in
-every export from this server. docs/analytics.md says what this does not cover.
+for each patient by a consistent offset (1 to 365 days, earlier or later), so intervals
+within a patient survive and no real date appears. Each patient is a pseudonym. Both are
+drawn at random the first time the patient is exported and kept (``ResearchKey``), not
+derived from anything about the patient (§164.514(c)), so exports can be joined.
+docs/analytics.md says what this does not cover.
 
 **Identified** (the patient's code, chart number, name and date of birth with the real
 dates) is for clinicians: it needs ``PATIENT_VIEW_CLINICAL`` besides the analytics
@@ -22,19 +23,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.utils.crypto import salted_hmac
+from django.db import transaction
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.audit.services import Action, record
+from ketaclinic.lib import clock
 from ketaclinic.outcomes.analytics import Filters, group_label, series_rows
+from ketaclinic.outcomes.models import ResearchKey
 
-__all__ = ["DEIDENTIFIED_COLUMNS", "IDENTIFIED_COLUMNS", "age_group", "export_csv", "shift_days"]
+__all__ = ["DEIDENTIFIED_COLUMNS", "IDENTIFIED_COLUMNS", "age_group", "export_csv", "keys_for"]
 
-_SALT = "ketaclinic.outcomes.export"
 #: Ages above this are one group (Safe Harbor: "90 or older").
 _OLDEST_SHOWN = 89
 
@@ -93,20 +96,36 @@ _PATIENT = (
 )
 
 
-def _digest(purpose: str, code: str) -> str:
-    return salted_hmac(f"{_SALT}.{purpose}", code, algorithm="sha256").hexdigest()
-
-
-def pseudonym(code: str) -> str:
-    """The patient's keyed pseudonym: the same for the same patient, unguessable without
-    the server's secret."""
-    return "P-" + _digest("pseudonym", code)[:16]
-
-
-def shift_days(code: str) -> int:
-    """The patient's date shift: -365..-1 or 1..365 days, never 0."""
-    offset = int(_digest("shift", code)[:12], 16) % 730 - 365
+def _random_shift() -> int:
+    """-365..-1 or 1..365 days, never 0, each equally likely."""
+    offset = secrets.randbelow(730) - 365
     return offset + 1 if offset >= 0 else offset
+
+
+def keys_for(patient_ids: Iterable[int]) -> dict[int, ResearchKey]:
+    """Each patient's research key, drawn now for a patient exported for the first time.
+
+    Two exports at the same moment draw for the same patient at most once: the insert
+    skips a patient who got a key meanwhile, and every key is read back.
+    """
+    wanted = set(patient_ids)
+    for _ in range(3):
+        found = {k.patient_id: k for k in ResearchKey.objects.filter(patient_id__in=wanted)}
+        missing = wanted - set(found)
+        if not missing:
+            return found
+        now = clock.now()
+        drawn = [
+            ResearchKey(
+                patient_id=pk,
+                pseudonym="P-" + secrets.token_hex(8),
+                shift_days=_random_shift(),
+                created_at=now,
+            )
+            for pk in sorted(missing)
+        ]
+        ResearchKey.objects.bulk_create(drawn, ignore_conflicts=True)
+    raise RuntimeError("could not draw research keys")  # three pseudonym collisions in a row
 
 
 def age_group(born: dt.date, on: dt.date) -> str:
@@ -128,11 +147,10 @@ def _outcome(row: dict[str, Any]) -> list[Any]:
     return [_cell(values[c]) for c in _OUTCOME]
 
 
-def _deidentified(row: dict[str, Any]) -> list[Any]:
-    code = str(row["patient__code"])
-    shift = dt.timedelta(days=shift_days(code))
+def _deidentified(row: dict[str, Any], key: ResearchKey) -> list[Any]:
+    shift = dt.timedelta(days=key.shift_days)
     return [
-        pseudonym(code),
+        key.pseudonym,
         row["patient__sex"],
         age_group(row["patient__date_of_birth"], row["first_day"]),
         (row["first_day"] + shift).isoformat(),
@@ -163,6 +181,7 @@ def _write(header: Iterable[str], rows: Iterable[list[Any]]) -> str:
     return out.getvalue()
 
 
+@transaction.atomic
 def export_csv(user: Any, filters: Filters, *, deidentified: bool) -> tuple[str, int]:
     """The filtered series as CSV text and the number of rows; the export is audited.
 
@@ -175,11 +194,13 @@ def export_csv(user: Any, filters: Filters, *, deidentified: bool) -> tuple[str,
         raise PermissionDenied("Only clinicians export identified rows.")
     values = list(
         rows.order_by("first_day", "patient_id", "series_number").values(
-            "first_day", "last_day", *_OUTCOME, *_PATIENT
+            "first_day", "last_day", "patient_id", *_OUTCOME, *_PATIENT
         )
     )
     if deidentified:
-        text = _write(DEIDENTIFIED_COLUMNS, (_deidentified(r) for r in values))
+        keys = keys_for(r["patient_id"] for r in values)
+        lines = (_deidentified(r, keys[r["patient_id"]]) for r in values)
+        text = _write(DEIDENTIFIED_COLUMNS, lines)
     else:
         text = _write(IDENTIFIED_COLUMNS, (_identified(r) for r in values))
     changes: dict[str, Any] = {

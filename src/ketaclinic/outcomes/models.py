@@ -140,3 +140,31 @@ class SeriesOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"Series {self.series_number} of {self.patient}"
+
+
+class ResearchKey(models.Model):
+    """A patient's pseudonym and date shift in de-identified exports (docs/analytics.md).
+
+    Both are drawn at random the first time the patient is exported, not derived from
+    anything about the patient, as 45 CFR 164.514(c) asks of a re-identification code
+    [HIPAA-164.514]; kept so that every export gives the same ones and exports can be joined.
+    Never changed; only the export (``outcomes/export.py``) writes it.
+    """
+
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="+")
+    pseudonym = models.CharField(max_length=24, unique=True)
+    shift_days = models.SmallIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = (
+            models.CheckConstraint(
+                condition=(
+                    models.Q(shift_days__gte=-365, shift_days__lte=365) & ~models.Q(shift_days=0)
+                ),
+                name="research_key_shift_range",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return self.pseudonym

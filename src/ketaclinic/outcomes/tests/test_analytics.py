@@ -20,8 +20,8 @@ from ketaclinic.accounts.roles import Role
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import login, make_patient, make_user
 from ketaclinic.lib import clock
-from ketaclinic.outcomes.export import age_group, pseudonym, shift_days
-from ketaclinic.outcomes.models import SeriesOutcome
+from ketaclinic.outcomes.export import age_group, keys_for
+from ketaclinic.outcomes.models import ResearchKey, SeriesOutcome
 from ketaclinic.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
@@ -252,17 +252,18 @@ def test_the_deidentified_export_holds_none_of_the_safe_harbor_identifiers(
     for row in rows:
         by_patient.setdefault(row["pseudonym"], []).append(row)
     assert len(by_patient) == 2
-    zeb = by_patient[pseudonym(str(patients[0].code))]
+    keys = {p.pk: ResearchKey.objects.get(patient=p) for p in patients}
+    zeb = by_patient[keys[patients[0].pk].pseudonym]
     assert {r["age_at_start"] for r in zeb} == {"90+"}
-    philippa = by_patient[pseudonym(str(patients[1].code))]
+    philippa = by_patient[keys[patients[1].pk].pseudonym]
     assert {r["age_at_start"] for r in philippa} == {"42"}
     # One consistent shift per patient: the 70 days between the series survive.
     for patient in patients:
-        group = by_patient[pseudonym(str(patient.code))]
+        group = by_patient[keys[patient.pk].pseudonym]
         firsts = sorted(dt.date.fromisoformat(r["first_day_shifted"]) for r in group)
         assert (firsts[1] - firsts[0]).days == 70
         real = SeriesOutcome.objects.get(patient=patient, series_number=1).first_day
-        assert firsts[0] == real + dt.timedelta(days=shift_days(str(patient.code)))
+        assert firsts[0] == real + dt.timedelta(days=keys[patient.pk].shift_days)
     # The audit record: who, the filters, how many rows, de-identified.
     event = AuditEvent.objects.filter(action=Action.LIST).latest("pk")
     assert event.actor_username == "alice"
@@ -272,17 +273,24 @@ def test_the_deidentified_export_holds_none_of_the_safe_harbor_identifiers(
     assert "patients" not in event.changes
 
 
-def test_the_shift_and_the_pseudonym_are_keyed_and_consistent(settings) -> None:
-    code = "0b6a1f3e-8c1d-4a51-9f0e-2d7c3b9a6e11"
-    assert pseudonym(code) == pseudonym(code)
-    assert shift_days(code) == shift_days(code)
-    shifts = {shift_days(f"{code[:-2]}{i:02d}") for i in range(60)}
+def test_the_pseudonym_and_shift_are_random_kept_and_drawn_once(clinic) -> None:
+    patients = [make_patient(clinic, family_name=f"Key{i}") for i in range(40)]
+    ids = [p.pk for p in patients]
+    first = keys_for(ids)
+    again = keys_for(ids)
+    assert {pk: (k.pseudonym, k.shift_days) for pk, k in first.items()} == {
+        pk: (k.pseudonym, k.shift_days) for pk, k in again.items()
+    }
+    assert ResearchKey.objects.filter(patient_id__in=ids).count() == 40
+    shifts = {k.shift_days for k in first.values()}
     assert 0 not in shifts
     assert all(-365 <= s <= 365 for s in shifts)
-    assert len(shifts) > 30  # spread, not one offset for all
-    before = (pseudonym(code), shift_days(code))
-    settings.SECRET_KEY = "another server's secret key, long enough for the test"
-    assert (pseudonym(code), shift_days(code)) != before
+    assert len(shifts) > 20  # spread, not one offset for all
+    assert len({k.pseudonym for k in first.values()}) == 40
+    for patient in patients:  # nothing of the patient in their pseudonym
+        pseudonym = first[patient.pk].pseudonym
+        assert str(patient.code)[:8] not in pseudonym
+        assert str(patient.pk) != pseudonym.removeprefix("P-")
     assert age_group(dt.date(1936, 5, 2), dt.date(2026, 5, 1)) == "89"
     assert age_group(dt.date(1936, 5, 2), dt.date(2026, 5, 2)) == "90+"
 
