@@ -36,7 +36,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPEATS = 5
-SAMPLE = 12
+SAMPLE = 8
 
 
 def main(argv: list[str] | None = None) -> None:
