@@ -36,7 +36,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPEATS = 5
-SAMPLE = 12
+SAMPLE = 8
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -100,6 +100,9 @@ def _generate(patients: int, env: dict[str, str]) -> None:
 def child(refresh: int) -> None:
     import django
 
+    from ketaclinic.cli.clinic import prepare_local_environment
+
+    prepare_local_environment()  # the audit key under var/, as `ketaclinic demo` wrote with
     django.setup()
     from django.db import connection
     from django.test.utils import setup_test_environment

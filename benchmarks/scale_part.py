@@ -38,6 +38,9 @@ def main() -> int:
     args = parser.parse_args()
     import django
 
+    from ketaclinic.cli.clinic import prepare_local_environment
+
+    prepare_local_environment()  # the keys under var/, as `ketaclinic demo` uses them
     django.setup()
     from django.db import transaction
     from tqdm import tqdm
