@@ -368,6 +368,8 @@ SPECTACULAR_SETTINGS = {
         "InfusionStateEnum": "ketacore.infusion.InfusionState",
         "AppointmentKindEnum": "ketaclinic.scheduling.models.AppointmentKind",
         "VisitDecisionEnum": "ketaclinic.visits.models.DECISION_CHOICES",
+        "DiaryEnteredViaEnum": "ketaclinic.outcomes.models.DiaryVia",
+        "EnteredViaEnum": "ketaclinic.questionnaires.models.EnteredVia",
     },
 }
 

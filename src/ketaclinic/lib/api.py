@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
+from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -16,7 +17,12 @@ from ketacore.errors import InputError
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Turn domain validation errors into 400 responses that name the field."""
+    """Turn validation errors into 400 ``{"field": ["rule"]}`` responses that name the field.
+
+    A nested field's errors (an object inside the body, a list of objects) are named by
+    their dotted path (``care.other.note``, ``items[2].dose``), so every 400 has the one
+    documented shape (docs/security.md, "API errors").
+    """
     if isinstance(exc, InputError):
         return Response({exc.field: [exc.rule]}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
@@ -24,7 +30,26 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, DrfValidationError) and response is not None:
+        response.data = flat_errors(response.data)
+    return response
+
+
+def flat_errors(detail: Any, path: str = "") -> dict[str, list[Any]]:
+    """DRF's error detail as one level of ``{"dotted.path": [messages]}``."""
+    if isinstance(detail, dict):
+        out: dict[str, list[Any]] = {}
+        for key, value in detail.items():
+            out.update(flat_errors(value, f"{path}.{key}" if path else str(key)))
+        return out
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        out = {}
+        for i, item in enumerate(detail):
+            if item:
+                out.update(flat_errors(item, f"{path}[{i}]"))
+        return out
+    return {path or "non_field_errors": detail if isinstance(detail, list) else [detail]}
 
 
 class Pagination(LimitOffsetPagination):

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 
-__all__ = ["PainChartData", "ScoreTrend", "pain_figure", "trends_figure"]
+from ketaclinic.lib.session_charts import inline_svg
+
+__all__ = ["PainChartData", "ScoreTrend", "pain_figure", "pain_svg", "trends_figure", "trends_svg"]
+
+#: Drawn charts kept per process (a few tens of kB each): drawing is most of a progress
+#: page's time (docs/performance.md), and the same data always gives the same picture.
+CACHED_CHARTS = 256
 
 _PAIN, _INFUSION, _BASELINE, _RELIEF = "#b2182b", "#2166ac", "#616161", "#1b7837"
 _TEXT = 10
@@ -138,3 +145,15 @@ def _runs(points: tuple[tuple[dt.date, int], ...]) -> list[list[tuple[dt.date, i
 def _x(day: dt.date) -> float:
     """A day as matplotlib's date number (days since its epoch)."""
     return float(date2num(day))  # type: ignore[no-untyped-call]
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def pain_svg(data: PainChartData, label: str) -> str:
+    """:func:`pain_figure` as inline SVG, drawn once per process for the same data."""
+    return inline_svg(pain_figure(data), label=label)
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def trends_svg(trends: tuple[ScoreTrend, ...], label: str) -> str:
+    """:func:`trends_figure` as inline SVG, drawn once per process for the same data."""
+    return inline_svg(trends_figure(trends), label=label)

@@ -13,12 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    inline_serializer,
-)
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -36,17 +31,21 @@ _C = Capability
 _PERMS: list[type[BasePermission]] = [IsAuthenticated, HasCapability]
 S = serializers
 
-_DAY_FIELDS: dict[str, S.Field[Any, Any, Any, Any]] = {
-    "day": S.DateField(),
-    "pain_nrs": S.IntegerField(min_value=0, max_value=10),
-    "function_nrs": S.IntegerField(min_value=0, max_value=10),
-    "mood_nrs": S.IntegerField(min_value=0, max_value=10),
-    "edits": S.IntegerField(help_text="How many times the day was changed after its entry"),
-    "entered_via": S.ChoiceField(choices=DiaryVia.values),
-    "entered_at": S.DateTimeField(),
-}
-_DAY_DOC = inline_serializer("DiaryDay", _DAY_FIELDS)
-_DAYS_DOC = inline_serializer("DiaryDay", _DAY_FIELDS, many=True)
+
+class DiaryDaySerializer(S.Serializer[Any]):
+    """A diary day as it stands (the schema of the answers)."""
+
+    day = S.DateField()
+    pain_nrs = S.IntegerField(min_value=0, max_value=10)
+    function_nrs = S.IntegerField(min_value=0, max_value=10)
+    mood_nrs = S.IntegerField(min_value=0, max_value=10)
+    edits = S.IntegerField(help_text="How many times the day was changed after its entry")
+    entered_via = S.ChoiceField(choices=DiaryVia.choices)
+    entered_at = S.DateTimeField()
+
+
+_DAY_DOC = DiaryDaySerializer
+_DAYS_DOC = DiaryDaySerializer(many=True)
 _BAD = OpenApiResponse(description="A field broke a rule; the answer names it")
 _SINCE = OpenApiParameter(
     "since", dt.date, description="Only days from this date (YYYY-MM-DD) on", required=False

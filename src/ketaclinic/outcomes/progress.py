@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ketaclinic.lib.pain_charts import PainChartData, pain_figure
-from ketaclinic.lib.session_charts import inline_svg
+from ketaclinic.lib.pain_charts import PainChartData, pain_svg
 from ketaclinic.outcomes import access
 from ketaclinic.outcomes.analysis import Outcome, analyse
 from ketaclinic.outcomes.models import DiaryEntry
@@ -78,5 +77,5 @@ def patient_progress(
         baseline=baseline,
         relief=outcome.relief_spans if outcome is not None else (),
     )
-    svg = inline_svg(pain_figure(chart), label="Pain over time (the numbers are in the table)")
+    svg = pain_svg(chart, "Pain over time (the numbers are in the table)")
     return PatientProgress(today, entries, infusions, result, svg, outcome, chart)

@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import require
-from ketaclinic.lib.pain_charts import ScoreTrend, trends_figure
-from ketaclinic.lib.session_charts import inline_svg
+from ketaclinic.lib.pain_charts import ScoreTrend, trends_svg
 from ketaclinic.outcomes import access
 from ketaclinic.outcomes.analysis import Outcome, analyse
 from ketaclinic.outcomes.progress import PatientProgress, follow_up_policy, patient_progress
@@ -149,9 +148,7 @@ def staff_progress(patient: Patient) -> StaffProgress:
         )
         for title, bottom, top, _ in _TRENDS.values()
     )
-    svg = inline_svg(
-        trends_figure(trends), label="Questionnaire scores over time (the numbers are in the table)"
-    )
+    svg = trends_svg(trends, "Questionnaire scores over time (the numbers are in the table)")
     series, infusions = relief_rows(view.outcome)
     return StaffProgress(view, scores, svg, access.booster_marked(patient), series, infusions)
 

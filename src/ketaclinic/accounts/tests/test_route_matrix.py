@@ -155,9 +155,8 @@ def _url(name: str, ada: Patient, user: User | None = None) -> str:
             "alert_code": rr.session_alert(session, physician).code,
         },
         "infusions:pdf": {"code": ada.code, "session_code": session.code},
-        "patients:chart": {"code": ada.code},
+        **{key: {"code": ada.code} for key in ("patients:chart", "patients:edit")},
         **rr.visit_routes(ada, plan, physician),
-        "patients:edit": {"code": ada.code},
         "patients:entry_create": {"code": ada.code, "kind": "condition"},
         "patients:entry_retire": {
             "code": ada.code,

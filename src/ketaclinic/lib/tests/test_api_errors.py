@@ -120,3 +120,19 @@ def test_the_schema_builds_without_a_warning(tmp_path) -> None:
 
     call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
     assert (tmp_path / "schema.yml").stat().st_size > 0
+
+
+def test_nested_field_errors_are_named_by_their_dotted_path() -> None:
+    from ketaclinic.lib.api import flat_errors
+
+    detail = {
+        "care": {"other": {"note": ["Say what it is."]}},
+        "items": [{}, {"dose": ["Too high."]}],
+        "reason": ["Required."],
+    }
+    assert flat_errors(detail) == {
+        "care.other.note": ["Say what it is."],
+        "items[1].dose": ["Too high."],
+        "reason": ["Required."],
+    }
+    assert flat_errors(["Bad body."]) == {"non_field_errors": ["Bad body."]}

@@ -45,6 +45,7 @@ from ketaclinic.policies.models import PolicyKind
 from ketaclinic.scheduling.tests.helpers import stored_appointment
 from ketaclinic.screening import services as screening
 from ketaclinic.screening.tests.helpers import complete_intake
+from ketaclinic.visits.tests.helpers import stored_visit
 from ketacore import intake
 from ketacore.scoring import INSTRUMENTS
 
@@ -97,6 +98,7 @@ def known(rivera: User, ada: Patient) -> dict[str, list[str]]:
         "plan_code": [str(plan.plan.code)],
         "session_code": [str(session.code)],
         "appointment_code": [str(stored_appointment(ada).code)],
+        "visit_code": [str(stored_visit(ada, plan, rivera).code)],
     }
 
 
