@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from ketaclinic.infusions import services as infusions
 from ketaclinic.infusions.models import InfusionSession
 from ketaclinic.infusions.tests.helpers import NORMAL
 from ketaclinic.lib import clock
+from ketaclinic.lib.clock import Replay
 from ketaclinic.outcomes.models import DiaryVia
 from ketaclinic.outcomes.services import record_day
 from ketaclinic.patients.models import Patient
@@ -22,13 +24,19 @@ from ketaclinic.questionnaires.services import record_answers
 
 
 def signed_infusions(
-    patient: Patient, physician: User, nurse: User, days: list[dt.date]
+    patient: Patient,
+    physician: User,
+    nurse: User,
+    days: list[dt.date],
+    *,
+    during: Callable[[int, InfusionSession, Replay], object] | None = None,
 ) -> list[InfusionSession]:
-    """One signed-off session on each day (09:00 clinic time), through the services."""
+    """One signed-off session on each day (09:00 clinic time), through the services;
+    ``during(number, session, replay)`` charts more after each check-in (number from 1)."""
     authorised(patient, physician, nurse, kg=70)  # screening and plan signed today
     plan = plans.sign_plan(physician, patient, plans.PlanChoices("four-hour"), password=PASSWORD)
     sessions = []
-    for day in days:
+    for number, day in enumerate(days, start=1):
         with clock.replaying(timezone.make_aware(dt.datetime.combine(day, dt.time(9)))) as replay:
             session = infusions.open_session(nurse, plan, chair="Chair 2")
             infusions.check_in(
@@ -42,6 +50,8 @@ def signed_infusions(
                 vitals=NORMAL,
                 occurred_at=replay.advance(minutes=5),
             )
+            if during is not None:
+                during(number, session, replay)
             infusions.override(
                 physician,
                 session,

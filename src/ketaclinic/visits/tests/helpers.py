@@ -7,16 +7,14 @@ import datetime as dt
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
-from ketaclinic.conftest import PASSWORD
 from ketaclinic.infusions import services as infusions
-from ketaclinic.infusions.tests.helpers import NORMAL
-from ketaclinic.lib import clock
+from ketaclinic.infusions.models import InfusionSession
+from ketaclinic.lib.clock import Replay
 from ketaclinic.lib.signed import Meaning
 from ketaclinic.outcomes.services import clinic_today, record_day
+from ketaclinic.outcomes.tests.helpers import signed_infusions
 from ketaclinic.patients.models import Patient
-from ketaclinic.plans import services as plans
 from ketaclinic.plans.models import PlanVersion
-from ketaclinic.plans.tests.helpers import authorised
 from ketaclinic.visits.models import FollowUpVisit
 from ketaclinic.visits.response import response_so_far
 from ketaclinic.visits.services import VisitInput
@@ -40,44 +38,20 @@ def given(
         record_day(None, patient, days_ago(n), _scores(8), via="portal")
     for n in range(min(first, 7)):
         record_day(None, patient, days_ago(n), _scores(4), via="portal")
-    authorised(patient, physician, nurse, kg=70)
-    plan = plans.sign_plan(physician, patient, plans.PlanChoices("four-hour"), password=PASSWORD)
-    for number, n in enumerate(sorted(ago, reverse=True), start=1):
-        start = timezone.make_aware(dt.datetime.combine(days_ago(n), dt.time(9)))
-        with clock.replaying(start) as replay:
-            session = infusions.open_session(nurse, plan, chair="Chair 2")
-            infusions.check_in(
+
+    def nausea(number: int, session: InfusionSession, replay: Replay) -> None:
+        if number == nausea_on:
+            infusions.record_side_effect(
                 nurse,
                 session,
-                consent=True,
-                fasted=True,
-                escort=True,
-                pregnancy="negative_test",
-                weight_kg=70,
-                vitals=NORMAL,
-                occurred_at=replay.advance(minutes=5),
+                effect="nausea",
+                severity="mild",
+                interventions=["none"],
+                occurred_at=replay.advance(minutes=30),
             )
-            if number == nausea_on:
-                infusions.record_side_effect(
-                    nurse,
-                    session,
-                    effect="nausea",
-                    severity="mild",
-                    interventions=["none"],
-                    occurred_at=replay.advance(minutes=30),
-                )
-            infusions.override(
-                physician,
-                session,
-                "discharge",
-                reason="Test",
-                occurred_at=replay.advance(minutes=5),
-            )
-            infusions.discharge(
-                nurse, session, escort_present=True, occurred_at=replay.advance(minutes=1)
-            )
-            replay.advance(minutes=1)
-            infusions.sign_off(physician, session, password=PASSWORD)
+
+    days = [days_ago(n) for n in sorted(ago, reverse=True)]
+    signed_infusions(patient, physician, nurse, days, during=nausea)
 
 
 def _scores(pain: int) -> dict[str, int]:
