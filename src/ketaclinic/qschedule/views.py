@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user, capability_required
+from ketaclinic.lib.form_errors import errors_text
 from ketaclinic.qschedule import access, services
 from ketaclinic.qschedule.models import AssignmentStatus, FollowUpQuestionnaire
 from ketaclinic.questionnaires.models import EnteredVia, QuestionnaireResponse
@@ -138,10 +139,7 @@ def portal_followup_part(request: HttpRequest, code: UUID, instrument: str) -> H
                         return HttpResponseClientRedirect(next_url)
                     return redirect(next_url)
         else:
-            error = "; ".join(
-                f"{form.fields[k].label}: {' '.join(str(e) for e in v)}"
-                for k, v in form.errors.items()
-            )
+            error = errors_text(form)
         if request.htmx:  # type: ignore[attr-defined]  # reason: django-htmx
             status = {
                 "error": error,

@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user, capability_required
+from ketaclinic.lib.form_errors import errors_text
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires.models import QuestionnaireResponse
 from ketaclinic.screening import access, services
@@ -131,10 +132,7 @@ def intake_page(
                         return HttpResponseClientRedirect(back_url)
                     return redirect(back_url)
         else:
-            error = "; ".join(
-                f"{form.fields[k].label}: {' '.join(str(e) for e in v)}"
-                for k, v in form.errors.items()
-            )
+            error = errors_text(form)
         if request.htmx:  # type: ignore[attr-defined]  # reason: django-htmx
             # Every change is posted (queued in order by hx-sync) and answered
             # with the saving status; 200 even for an error, so htmx shows it.
