@@ -49,7 +49,7 @@ __all__ = ["CHUNK", "HISTORY_DAYS", "load_bulk"]
 #: Patients per transaction (and per buffer of rows: about 150,000 rows).
 CHUNK = 500
 #: The first bulk patient joins this many days before today; the last JOIN_SPAN later.
-HISTORY_DAYS, JOIN_SPAN = 745, 700
+HISTORY_DAYS, JOIN_SPAN = 1460, 1240
 #: Patients per chair: the generated clinic has as many chairs as its load needs.
 PATIENTS_PER_CHAIR = 100
 POSITIVE = ("candidate", "candidate_with_precautions")
