@@ -8,26 +8,33 @@ the plan version's protocol and duration, the condition group of the patient's s
 screening decision, PHQ-9 and GAD-7 nearest before and after the series, and the sessions'
 alerts and side effects.
 
-The rows are derived data: :func:`refresh_patient` recomputes a patient's rows and replaces
-them in one transaction (a reader sees the old rows or the new, never a mix). It writes no
+The rows are derived data: :func:`refresh_patients` recomputes a batch of patients and
+replaces their rows in one transaction (a reader sees the old rows or the new, never a
+mix). A batch costs a fixed number of queries whatever its size, each reading the whole
+batch; the reading of each patient's diary is then ``ketacore``'s, the one the progress page
+uses, so the page and the clinic figures cannot disagree (docs/analytics.md). It writes no
 audit record of its own: it adds no information, and every write that triggers it (a diary
 day, a discharge, a signature, a questionnaire) is audited where it happens. The task queue
-refreshes a patient after each of those writes commits (``outcomes.tasks``); the worker
-rebuilds everything nightly, and ``ketaclinic outcomes refresh --all`` on demand.
+refreshes a patient after each of those writes commits (``outcomes.tasks``); nightly the
+worker queues every patient in batches, which as many workers as run share, and
+``ketaclinic outcomes refresh --all`` does the same on demand.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ketaclinic.infusions.models import EntryKind, InfusionSession
+from ketaclinic.accounts.models import Clinic
+from ketaclinic.infusions.models import EntryKind, InfusionSession, SessionAlert, SessionEntry
 from ketaclinic.lib import clock
 from ketaclinic.outcomes import analysis
 from ketaclinic.outcomes.models import DiaryEntry, SeriesOutcome
@@ -40,12 +47,22 @@ from ketacore.outcomes import FollowUpPolicy
 from ketacore.outcomes.relief import Relief
 from ketacore.outcomes.response import Category, PainDay, ResponderStatus
 
-__all__ = ["MOOD_QUESTIONNAIRES", "UNKNOWN", "condition_group", "refresh_all", "refresh_patient"]
+__all__ = [
+    "BATCH",
+    "MOOD_QUESTIONNAIRES",
+    "UNKNOWN",
+    "patient_batches",
+    "refresh_all",
+    "refresh_patient",
+    "refresh_patients",
+]
 
 #: The category of a series whose response cannot be judged (too few diary days).
 UNKNOWN = "unknown"
 #: The questionnaires whose change the analytics show.
 MOOD_QUESTIONNAIRES = ("phq9", "gad7")
+#: Patients refreshed together: a fixed number of queries and one transaction per batch.
+BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,88 +78,123 @@ class _Session:
 
 def refresh_patient(patient: Patient) -> int:
     """Recompute the patient's series rows and replace them; returns how many there are."""
-    version = policies.in_force(patient.clinic, "follow_up")
-    policy: FollowUpPolicy = policies.loaded(version)
-    sessions = _sessions(patient)
-    diary = tuple(
-        PainDay(day, pain)
-        for day, pain in DiaryEntry.objects.current()
-        .filter(patient=patient)
-        .order_by("day")
-        .values_list("day", "pain_nrs")
-    )
+    return refresh_patients([patient.pk])
+
+
+def refresh_patients(ids: Sequence[int]) -> int:
+    """Recompute the series rows of these patients and replace them; returns the rows.
+
+    Set-based: a fixed number of queries for the whole batch (each reads every patient of
+    the batch at once), then ``analysis.analyse`` per patient (the progress page's own
+    reading of the diary: one definition for patient and clinic), then one transaction
+    that replaces the batch's rows.
+    """
+    if not ids:
+        return 0
+    clinics = dict(Patient.objects.filter(pk__in=ids).values_list("pk", "clinic_id"))
+    versions = {
+        clinic.pk: policies.in_force(clinic, "follow_up")
+        for clinic in Clinic.objects.filter(pk__in=set(clinics.values()))
+    }
+    loaded: dict[int, FollowUpPolicy] = {pk: policies.loaded(v) for pk, v in versions.items()}
+    sessions, diary = _sessions(clinics), _diary(clinics)
+    mood, groups = _mood_scores(clinics), _condition_groups(clinics)
     today = timezone.localtime(clock.now()).date()
-    # The progress page's own reading of the diary: one definition for patient and clinic.
-    per_series = {s.day: s.series_count for s in sessions}
-    outcome = analysis.analyse(diary, per_series, today=today, policy=policy)
-    mood = _mood_scores(patient)
-    group = condition_group(patient)
     now = clock.now()
-    rows = [
-        _row(patient, found, after, sessions, mood, group)
-        for found, after in _with_next(outcome.series)
-    ]
-    for row in rows:
-        row.policy_version = version.version
-        row.computed_at = now
+    rows: list[SeriesOutcome] = []
+    for pk, clinic_id in clinics.items():
+        mine = sessions.get(pk, [])
+        per_series = {s.day: s.series_count for s in mine}
+        outcome = analysis.analyse(
+            diary.get(pk, ()), per_series, today=today, policy=loaded[clinic_id]
+        )
+        scores = mood.get(pk) or {q: [] for q in MOOD_QUESTIONNAIRES}
+        for found, after in _with_next(outcome.series):
+            row = _row(pk, clinic_id, found, after, mine, scores, groups.get(pk, ""))
+            row.policy_version = versions[clinic_id].version
+            row.computed_at = now
+            rows.append(row)
     with transaction.atomic():
         # Writers for one patient queue on the patient row: the last refresh wins whole.
-        Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk").first()
-        SeriesOutcome.objects.filter(patient=patient).delete()
-        SeriesOutcome.objects.bulk_create(rows)
+        list(Patient.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+        SeriesOutcome.objects.filter(patient_id__in=ids).delete()
+        SeriesOutcome.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 
 
-def refresh_all(*, clinic_id: int | None = None) -> int:
+def refresh_all(*, clinic_id: int | None = None, batch: int = BATCH) -> int:
     """Refresh every patient who has had an infusion (or has rows); returns the patients."""
+    count = 0
+    for ids in patient_batches(clinic_id=clinic_id, batch=batch):
+        refresh_patients(ids)
+        count += len(ids)
+    return count
+
+
+def patient_batches(*, clinic_id: int | None = None, batch: int = BATCH) -> Iterator[list[int]]:
+    """The patients a full refresh covers, by id, in batches."""
     treated = InfusionSession.objects.values("patient_id")
     summarised = SeriesOutcome.objects.values("patient_id")
     patients = Patient.objects.filter(Q(pk__in=treated) | Q(pk__in=summarised))
     if clinic_id is not None:
         patients = patients.filter(clinic_id=clinic_id)
-    count = 0
-    for patient in patients.select_related("clinic").order_by("pk").iterator(chunk_size=500):
-        refresh_patient(patient)
-        count += 1
-    return count
+    ids = list(patients.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        yield ids[start : start + batch]
 
 
-def condition_group(patient: Patient) -> str:
-    """The condition group of the patient's current signed screening decision ("" if none).
+def _condition_groups(ids: Iterable[int]) -> dict[int, str]:
+    """Each patient's condition group from their current signed screening decision.
 
     The first diagnosis (in the order the decision kept them) that the clinic's table counts
-    as neuropathic decides; failing that, the first with a group.
+    as neuropathic decides; failing that, the first with a group; none gives no entry.
     """
-    decision = (
-        ScreeningDecision.objects.filter(patient=patient, superseded_by__isnull=True)
-        .order_by("-signed_at", "-pk")
-        .only("facts")
-        .first()
+    decisions = (
+        ScreeningDecision.objects.filter(patient_id__in=ids, superseded_by__isnull=True)
+        .order_by("patient_id", "-signed_at", "-pk")
+        .values_list("patient_id", "facts")
     )
-    codes = decision.facts.get("diagnoses") if decision is not None else None
-    if not isinstance(codes, list):
-        return ""
+    found: dict[int, str] = {}
+    seen: set[int] = set()
+    for pk, facts in decisions:
+        if pk in seen:
+            continue
+        seen.add(pk)
+        codes = facts.get("diagnoses") if isinstance(facts, dict) else None
+        if isinstance(codes, list) and (group := _group_of(codes)):
+            found[pk] = group
+    return found
+
+
+def _group_of(codes: list[Any]) -> str:
     rows = [condition_of(c) for c in codes if isinstance(c, str)]
-    found = [r for r in rows if r is not None]
-    neuropathic = [r for r in found if r.neuropathic]
-    chosen = neuropathic or found
+    known = [r for r in rows if r is not None]
+    chosen = [r for r in known if r.neuropathic] or known
     return chosen[0].group.value if chosen else ""
 
 
 # ------------------------------------------------------------------ gathering
 
 
-def _sessions(patient: Patient) -> list[_Session]:
-    """The patient's signed-off sessions (an infusion day counts once signed, as on the
+def _counted(model: Any, **where: Any) -> Coalesce:
+    """How many rows of ``model`` belong to the outer session (a correlated COUNT)."""
+    rows = model.objects.filter(session=OuterRef("pk"), **where).order_by()
+    counted = rows.values("session").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def _sessions(ids: Iterable[int]) -> dict[int, list[_Session]]:
+    """Each patient's signed-off sessions (an infusion day counts once signed, as on the
     progress page), with the plan version's protocol and counts, oldest first."""
     rows = (
-        InfusionSession.objects.filter(patient=patient, sign_off__isnull=False)
+        InfusionSession.objects.filter(patient_id__in=ids, sign_off__isnull=False)
         .annotate(
-            n_alerts=Count("alerts", distinct=True),
-            n_side=Count("entries", filter=Q(entries__kind=EntryKind.SIDE_EFFECT), distinct=True),
+            n_alerts=_counted(SessionAlert),
+            n_side=_counted(SessionEntry, kind=EntryKind.SIDE_EFFECT),
         )
-        .order_by("opened_at")
-        .values(
+        .order_by("patient_id", "opened_at")
+        .values_list(
+            "patient_id",
             "opened_at",
             "plan_version__protocol_id",
             "plan_version__protocol_name",
@@ -152,35 +204,43 @@ def _sessions(patient: Patient) -> list[_Session]:
             "n_side",
         )
     )
-    return [
-        _Session(
-            day=timezone.localtime(r["opened_at"]).date(),
-            protocol_id=r["plan_version__protocol_id"],
-            protocol_name=r["plan_version__protocol_name"],
-            duration_min=r["plan_version__duration_min"],
-            series_count=r["plan_version__series_count"],
-            alerts=r["n_alerts"],
-            side_effects=r["n_side"],
-        )
-        for r in rows
-    ]
+    found: dict[int, list[_Session]] = defaultdict(list)
+    for pk, opened, protocol_id, name, minutes, count, alerts, side in rows:
+        day = timezone.localtime(opened).date()
+        found[pk].append(_Session(day, protocol_id, name, minutes, count, alerts, side))
+    return found
 
 
-def _mood_scores(patient: Patient) -> dict[str, list[tuple[dt.date, int]]]:
-    """Complete PHQ-9 and GAD-7 totals by clinic day, oldest first."""
-    found: dict[str, list[tuple[dt.date, int]]] = {q: [] for q in MOOD_QUESTIONNAIRES}
+def _diary(ids: Iterable[int]) -> dict[int, list[PainDay]]:
+    """Each patient's diary as it stands (pain only), oldest day first."""
+    rows = (
+        DiaryEntry.objects.current()
+        .filter(patient_id__in=ids)
+        .order_by("patient_id", "day")
+        .values_list("patient_id", "day", "pain_nrs")
+    )
+    found: dict[int, list[PainDay]] = defaultdict(list)
+    for pk, day, pain in rows:
+        found[pk].append(PainDay(day, pain))
+    return found
+
+
+def _mood_scores(ids: Iterable[int]) -> dict[int, dict[str, list[tuple[dt.date, int]]]]:
+    """Each patient's complete PHQ-9 and GAD-7 totals by clinic day, oldest first."""
     rows = (
         QuestionnaireResponse.objects.filter(
-            patient=patient, questionnaire__in=MOOD_QUESTIONNAIRES, missing=[]
+            patient_id__in=ids, questionnaire__in=MOOD_QUESTIONNAIRES, missing=[]
         )
         .exclude(score=None)
-        .order_by("entered_at", "seq")
-        .values_list("questionnaire", "entered_at", "score")
+        .order_by("patient_id", "entered_at", "seq")
+        .values_list("patient_id", "questionnaire", "entered_at", "score")
     )
-    for questionnaire, at, score in rows:
+    found: dict[int, dict[str, list[tuple[dt.date, int]]]] = {}
+    for pk, questionnaire, at, score in rows:
         total = score.get("total") if isinstance(score, dict) else None
         if isinstance(total, int | float) and not isinstance(total, bool):
-            found[questionnaire].append((timezone.localtime(at).date(), round(total)))
+            mine = found.setdefault(pk, {q: [] for q in MOOD_QUESTIONNAIRES})
+            mine[questionnaire].append((timezone.localtime(at).date(), round(total)))
     return found
 
 
@@ -205,7 +265,8 @@ def _after(
 
 
 def _row(
-    patient: Patient,
+    patient_id: int,
+    clinic_id: int,
     found: analysis.SeriesOutcome,
     next_first: dt.date | None,
     sessions: list[_Session],
@@ -232,8 +293,8 @@ def _row(
         fields["relief_days"] = relief.duration_days
         fields["relief_censored"] = relief.censored
     return SeriesOutcome(
-        clinic_id=patient.clinic_id,
-        patient=patient,
+        clinic_id=clinic_id,
+        patient_id=patient_id,
         series_number=series.number,
         first_day=series.first,
         last_day=series.last,

@@ -4,7 +4,8 @@
 (a diary day, a session's discharge or signature, a PHQ-9 or GAD-7 response): the refresh
 is queued when their transaction commits, so it reads what they wrote and a rolled-back
 write queues nothing. :func:`refresh_everyone` runs nightly (the worker queues it,
-``cli/worker.py``) and rebuilds every row, catching anything a lost task missed.
+``cli/worker.py``) and queues every patient in batches (:func:`refresh_batch`, one
+transaction each), catching anything a lost task missed; several workers share them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "MOOD_QUESTIONNAIRES",
     "enqueue_nightly",
     "enqueue_refresh",
+    "refresh_batch",
     "refresh_everyone",
     "refresh_patient",
 ]
@@ -38,8 +40,18 @@ def refresh_patient(code: str) -> int:
 
 
 @task(queue_name=settings.TASK_QUEUE_NAME)
+def refresh_batch(ids: list[int]) -> int:
+    return summary.refresh_patients(ids)
+
+
+@task(queue_name=settings.TASK_QUEUE_NAME)
 def refresh_everyone() -> int:
-    return summary.refresh_all()
+    """Queue every patient the summary covers, in batches; returns how many."""
+    count = 0
+    for ids in summary.patient_batches():
+        refresh_batch.using(queue_name=settings.TASK_QUEUE_NAME).enqueue(ids)
+        count += len(ids)
+    return count
 
 
 def enqueue_refresh(patient: Patient) -> None:

@@ -201,3 +201,54 @@ def test_a_sessions_alerts_and_side_effects_reach_its_series(ada, rivera, nina) 
     (row,) = _series(ada)
     assert (row.sessions, row.session_alerts, row.side_effects) == (1, len(alerts), 2)
     assert row.condition_group == "crps"  # G90.521, the patient's signed screening diagnosis
+
+
+def _values(patient) -> list[tuple[object, ...]]:
+    skip = {"id", "computed_at"}
+    names = [f.attname for f in SeriesOutcome._meta.concrete_fields if f.attname not in skip]
+    return list(
+        SeriesOutcome.objects.filter(patient=patient).order_by("series_number").values_list(*names)
+    )
+
+
+def _crps(patient) -> None:
+    from ketaclinic.patients.models import Condition
+
+    Condition.objects.create(patient=patient, icd10_code="G90.522", description="CRPS I, left leg")
+
+
+def test_a_batch_gives_each_patient_the_rows_a_refresh_of_them_alone_gives(
+    ada, ben, rivera, nina
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ketaclinic.outcomes.tests.helpers import treated
+
+    treated(ada, rivera, nina, _today())
+    _crps(ben)
+    signed_infusions(ben, rivera, nina, [_today() - dt.timedelta(days=d) for d in (30, 2)])
+    _mood(ben, -40, phq=1, gad=2)
+    alone = {p.pk: _values(p) for p in (ada, ben)}
+    assert [len(rows) for rows in alone.values()] == [2, 2]
+    SeriesOutcome.objects.all().delete()
+    with CaptureQueriesContext(connection) as one:
+        assert summary.refresh_patients([ada.pk]) == 2
+    SeriesOutcome.objects.all().delete()
+    with CaptureQueriesContext(connection) as both:
+        assert summary.refresh_patients([ada.pk, ben.pk]) == 4
+    assert {p.pk: _values(p) for p in (ada, ben)} == alone
+    # A batch reads every patient at once: its queries do not grow with its size.
+    assert len(both.captured_queries) == len(one.captured_queries)
+
+
+def test_the_nightly_task_queues_every_patient_in_batches(ada, ben, rivera, nina) -> None:
+    from ketaclinic.outcomes import tasks
+
+    signed_infusions(ada, rivera, nina, [_today() - dt.timedelta(days=3)])
+    _crps(ben)
+    signed_infusions(ben, rivera, nina, [_today() - dt.timedelta(days=3)])
+    SeriesOutcome.objects.all().delete()
+    assert tasks.refresh_everyone.call() == 2
+    assert SeriesOutcome.objects.filter(patient__in=[ada, ben]).count() == 2
+    assert [len(b) for b in summary.patient_batches(batch=1)] == [1, 1]
