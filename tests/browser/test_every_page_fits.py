@@ -34,6 +34,8 @@ NOT_SCREENS |= {"outcomes:progress_pdf", "portal:progress_pdf"}
 NOT_SCREENS |= {"booking:feed"}
 #: A CSV download, read back in outcomes/tests/test_analytics.py.
 NOT_SCREENS |= {"outcomes:analytics_export"}
+#: The progress page's charts (images inside it), read back in test_progress_pages.py.
+NOT_SCREENS |= {"outcomes:progress_pain_chart", "outcomes:progress_scores_chart"}
 #: A word joined by underscores (``pain_duration_months``) is a field key, not
 #: clinician language; so are constants and file names.
 INTERNAL_KEY = re.compile(
@@ -177,7 +179,9 @@ def _demo() -> dict[str, Any]:
         ),
     )
     from ketaclinic.qschedule.models import FollowUpQuestionnaire
+    from ketaclinic.qschedule.tasks import refresh_patient_questionnaires
 
+    refresh_patient_questionnaires.call(str(screened.code))  # what the worker does on commit
     return {
         "followup": FollowUpQuestionnaire.objects.filter(patient=screened, status="open")
         .order_by("-opens_on")

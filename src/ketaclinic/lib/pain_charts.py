@@ -17,7 +17,16 @@ from matplotlib.figure import Figure
 
 from ketaclinic.lib.session_charts import inline_svg
 
-__all__ = ["PainChartData", "ScoreTrend", "pain_figure", "pain_svg", "trends_figure", "trends_svg"]
+__all__ = [
+    "PAIN_SIZE",
+    "PainChartData",
+    "ScoreTrend",
+    "pain_figure",
+    "pain_svg",
+    "trends_figure",
+    "trends_size",
+    "trends_svg",
+]
 
 #: Drawn charts kept per process (a few tens of kB each): drawing is most of a progress
 #: page's time (docs/performance.md), and the same data always gives the same picture.
@@ -40,9 +49,13 @@ class PainChartData:
     relief: tuple[tuple[dt.date, dt.date], ...] = ()
 
 
-def pain_figure(data: PainChartData, *, height_in: float = 3.2) -> Figure:
+#: The pain chart's size in inches.
+PAIN_SIZE = (8.0, 3.2)
+
+
+def pain_figure(data: PainChartData, *, height_in: float = PAIN_SIZE[1]) -> Figure:
     """Pain 0-10 by day: points joined where days follow each other, infusions as bars."""
-    fig = Figure(figsize=(8.0, height_in), dpi=100)
+    fig = Figure(figsize=(PAIN_SIZE[0], height_in), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
     fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.16)
     ax.set_xlim(_x(data.start) - 0.5, _x(data.end) + 0.5)
@@ -96,6 +109,12 @@ class ScoreTrend:
     bottom: float = 0
 
 
+def trends_size(count: int, *, height_in: float = 4.0) -> tuple[float, float]:
+    """The trends chart's size in inches for ``count`` questionnaires (two a row)."""
+    rows = max(1, (count + 1) // 2)
+    return 8.0, height_in * rows / 2
+
+
 def trends_figure(trends: tuple[ScoreTrend, ...], *, height_in: float = 4.0) -> Figure:
     """Small multiples, two a row: each questionnaire's score by date on its own scale."""
     rows = max(1, (len(trends) + 1) // 2)
@@ -103,7 +122,7 @@ def trends_figure(trends: tuple[ScoreTrend, ...], *, height_in: float = 4.0) -> 
     # One date range for all, two weeks at least, so a single answer is not lost in years.
     pad = max(2, (14 - (max(days) - min(days)).days) // 2) if days else 0
     span = (_x(min(days)) - pad, _x(max(days)) + pad) if days else None
-    fig = Figure(figsize=(8.0, height_in * rows / 2), dpi=100)
+    fig = Figure(figsize=trends_size(len(trends), height_in=height_in), dpi=100)
     fig.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.12, hspace=0.7, wspace=0.2)
     for i, trend in enumerate(trends):
         ax = fig.add_subplot(rows, 2, i + 1)

@@ -21,10 +21,12 @@ from ketacore.diary import DiaryDay, Progress, progress
 from ketacore.outcomes.policy import FollowUpPolicy
 from ketacore.outcomes.response import PainDay
 
-__all__ = ["PatientProgress", "follow_up_policy", "patient_progress"]
+__all__ = ["CHART_DAYS", "CHART_LABEL", "PatientProgress", "follow_up_policy", "patient_progress"]
 
 #: The chart shows this many days back from today at most (the progress page).
 CHART_DAYS = 90
+#: The chart's accessible name.
+CHART_LABEL = "Pain over time (the numbers are in the table)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +35,14 @@ class PatientProgress:
     entries: list[DiaryEntry]  # the diary as it stands, oldest day first
     infusion_days: list[dt.date]
     progress: Progress
-    chart_svg: str
+    chart: PainChartData  # what the chart shows
     outcome: Outcome | None = None  # response, relief and booster (asked for)
-    chart: PainChartData | None = None  # what the chart shows (for the PDF's drawing)
+
+    @property
+    def chart_svg(self) -> str:
+        """The chart, drawn when a page or PDF first asks for it (drawing is most of the
+        cost of a progress page; the care team's page fetches it as an image instead)."""
+        return pain_svg(self.chart, CHART_LABEL)
 
 
 def follow_up_policy(patient: Patient) -> FollowUpPolicy:
@@ -77,5 +84,4 @@ def patient_progress(
         baseline=baseline,
         relief=outcome.relief_spans if outcome is not None else (),
     )
-    svg = pain_svg(chart, "Pain over time (the numbers are in the table)")
-    return PatientProgress(today, entries, infusions, result, svg, outcome, chart)
+    return PatientProgress(today, entries, infusions, result, chart, outcome)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user, capability_required
+from ketaclinic.lib.pain_charts import PAIN_SIZE, trends_size
 from ketaclinic.outcomes import access, services
 from ketaclinic.outcomes.pdf import filename, progress_pdf
-from ketaclinic.outcomes.report import staff_progress
+from ketaclinic.outcomes.progress import CHART_LABEL
+from ketaclinic.outcomes.report import SCORES_LABEL, staff_progress
 from ketaclinic.patients.models import Patient
 
 _C = Capability
@@ -30,6 +34,11 @@ def patient_progress(request: HttpRequest, code: str) -> HttpResponse:
         "view": report.view,
         "outcome": report.view.outcome,
         "can_mark": acting_user(request).can(_C.BOOSTER_MARK),
+        # The charts come as images beside the page (progress_chart), at their drawn size.
+        "pain_label": CHART_LABEL,
+        "pain_size": _pixels(PAIN_SIZE),
+        "scores_label": SCORES_LABEL,
+        "scores_size": _pixels(trends_size(len(report.trends))),
     }
     return render(request, "outcomes/patient_progress.html", context)
 
@@ -56,6 +65,37 @@ def mark_booster(request: HttpRequest, code: str) -> HttpResponse:
             f"Booster marked due on {marked.due_on:%-d %B %Y}: the front desk will book it.",
         )
     return redirect("outcomes:patient_progress", code=patient.code)
+
+
+@require_GET
+@capability_required(_C.PATIENT_VIEW_CLINICAL)
+def progress_chart(request: HttpRequest, code: str, chart: str) -> HttpResponse:
+    """One chart of the progress page as an SVG image (the page asks for it with ``<img>``).
+
+    The page answers without waiting for the drawing, and the browser fetches the charts
+    beside it. The ETag is a digest of what the chart shows, known before drawing, so a
+    chart already in the browser costs a 304 and no drawing. The image is a view of the
+    patient's record and is audited as one.
+    """
+    patient = access.diary_patient_for_staff(request.user, code, part=f"progress chart ({chart})")
+    report = staff_progress(patient)
+    data: object = report.view.chart if chart == "pain" else report.trends
+    tag = '"' + hashlib.sha256(repr(data).encode()).hexdigest()[:32] + '"'
+    response: HttpResponse
+    if tag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        svg = report.view.chart_svg if chart == "pain" else report.scores_svg
+        response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["ETag"] = tag
+    response["Cache-Control"] = "private, no-cache"
+    # Nothing in the picture runs or loads: a chart opened on its own cannot do more.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def _pixels(inches: tuple[float, float]) -> tuple[int, int]:
+    return round(inches[0] * 100), round(inches[1] * 100)
 
 
 def _words(problem: str) -> str:

@@ -30,6 +30,7 @@ from ketacore.outcomes.relief import Relief
 from ketacore.outcomes.response import PainDay, Unknown, day_words
 
 __all__ = [
+    "SCORES_LABEL",
     "ReliefRow",
     "ScoreRow",
     "StaffProgress",
@@ -39,6 +40,8 @@ __all__ = [
     "staff_progress",
 ]
 
+#: The questionnaire chart's accessible name.
+SCORES_LABEL = "Questionnaire scores over time (the numbers are in the table)"
 #: Questionnaire -> (title on the page, scale bottom, scale top, what is charted).
 _TRENDS: dict[str, tuple[str, float, float, str]] = {
     "phq9": ("PHQ-9 (depression, 0–27)", 0, 27, "total"),
@@ -70,10 +73,15 @@ class ReliefRow:
 class StaffProgress:
     view: PatientProgress
     scores: list[ScoreRow]
-    scores_svg: str
+    trends: tuple[ScoreTrend, ...]
     booster_marked: BoosterDue | None
     series_relief: list[ReliefRow]
     infusion_relief: list[ReliefRow]
+
+    @property
+    def scores_svg(self) -> str:
+        """The questionnaire trends, drawn when first asked for (as ``view.chart_svg``)."""
+        return trends_svg(self.trends, SCORES_LABEL)
 
 
 def _days(n: int | None) -> str:
@@ -148,9 +156,8 @@ def staff_progress(patient: Patient) -> StaffProgress:
         )
         for title, bottom, top, _ in _TRENDS.values()
     )
-    svg = trends_svg(trends, "Questionnaire scores over time (the numbers are in the table)")
     series, infusions = relief_rows(view.outcome)
-    return StaffProgress(view, scores, svg, access.booster_marked(patient), series, infusions)
+    return StaffProgress(view, scores, trends, access.booster_marked(patient), series, infusions)
 
 
 def _row(questionnaire: str, score: dict[str, Any]) -> tuple[str, float, str] | None:

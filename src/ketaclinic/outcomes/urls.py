@@ -11,6 +11,18 @@ urlpatterns = [
         name="patient_progress",
     ),
     path(
+        "patients/<uuid:code>/progress/pain.svg",
+        progress_views.progress_chart,
+        {"chart": "pain"},
+        name="progress_pain_chart",
+    ),
+    path(
+        "patients/<uuid:code>/progress/scores.svg",
+        progress_views.progress_chart,
+        {"chart": "scores"},
+        name="progress_scores_chart",
+    ),
+    path(
         "patients/<uuid:code>/progress/booster/",
         progress_views.mark_booster,
         name="mark_booster",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from xml.etree import ElementTree
 
 import pypdfium2 as pdfium
 import pytest
@@ -17,7 +18,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import at_once, login
 from ketaclinic.outcomes import services
-from ketaclinic.outcomes.tests.helpers import treated
+from ketaclinic.outcomes.tests.helpers import diary_on, treated
 from ketaclinic.questionnaires.models import EnteredVia
 from ketaclinic.questionnaires.services import record_answers
 from ketaclinic.scheduling.models import BoosterDue, BoosterStatus
@@ -88,6 +89,35 @@ def test_questionnaire_trends_by_date(ada, rivera, history) -> None:
     text = page.content.decode()
     assert "<td>PHQ-9</td><td>8</td>" in text
     assert "Questionnaire scores over time" in text
+
+
+def test_the_charts_come_as_images_beside_the_page(ada, rivera, desmond, charlie, history) -> None:
+    client = login(Client(), rivera)
+    page = client.get(reverse("outcomes:patient_progress", args=[ada.code])).content.decode()
+    pain = reverse("outcomes:progress_pain_chart", args=[ada.code])
+    scores = reverse("outcomes:progress_scores_chart", args=[ada.code])
+    assert f'src="{pain}" alt="Pain over time (the numbers are in the table)"' in page
+    assert f'src="{scores}"' in page
+    assert "<svg" not in page  # the page answers without waiting for any drawing
+    got = client.get(pain)
+    assert got["Content-Type"] == "image/svg+xml; charset=utf-8"
+    assert "default-src 'none'" in got["Content-Security-Policy"]
+    root = ElementTree.fromstring(got.content)  # noqa: S314 (our own drawing)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert "pain (0-10)" in "".join(root.itertext())
+    viewed = AuditEvent.objects.filter(action=Action.VIEW, patient_code=str(ada.code))
+    assert viewed.filter(summary__contains="progress chart (pain)").count() == 1
+    # The browser's copy is still right: no drawing, no body.
+    same = client.get(pain, HTTP_IF_NONE_MATCH=got["ETag"])
+    assert (same.status_code, same.content) == (304, b"")
+    diary_on(ada, {history: 1})  # today's pain changed: a new picture under a new tag
+    changed = client.get(pain, HTTP_IF_NONE_MATCH=got["ETag"])
+    assert changed.status_code == 200
+    assert changed["ETag"] != got["ETag"]
+    trends = ElementTree.fromstring(client.get(scores).content)  # noqa: S314 (ours)
+    assert "PHQ-9 (depression, 0–27)" in "".join(trends.itertext())
+    assert login(Client(), desmond).get(pain).status_code == 403
+    assert login(Client(), charlie).get(scores).status_code == 404
 
 
 def test_marking_the_booster_puts_the_estimate_on_the_front_desks_list(
