@@ -21,6 +21,7 @@ def test_a_patient_answers_item_9_on_a_phone_and_sees_crisis_information(
 ) -> None:
     from ketaclinic.accounts.models import Clinic
     from ketaclinic.alerts.models import SafetyAlert
+    from ketaclinic.qschedule.tasks import refresh_patient_questionnaires
     from ketaclinic.qschedule.tests.helpers import baseline, signed_plan
 
     clinic = Clinic.objects.create(name="Desert Sky")
@@ -31,6 +32,7 @@ def test_a_patient_answers_item_9_on_a_phone_and_sees_crisis_information(
     signed_plan(
         ada, make_user(clinic, "rivera", Role.PHYSICIAN), make_user(clinic, "nina", Role.NURSE)
     )
+    refresh_patient_questionnaires.call(str(ada.code))  # what the worker does on the commit
     row = baseline(ada)
     base = live_server.url
 

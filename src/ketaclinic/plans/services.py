@@ -26,7 +26,7 @@ from ketaclinic.plans.models import PlanStatus, PlanVersion, TreatmentPlan
 from ketaclinic.plans.preview import plan_preview, preview_summary
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind, PolicyVersion
-from ketaclinic.qschedule import services as questionnaire_schedule
+from ketaclinic.qschedule import tasks as questionnaire_schedule
 from ketaclinic.screening import services as screening_services
 from ketaclinic.screening.access import current_screening
 from ketacore.errors import InputError
@@ -299,7 +299,7 @@ def _write(
         **signature.fields(),
     )
     # The questionnaires the follow-up policy asks from the signature on (baseline).
-    questionnaire_schedule.refresh(actor, patient)
+    questionnaire_schedule.enqueue_refresh(patient)  # once this commits
     return version
 
 

@@ -39,7 +39,7 @@ from ketaclinic.lib import clock
 from ketaclinic.plans.models import PlanStatus, PlanVersion
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind
-from ketaclinic.qschedule import services as questionnaire_schedule
+from ketaclinic.qschedule import tasks as questionnaire_schedule
 from ketacore.errors import InputError
 from ketacore.infusion import EventKind, EventSequenceError, InfusionEvent, replay
 
@@ -97,7 +97,7 @@ def open_session(actor: User, plan: PlanVersion, *, chair: str = "") -> Infusion
         changes={"plan": str(plan.code), "number_in_series": session.number_in_series},
     )
     # A first infusion, or the one that completes a series, opens questionnaires.
-    questionnaire_schedule.refresh(actor, session.patient)
+    questionnaire_schedule.enqueue_refresh(session.patient)  # once this commits
     return session
 
 

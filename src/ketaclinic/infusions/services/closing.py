@@ -26,7 +26,7 @@ from ketaclinic.infusions.services.state import COLUMNS, SessionState, session_s
 from ketaclinic.lib import clock
 from ketaclinic.lib.signing import Meaning, Signature, sign
 from ketaclinic.outcomes.tasks import enqueue_refresh
-from ketaclinic.qschedule import services as questionnaire_schedule
+from ketaclinic.qschedule import tasks as questionnaire_schedule
 from ketacore.errors import InputError
 from ketacore.infusion.care import VitalSigns, check_vitals
 
@@ -120,7 +120,7 @@ def discharge(
         client_ref=client_ref,
         check=fields,
     )
-    questionnaire_schedule.refresh(actor, session.patient)
+    questionnaire_schedule.enqueue_refresh(session.patient)  # once this commits
     enqueue_refresh(session.patient)  # the clinic's outcome summary, once this commits
     return entry
 

@@ -12,7 +12,7 @@ from ketaclinic.qschedule.models import AssignmentStatus
 from ketaclinic.qschedule.tests.helpers import baseline, complete, signed_plan
 from ketaclinic.questionnaires.models import EncounterType
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # tasks run on commit
 
 CRISIS = "If you are thinking of hurting yourself"
 
