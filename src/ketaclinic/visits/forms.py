@@ -32,6 +32,10 @@ class VisitForm(forms.Form):
         label="Decision",
         choices=[(d.value, d.label) for d in VisitDecision],
         widget=forms.RadioSelect,
+        help_text=(
+            "Pausing or stopping cancels the infusions and boosters booked from now on and "
+            "sets aside a booster marked due; the patient is told by email."
+        ),
     )
     new_dose = forms.FloatField(label="New dose", required=False, min_value=0.000001)
     new_duration_min = forms.FloatField(

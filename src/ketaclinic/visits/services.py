@@ -26,6 +26,7 @@ from ketaclinic.patients.models import Patient
 from ketaclinic.plans import services as plans
 from ketaclinic.plans.models import PlanStatus, PlanVersion
 from ketaclinic.plans.status import revise_at_visit, write_status
+from ketaclinic.scheduling import services as scheduling
 from ketaclinic.visits.models import FollowUpVisit
 from ketaclinic.visits.response import last_visit, response_so_far, side_effects_since
 from ketacore.errors import InputError
@@ -210,4 +211,8 @@ def _carry_out(
     summary = (
         f"Treatment plan {'resumed' if status == PlanStatus.ACTIVE else label} at a follow-up visit"
     )
-    return write_status(actor, follows, status, plan_signature, summary=summary)
+    version = write_status(actor, follows, status, plan_signature, summary=summary)
+    if status != PlanStatus.ACTIVE:  # nothing stays booked for a treatment that is not going on
+        reason = f"Treatment plan {label} at the follow-up visit of {entry.visit_date:%-d %B %Y}"
+        scheduling.cancel_treatment_bookings(actor, patient, reason)
+    return version

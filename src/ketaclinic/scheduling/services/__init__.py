@@ -20,7 +20,11 @@ from ketaclinic.scheduling.services.setup import (
     set_working_hours,
     set_working_week,
 )
-from ketaclinic.scheduling.services.upkeep import remove_closure, set_resource_active
+from ketaclinic.scheduling.services.upkeep import (
+    cancel_treatment_bookings,
+    remove_closure,
+    set_resource_active,
+)
 
 __all__ = [
     "Booking",
@@ -29,6 +33,7 @@ __all__ = [
     "book",
     "book_series",
     "cancel",
+    "cancel_treatment_bookings",
     "configure",
     "create_prospect",
     "mark_booster_due",

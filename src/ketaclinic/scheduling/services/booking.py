@@ -327,7 +327,7 @@ def _move(
     return row
 
 
-def _end(
+def end_booked(
     actor: User | None, appointment: Appointment, status: str, reason: str, summary: str
 ) -> Appointment:
     row = _locked(appointment)
@@ -359,7 +359,7 @@ def cancel(actor: User | None, appointment: Appointment, reason: str) -> Appoint
         refuse("reason", "say why the appointment is cancelled")
     if len(reason) > 300:
         refuse("reason", "at most 300 characters")
-    return _end(actor, appointment, AppointmentStatus.CANCELLED, reason, "Appointment cancelled")
+    return end_booked(actor, appointment, AppointmentStatus.CANCELLED, reason, "Appointment cancelled")
 
 
 @transaction.atomic
@@ -368,7 +368,7 @@ def record_no_show(actor: User, appointment: Appointment) -> Appointment:
     require_booker(actor, appointment.clinic)
     if appointment.starts_at > clock.now():
         refuse("status", "a no-show is recorded once the appointment's time has come")
-    return _end(actor, appointment, AppointmentStatus.NO_SHOW, "", "No-show recorded")
+    return end_booked(actor, appointment, AppointmentStatus.NO_SHOW, "", "No-show recorded")
 
 
 def _summary(a: Appointment) -> dict[str, Any]:

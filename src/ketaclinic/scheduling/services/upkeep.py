@@ -1,4 +1,5 @@
-"""Keeping the calendar's set-up current: a chair or room out of use or back, a closure removed."""
+"""Keeping the calendar current: a chair or room out of use or back, a closure removed, and a
+paused or stopped treatment's booked infusions cancelled."""
 
 from __future__ import annotations
 
@@ -9,10 +10,23 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.audit.services import Action, record
 from ketaclinic.lib import clock
+from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling.errors import refuse
-from ketaclinic.scheduling.models import Appointment, AppointmentStatus, Closure, Resource
+from ketaclinic.scheduling.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    BoosterDue,
+    BoosterStatus,
+    Closure,
+    Resource,
+)
+from ketaclinic.scheduling.services.booking import end_booked
 
-__all__ = ["remove_closure", "set_resource_active"]
+__all__ = ["cancel_treatment_bookings", "remove_closure", "set_resource_active"]
+
+#: What a paused or stopped plan cancels: the infusions still to come, boosters included.
+TREATMENT_KINDS = (AppointmentKind.INFUSION, AppointmentKind.BOOSTER)
 
 
 def _manager(actor: User | None) -> None:
@@ -77,3 +91,43 @@ def remove_closure(actor: User | None, closure: Closure) -> None:
         clinic_id=closure.clinic_id,
     )
     closure.delete()
+
+
+def cancel_treatment_bookings(actor: User | None, patient: Patient, reason: str) -> int:
+    """Cancel the patient's booked infusions and boosters still to come, and set aside a
+    booster marked due; returns how many appointments were cancelled.
+
+    For a plan paused or stopped (at a follow-up visit): an infusion the physician has
+    stopped must not stay in the calendar for the patient to come to. Each cancellation is
+    audited and tells the patient as any cancellation does (``booking.notices``); the
+    caller's transaction holds it all, so the plan's new status and the calendar agree.
+    """
+    booked = (
+        Appointment.objects.select_for_update()
+        .filter(
+            patient=patient,
+            kind__in=TREATMENT_KINDS,
+            status=AppointmentStatus.BOOKED,
+            starts_at__gte=clock.now(),
+        )
+        .select_related("patient", "clinic")
+        .order_by("starts_at")
+    )
+    rows = list(booked)
+    for row in rows:
+        end_booked(actor, row, AppointmentStatus.CANCELLED, reason[:300], "Appointment cancelled")
+    for due in BoosterDue.objects.select_for_update().filter(
+        patient=patient, status=BoosterStatus.DUE
+    ):
+        due.status = BoosterStatus.DISMISSED
+        due.save(update_fields=["status"])
+        record(
+            actor,
+            Action.UPDATE,
+            obj=due,
+            clinic_id=due.clinic_id,
+            patient_code=str(patient.code),
+            summary="Booster set aside: treatment plan paused or stopped",
+            changes={"status": [BoosterStatus.DUE, BoosterStatus.DISMISSED], "reason": reason},
+        )
+    return len(rows)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -199,3 +201,37 @@ def test_a_stale_plan_version_is_refused(ada, rivera, nina) -> None:
     with pytest.raises(ValidationError, match="changed meanwhile"):
         sign_visit(rivera, ada, visit_input("stop"), follows=version, password=PASSWORD)
     assert FollowUpVisit.objects.count() == 1
+
+
+def test_pausing_cancels_the_booked_infusions_and_tells_the_patient(
+    ada, rivera, nina, clinic
+) -> None:
+    from ketaclinic.outbox.models import OutgoingMessage
+    from ketaclinic.scheduling import services as scheduling
+    from ketaclinic.scheduling.models import Appointment, BoosterDue, BoosterStatus
+    from ketaclinic.scheduling.tests.helpers import T, days_ahead, local, open_clinic
+
+    given(ada, rivera, nina, 10)
+    Patient.objects.filter(pk=ada.pk).update(email="ada@example.org")
+    ada.refresh_from_db()
+    open_clinic(clinic, rivera, nina, closes=T(20))  # a 4-hour infusion after the break
+    day = days_ahead(3)
+
+    def book(kind: str, at: dt.time, **more: str) -> Appointment:
+        starts = local(clinic, day, at)
+        request = scheduling.Booking(kind=kind, patient=ada, starts_at=starts, **more)
+        return scheduling.book(rivera, request)
+
+    infusion = book("infusion", T(12, 30))
+    follow_up = book("follow_up", T(9), mode="phone")
+    scheduling.mark_booster_due(rivera, ada, days_ahead(30))
+    sign_visit(rivera, ada, visit_input("pause"), follows=_current(ada), password=PASSWORD)
+    infusion.refresh_from_db()
+    assert infusion.status == "cancelled"
+    assert infusion.cancel_reason.startswith("Treatment plan paused at the follow-up visit of")
+    follow_up.refresh_from_db()
+    assert follow_up.status == "booked"  # the patient is still followed up
+    assert BoosterDue.objects.get(patient=ada).status == BoosterStatus.DISMISSED
+    assert OutgoingMessage.objects.filter(key=f"appointment:{infusion.code}:cancelled").exists()
+    cancelled = AuditEvent.objects.filter(summary="Appointment cancelled", actor_id=rivera.pk)
+    assert cancelled.filter(patient_code=str(ada.code)).count() == 1
