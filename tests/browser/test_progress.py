@@ -72,7 +72,12 @@ def test_a_patients_diary_updates_the_physicians_progress_page(live_server, brow
     # 8 before, 4 on the 3 diary days of the last 7: 50 %, 4 points
     assert "Substantial reduction: 50 % (4.0 points) below the baseline" in text
     assert "4.0 (3 diary days" in text
-    assert doctor_page.locator("section[aria-labelledby=pain-h] .chart svg").count() == 1
+    # The chart comes as an image beside the page: drawn, loaded and shown.
+    doctor_page.wait_for_function(
+        "() => [...document.querySelectorAll('.chart img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert doctor_page.locator("section[aria-labelledby=pain-h] .chart img").count() == 1
     assert "Booster due" in doctor_page.locator("section[aria-labelledby=booster-h]").inner_text()
     doctor_page.set_viewport_size(PHONE)
     doctor_page.reload()
