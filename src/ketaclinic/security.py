@@ -111,6 +111,7 @@ ROUTE_ACCESS: dict[str, dict[str, Requirement]] = {
     # The care team's view of response, relief and the booster estimate; the report (PDF)
     # for referrers and for the patient; a nurse or physician marks the booster due.
     "outcomes:patient_progress": {"GET": _C.PATIENT_VIEW_CLINICAL},
+    "qschedule:staff_part": {"GET": _C.PATIENT_EDIT_CLINICAL, "POST": _C.PATIENT_EDIT_CLINICAL},
     "outcomes:progress_pain_chart": {"GET": _C.PATIENT_VIEW_CLINICAL},
     "outcomes:progress_scores_chart": {"GET": _C.PATIENT_VIEW_CLINICAL},
     "outcomes:progress_pdf": {"GET": _C.PATIENT_VIEW_CLINICAL},

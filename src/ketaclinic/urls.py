@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("ketaclinic.infusions.urls")),
     path("", include("ketaclinic.outcomes.urls")),
     path("", include("ketaclinic.visits.urls")),
+    path("", include("ketaclinic.qschedule.urls")),
     path("", include("ketaclinic.scheduling.urls")),
     path("patients/", include("ketaclinic.patients.urls")),
     path("", include("ketaclinic.invitations.urls")),

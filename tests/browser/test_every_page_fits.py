@@ -89,6 +89,11 @@ def _route_kwargs(data: dict[str, Any]) -> dict[str, dict[str, object]]:
         "portal:intake_section": {"section": "bpi-sf"},
         "portal:followup": {"code": data["followup"].code},
         "portal:followup_part": {"code": data["followup"].code, "instrument": "phq9"},
+        "qschedule:staff_part": {
+            "code": data["followup"].patient.code,
+            "row_code": data["followup"].code,
+            "instrument": "phq9",
+        },
         "invitations:portal_access": {"code": patient.code},
         "alerts:acknowledge": {"code": data["alert"].code},
         "plans:new": {"code": screened.code},

@@ -12,13 +12,14 @@ from uuid import UUID
 
 from django.http import Http404
 
+from ketaclinic.accounts.roles import Capability
 from ketaclinic.patients import access as patient_access
 from ketaclinic.patients.models import Patient
 from ketaclinic.qschedule.models import AssignmentStatus, FollowUpQuestionnaire
 from ketaclinic.qschedule.services import clinic_today
 from ketaclinic.questionnaires.models import EncounterType, QuestionnaireResponse
 
-__all__ = ["answers_of", "for_chart", "open_for_patient", "own_assignment"]
+__all__ = ["answers_of", "assignment_for_staff", "for_chart", "open_for_patient", "own_assignment"]
 
 #: The chart lists this many, newest first.
 CHART_LIMIT = 30
@@ -42,6 +43,20 @@ def open_for_patient(
 def own_assignment(user: Any, code: UUID | str) -> tuple[Patient, FollowUpQuestionnaire]:
     """The portal user's own record and one of their questionnaires (the read is audited)."""
     patient = patient_access.get_own_patient(user, part="follow-up questionnaire (portal)")
+    row = FollowUpQuestionnaire.objects.filter(code=code, patient=patient).first()
+    if row is None:
+        raise Http404("No such questionnaire")
+    return patient, row
+
+
+def assignment_for_staff(
+    user: Any, patient_code: UUID | str, code: UUID | str
+) -> tuple[Patient, FollowUpQuestionnaire]:
+    """A patient of the user's clinic and one of their questionnaires, for entering answers
+    (``patient.edit_clinical``; the read is audited; 404 for anyone else's)."""
+    patient = patient_access.get_patient_for_user(
+        user, patient_code, Capability.PATIENT_EDIT_CLINICAL, part="follow-up questionnaire"
+    )
     row = FollowUpQuestionnaire.objects.filter(code=code, patient=patient).first()
     if row is None:
         raise Http404("No such questionnaire")

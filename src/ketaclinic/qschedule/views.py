@@ -1,12 +1,16 @@
-"""The patient's follow-up questionnaires in the portal: one page per set, one per instrument.
+"""Follow-up questionnaires: the patient's in the portal (one page per set, one per
+instrument), and the same instrument pages for a nurse or physician entering the answers a
+patient gave on paper or by phone.
 
 Phone first: one instrument after another, each answer saved as it is given (htmx, as the
-intake does), the crisis information shown at once and on every following page when
-PHQ-9 item 9 is answered above 0.
+intake does), the crisis information shown to the patient at once and on every following
+page when PHQ-9 item 9 is answered above 0. Staff see the score and its flags instead; the
+safety alert is raised by the service whoever enters the answer.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -36,9 +40,37 @@ _PGIC_INTRO = (
 )
 
 
+#: What the last save says, to the patient and to staff.
+_DONE = {
+    False: "Thank you. Your answers were sent to the clinic.",
+    True: "Every questionnaire of this set is entered.",
+}
+
+
 def _crisis(answers: dict[str, QuestionnaireResponse]) -> bool:
     phq9 = answers.get("phq9")
     return phq9 is not None and self_harm_reported(phq9.answers)
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Who is entering the answers, and the pages around the instrument's page."""
+
+    via: str
+    staff: bool
+    part: str  # the route of an instrument's page
+    back: str  # where the set's pages lead back to
+    args: tuple[Any, ...] = ()  # the part route's arguments before the set's code
+
+    def part_url(self, row: FollowUpQuestionnaire, instrument: str) -> str:
+        return reverse(self.part, args=[*self.args, row.code, instrument])
+
+    def back_url(self, row: FollowUpQuestionnaire) -> str:
+        """Staff go back to the chart; the patient to the set's page."""
+        return reverse(self.back, args=list(self.args) if self.staff else [row.code])
+
+
+_PORTAL = _Where(EnteredVia.PORTAL, False, "portal:followup_part", "portal:followup")
 
 
 def _parts(row: FollowUpQuestionnaire, answers: dict[str, QuestionnaireResponse]) -> list[Any]:
@@ -48,7 +80,7 @@ def _parts(row: FollowUpQuestionnaire, answers: dict[str, QuestionnaireResponse]
             "title": title_of(i),
             "done": bool(i in answers and answers[i].complete),
             "started": i in answers,
-            "url": reverse("portal:followup_part", args=[row.code, i]),
+            "url": _PORTAL.part_url(row, i),
         }
         for i in row.instruments
     ]
@@ -94,6 +126,29 @@ def _intro(instrument_id: str) -> str:
 def portal_followup_part(request: HttpRequest, code: UUID, instrument: str) -> HttpResponse:
     """One instrument; each change is saved at once, the button goes on to the next."""
     patient, row = access.own_assignment(request.user, code)
+    return _part(request, patient, row, instrument, _PORTAL)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(Capability.PATIENT_EDIT_CLINICAL)
+def staff_followup_part(
+    request: HttpRequest, code: UUID, row_code: UUID, instrument: str
+) -> HttpResponse:
+    """One instrument, entered by a nurse or physician for the patient (paper or phone)."""
+    patient, row = access.assignment_for_staff(request.user, code, row_code)
+    where = _Where(
+        EnteredVia.STAFF, True, "qschedule:staff_part", "patients:chart", (patient.code,)
+    )
+    return _part(request, patient, row, instrument, where)
+
+
+def _part(
+    request: HttpRequest,
+    patient: Any,
+    row: FollowUpQuestionnaire,
+    instrument: str,
+    where: _Where,
+) -> HttpResponse:
     if instrument not in row.instruments:
         raise Http404("No such part of the questionnaire")
     definition = get_instrument(instrument)
@@ -106,12 +161,8 @@ def portal_followup_part(request: HttpRequest, code: UUID, instrument: str) -> H
     state = _state(row)
     ids = list(row.instruments)
     position = ids.index(instrument)
-    overview = reverse("portal:followup", args=[row.code])
-    next_url = (
-        reverse("portal:followup_part", args=[row.code, ids[position + 1]])
-        if position + 1 < len(ids)
-        else overview
-    )
+    overview = where.back_url(row)
+    next_url = where.part_url(row, ids[position + 1]) if position + 1 < len(ids) else overview
     error = ""
     if request.method == "POST":
         if state["closed"] or state["not_yet"]:
@@ -123,7 +174,7 @@ def portal_followup_part(request: HttpRequest, code: UUID, instrument: str) -> H
                     row,
                     instrument,
                     dict(form.cleaned_data),
-                    via=EnteredVia.PORTAL,
+                    via=where.via,
                 )
             except ValidationError as exc:
                 error = "; ".join(exc.messages)
@@ -131,9 +182,7 @@ def portal_followup_part(request: HttpRequest, code: UUID, instrument: str) -> H
                 answers[instrument] = response
                 if "save" in request.POST:
                     if row.status == AssignmentStatus.COMPLETED:
-                        messages.success(
-                            request, "Thank you. Your answers were sent to the clinic."
-                        )
+                        messages.success(request, _DONE[where.staff])
                         next_url = overview
                     if request.htmx:  # type: ignore[attr-defined]  # reason: django-htmx
                         return HttpResponseClientRedirect(next_url)
@@ -144,7 +193,7 @@ def portal_followup_part(request: HttpRequest, code: UUID, instrument: str) -> H
             status = {
                 "error": error,
                 "response": response,
-                "staff": False,
+                "staff": where.staff,
                 "crisis": _crisis(answers),
             }
             return render(request, "screening/_save_status.html", status)
@@ -156,14 +205,15 @@ def portal_followup_part(request: HttpRequest, code: UUID, instrument: str) -> H
         "intro": _intro(instrument),
         "error": error,
         "response": response,
-        "staff": False,
+        "staff": where.staff,
         "crisis": _crisis(answers),
         "read_only": state["closed"] or state["not_yet"],
         "back_url": overview,
+        "back_label": patient.display_name if where.staff else row.label,
         "action": request.path,
         "next_url": next_url,
         "step": position + 1,
         "steps": len(ids),
         "last": position + 1 == len(ids),
     }
-    return render(request, "qschedule/portal_part.html", context)
+    return render(request, "qschedule/part.html", context)

@@ -28,10 +28,13 @@ def baseline(patient: Patient) -> FollowUpQuestionnaire:
 
 
 def route_kwargs(name: str, patient: Patient) -> dict[str, object] | None:
-    """The arguments of the portal's follow-up routes for the route walks (None for others)."""
-    if not name.startswith("portal:followup"):
+    """The arguments of the follow-up questionnaire routes for the route walks (None for
+    others): the portal's, and the staff's page for entering answers."""
+    if not name.startswith(("portal:followup", "qschedule:")):
         return None
     services.refresh(None, patient)  # the plan's baseline
     row = FollowUpQuestionnaire.objects.filter(patient=patient).first()
     assert row is not None
+    if name == "qschedule:staff_part":
+        return {"code": patient.code, "row_code": row.code, "instrument": "phq9"}
     return {"code": row.code} | ({"instrument": "phq9"} if name.endswith("_part") else {})

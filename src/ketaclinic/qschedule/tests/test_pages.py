@@ -124,3 +124,40 @@ def test_the_chart_lists_the_scheduled_questionnaires_and_their_status(ada, rive
     assert "Before the first infusion" in page
     assert "Patient Health Questionnaire-9 (PHQ-9)" in page
     assert ">Open<" in page
+
+
+def test_a_nurse_enters_answers_given_on_paper(ada, rivera, nina, desmond, charlie) -> None:
+    from ketaclinic.questionnaires.models import EnteredVia, QuestionnaireResponse
+
+    signed_plan(ada, rivera, nina)
+    row = baseline(ada)
+    client = login(Client(), nina)
+    chart = client.get(reverse("patients:chart", args=[ada.code])).content.decode()
+    first = reverse("qschedule:staff_part", args=[ada.code, row.code, row.instruments[0]])
+    assert f'href="{first}">Enter the patient\'s answers</a>' in chart
+    urls = [reverse("qschedule:staff_part", args=[ada.code, row.code, i]) for i in row.instruments]
+    page = client.get(urls[0]).content.decode()
+    assert "as the patient gave them (on paper or by phone)" in page
+    answers = complete(row.instruments[0]) | {"q9_self_harm_thoughts": 1}
+    saved = client.post(urls[0], {**answers, "save": "1"})
+    assert saved["Location"] == urls[1]
+    mine = QuestionnaireResponse.objects.filter(patient=ada, encounter_code=row.code)
+    stored = mine.get(questionnaire="phq9")
+    assert (stored.entered_via, stored.entered_by) == (EnteredVia.STAFF, nina)
+    # The item-9 alert whoever enters it; staff are told, not shown the patient's crisis text.
+    assert SafetyAlert.objects.filter(patient=ada, encounter_code=row.code).count() == 1
+    following = client.get(urls[1]).content.decode()
+    assert "a safety alert is on the care team" in following
+    assert CRISIS not in following
+    for url, instrument in zip(urls[1:], row.instruments[1:], strict=True):
+        done = client.post(url, {**complete(instrument), "save": "1"})
+    assert done["Location"] == reverse("patients:chart", args=[ada.code])
+    row.refresh_from_db()
+    assert row.status == AssignmentStatus.COMPLETED
+    # A wrong answer is named, and nothing of it is saved.
+    bad = client.post(urls[1], {**complete(row.instruments[1]), "q1_nervous": "9", "save": "1"})
+    assert "Not saved" in bad.content.decode()
+    assert "nervous" in bad.content.decode().lower()
+    assert mine.filter(questionnaire="gad7").count() == 1
+    assert login(Client(), desmond).get(urls[0]).status_code == 403
+    assert login(Client(), charlie).get(urls[0]).status_code == 404

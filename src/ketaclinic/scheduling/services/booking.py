@@ -359,7 +359,9 @@ def cancel(actor: User | None, appointment: Appointment, reason: str) -> Appoint
         refuse("reason", "say why the appointment is cancelled")
     if len(reason) > 300:
         refuse("reason", "at most 300 characters")
-    return end_booked(actor, appointment, AppointmentStatus.CANCELLED, reason, "Appointment cancelled")
+    return end_booked(
+        actor, appointment, AppointmentStatus.CANCELLED, reason, "Appointment cancelled"
+    )
 
 
 @transaction.atomic
