@@ -3,11 +3,14 @@ and the clinic analytics, each page next to the raw SQL of its own queries.
 
 * **generation** (``--generate N``, only into an empty database): ``ketaclinic demo --patients
   N`` as a user runs it, timed from outside (wall clock), with the counts it prints;
-* **summary** (``--refresh K``): ``outcomes.summary.refresh_patient`` for up to K treated
-  patients that have no series rows yet, timed per patient (the analytics read those rows);
+* **summary** (``--refresh``): ``outcomes.summary.refresh_all``, the whole clinic's series rows
+  rebuilt in batches as the nightly task does, timed (the analytics read those rows);
+* **daily questionnaire run** (``--daily``): ``qschedule.services.refresh_all``, as the worker
+  runs it each day, timed (it opens what falls due today, so it writes);
 * **pages**: as a physician signed in with two-factor, through Django's test client in this
   process: the care team's progress page (``/patients/<code>/progress/``), the diary page and
-  the chart for a fixed sample of bulk patients; the clinic analytics page for each breakdown
+  the chart for a fixed sample of bulk patients, and the progress page's two chart images
+  (whose first request is the drawing); the clinic analytics page for each breakdown
   and the de-identified export. Each page is requested once to warm up and then REPEATS times;
   its median time, its number of queries, and the **raw SQL time**: the SELECTs the page ran
   (captured with their parameters), run again on a plain cursor REPEATS times, median of the
@@ -16,7 +19,7 @@ and the clinic analytics, each page next to the raw SQL of its own queries.
 Run (the database is never dropped; give it a name of your own)::
 
     BENCH_SCALE_URL=postgres://postgres@127.0.0.1:5432/bench100k \\
-        .venv/bin/python benchmarks/bench_scale.py --generate 100000 --refresh 5000
+        .venv/bin/python benchmarks/bench_scale.py --generate 100000 --refresh --daily
 
 ``make bench`` runs it only when ``BENCH_SCALE_URL`` is set (it takes an hour to generate).
 Results: docs/performance.md, "A 100,000-patient clinic".
@@ -52,20 +55,16 @@ def main(argv: list[str] | None = None) -> None:
     print(_machine())
     if args.generate:
         _generate(args.generate, env)
-    child = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--child",
-        "--refresh",
-        str(args.refresh),
-    ]
+    child = [sys.executable, str(Path(__file__).resolve()), "--child"]
+    child += ["--refresh"] * args.refresh + ["--daily"] * args.daily
     subprocess.run(child, env=env, check=True)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--generate", type=int, default=0, metavar="N")
-    parser.add_argument("--refresh", type=int, default=0, metavar="K")
+    parser.add_argument("--refresh", action="store_true", help="rebuild the series summary")
+    parser.add_argument("--daily", action="store_true", help="run the daily questionnaire task")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -97,7 +96,7 @@ def _generate(patients: int, env: dict[str, str]) -> None:
 # ------------------------------------------------------------------ in the child process
 
 
-def child(refresh: int) -> None:
+def child(refresh: bool, daily: bool) -> None:
     import django
 
     from ketaclinic.cli.clinic import prepare_local_environment
@@ -117,7 +116,9 @@ def child(refresh: int) -> None:
     for name, count in row_counts().items():
         print(f"  {name:<28} {count:>12,}")
     if refresh:
-        _refresh(refresh)
+        _refresh()
+    if daily:
+        _daily()
     client = _physician()
     print(
         f"\npages: median of {REPEATS} requests (ms: wall clock; cpu: this process's CPU time; "
@@ -127,7 +128,7 @@ def child(refresh: int) -> None:
     codes = _sample()
     print(f"patient pages, {len(codes)} bulk patients: median over them (max)")
     print(header)
-    for name in ("progress", "diary", "chart"):
+    for name in ("progress", "pain chart", "scores chart", "diary", "chart"):
         rows = [_time(client, _url(name, code)) for code in codes]
         ms = [r[0] for r in rows]
         cpu = statistics.median(r[1] for r in rows)
@@ -155,28 +156,30 @@ def child(refresh: int) -> None:
         )
 
 
-def _refresh(most: int) -> None:
-    from ketaclinic.infusions.models import InfusionSession
+def _refresh() -> None:
     from ketaclinic.outcomes.models import SeriesOutcome
-    from ketaclinic.outcomes.summary import refresh_patient
-    from ketaclinic.patients.models import Patient
+    from ketaclinic.outcomes.summary import BATCH, refresh_all
 
-    done = SeriesOutcome.objects.values("patient_id")
-    treated = InfusionSession.objects.values("patient_id")
-    patients = (
-        Patient.objects.filter(pk__in=treated)
-        .exclude(pk__in=done)
-        .select_related("clinic")
-        .order_by("pk")[:most]
-    )
-    began, count = time.perf_counter(), 0
-    for patient in patients.iterator(chunk_size=200):
-        refresh_patient(patient)
-        count += 1
-    spent = time.perf_counter() - began
+    began, cpu = time.perf_counter(), time.process_time()
+    count = refresh_all()
+    spent, used = time.perf_counter() - began, time.process_time() - cpu
     per = 1000 * spent / max(1, count)
-    print(f"summary: {count} patients refreshed in {spent:.0f} s ({per:.0f} ms per patient)")
+    print(
+        f"summary: {count:,} patients refreshed in batches of {BATCH} in {spent:.0f} s "
+        f"({per:.1f} ms per patient; this process's CPU {used:.0f} s)"
+    )
     print(f"  series rows now: {SeriesOutcome.objects.count():,}")
+
+
+def _daily() -> None:
+    from ketaclinic.qschedule.models import FollowUpQuestionnaire
+    from ketaclinic.qschedule.services import refresh_all
+
+    began = time.perf_counter()
+    opened = refresh_all()
+    spent = time.perf_counter() - began
+    print(f"daily questionnaire run: {opened:,} opened in {spent:.0f} s")
+    print(f"  scheduled questionnaires now: {FollowUpQuestionnaire.objects.count():,}")
 
 
 def _physician() -> Any:
@@ -203,6 +206,8 @@ def _sample() -> list[str]:
 def _url(name: str, code: str) -> str:
     return {
         "progress": f"/patients/{code}/progress/",
+        "pain chart": f"/patients/{code}/progress/pain.svg",
+        "scores chart": f"/patients/{code}/progress/scores.svg",
         "diary": f"/patients/{code}/diary/",
         "chart": f"/patients/{code}/",
     }[name]
@@ -257,6 +262,6 @@ if __name__ == "__main__":
     options = _parser().parse_args()
     if options.child:
         sys.path.insert(0, str(HERE.parent / "src"))
-        child(options.refresh)
+        child(options.refresh, options.daily)
     else:
         main(sys.argv[1:])

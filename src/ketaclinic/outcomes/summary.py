@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -132,13 +132,15 @@ def refresh_all(*, clinic_id: int | None = None, batch: int = BATCH) -> int:
 
 
 def patient_batches(*, clinic_id: int | None = None, batch: int = BATCH) -> Iterator[list[int]]:
-    """The patients a full refresh covers, by id, in batches."""
-    treated = InfusionSession.objects.values("patient_id")
-    summarised = SeriesOutcome.objects.values("patient_id")
-    patients = Patient.objects.filter(Q(pk__in=treated) | Q(pk__in=summarised))
-    if clinic_id is not None:
-        patients = patients.filter(clinic_id=clinic_id)
-    ids = list(patients.order_by("pk").values_list("pk", flat=True))
+    """The patients a full refresh covers (every one with a session or with rows), by id,
+    in batches. Two DISTINCT scans, joined here: ``IN (…) OR IN (…)`` over a million
+    sessions is not hashed by PostgreSQL's planner and took minutes at 100,000 patients."""
+    where = {} if clinic_id is None else {"clinic_id": clinic_id}
+    found: set[int] = set()
+    for model in (InfusionSession, SeriesOutcome):
+        rows = model.objects.filter(**where).order_by()
+        found.update(rows.values_list("patient_id", flat=True).distinct())
+    ids = sorted(found)
     for start in range(0, len(ids), batch):
         yield ids[start : start + batch]
 
