@@ -28,7 +28,7 @@ from ketaclinic.audit.services import Action, record
 from ketaclinic.infusions.models import InfusionSession
 from ketaclinic.lib import clock
 from ketaclinic.patients.models import Patient
-from ketaclinic.plans.models import TreatmentPlan
+from ketaclinic.plans.models import PlanVersion, TreatmentPlan
 from ketaclinic.policies import services as policies
 from ketaclinic.policies.models import PolicyKind
 from ketaclinic.qschedule.models import AssignmentStatus, FollowUpQuestionnaire
@@ -36,13 +36,14 @@ from ketaclinic.qschedule.reminders import cancel_reminders, schedule_reminders
 from ketaclinic.questionnaires.models import EncounterType, QuestionnaireResponse
 from ketaclinic.questionnaires.services import record_answers
 from ketacore.outcomes.policy import FollowUpPolicy
-from ketacore.outcomes.schedule import Due, Infusion, PlanDates, due_questionnaires
+from ketacore.outcomes.schedule import Due, Infusion, PlanDates, due_questionnaires, horizon_days
 from ketacore.questionnaires import title_of
 from ketacore.schedule import clinic_zone
 
 __all__ = [
     "answer",
     "clinic_today",
+    "active_patients",
     "expire_overdue",
     "plan_dates",
     "refresh",
@@ -196,13 +197,34 @@ def expire_overdue(actor: User | None = None) -> int:
     return closed
 
 
+def active_patients(clinic: Clinic, today: dt.date) -> set[int]:
+    """The clinic's patients who may have a questionnaire to open today: those with a plan
+    signed or an infusion within the policy's horizon (``ketacore`` ``horizon_days``).
+
+    Two indexed scans instead of the whole record of every patient who ever had a plan: at
+    100,000 patients over four years most have nothing left to open (docs/performance.md).
+    """
+    policy: FollowUpPolicy = policies.loaded(policies.in_force(clinic, PolicyKind.FOLLOW_UP))
+    horizon = horizon_days(policy.questionnaires, gap_days=policy.response.series_gap_days)
+    # A day early, so that no time zone can push a date in the horizon out of it.
+    since = dt.datetime.combine(today - dt.timedelta(days=horizon + 1), dt.time(), dt.UTC)
+    signed = PlanVersion.objects.filter(plan__clinic=clinic, signed_at__gte=since)
+    given = InfusionSession.objects.filter(clinic=clinic, opened_at__gte=since)
+    found = set(signed.values_list("plan__patient_id", flat=True).distinct().order_by())
+    found.update(given.values_list("patient_id", flat=True).distinct().order_by())
+    return found
+
+
 def refresh_all(actor: User | None = None) -> int:
-    """The daily run: every patient with a plan, each in its own transaction."""
+    """The daily run: every patient who may have something to open, each in its own
+    transaction (one failure loses only that patient's, until tomorrow)."""
     with transaction.atomic():
         expire_overdue(actor)
     created = 0
-    ids = TreatmentPlan.objects.values_list("patient_id", flat=True).distinct().order_by()
-    for pk in sorted(set(ids)):
+    ids: set[int] = set()
+    for clinic in Clinic.objects.all():
+        ids |= active_patients(clinic, clinic_today(clinic))
+    for pk in sorted(ids):
         patient = Patient.objects.select_related("clinic").get(pk=pk)
         try:
             with transaction.atomic():  # one patient at a time: a failure loses only theirs

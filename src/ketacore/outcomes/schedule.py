@@ -36,6 +36,7 @@ __all__ = [
     "PlanDates",
     "Series",
     "due_questionnaires",
+    "horizon_days",
     "reminder_dates",
     "series_of",
 ]
@@ -175,3 +176,15 @@ def due_questionnaires(
 def reminder_dates(schedule: QuestionnaireSchedule, opens_on: dt.date) -> tuple[dt.date, ...]:
     """The days a reminder goes out for an occurrence that opens on ``opens_on``."""
     return tuple(opens_on + dt.timedelta(days=d) for d in schedule.reminder_days)
+
+
+def horizon_days(schedule: QuestionnaireSchedule, *, gap_days: int) -> int:
+    """How many days after a record's latest date (a plan signed, an infusion) an occurrence
+    can still open or stay open: the latest offset of any time point, plus the days a series'
+    end can stay unknown (the gap and the day after it), plus the days it stays open.
+
+    A patient whose record holds nothing newer than this has nothing left to open today, so
+    the daily run can pass them by.
+    """
+    latest = max((max(t.offsets()) for t in schedule.timepoints), default=0)
+    return latest + gap_days + 1 + schedule.open_days

@@ -19,6 +19,7 @@ from ketacore.outcomes.schedule import (
     Infusion,
     PlanDates,
     due_questionnaires,
+    horizon_days,
     reminder_dates,
     series_of,
 )
@@ -131,3 +132,17 @@ def test_a_plan_without_infusions_asks_only_the_baseline() -> None:
     plan = PlanDates("p1", D(2026, 3, 1), ())
     due = due_questionnaires(SCHEDULE, [plan], gap_days=14, today=D(2026, 3, 1))
     assert [(d.timepoint, d.opens_on) for d in due] == [("baseline", D(2026, 3, 1))]
+
+
+def test_nothing_opens_or_stays_open_past_the_horizon() -> None:
+    horizon = horizon_days(SCHEDULE, gap_days=14)
+    # The last monthly time point (30 + 11 x 30 = 360 days after the series' end), the
+    # gap and the day after it while the end may be unknown, then 7 days open.
+    assert horizon == 360 + 14 + 1 + 7
+    three = _six(D(2026, 3, 2))[:3]  # a series ended by the gap
+    booster = (*_six(D(2026, 3, 2)), Infusion(D(2026, 4, 30), 6))
+    for infusions in (_six(D(2026, 3, 2)), three, booster):
+        plan = PlanDates("p1", D(2026, 2, 27), infusions)
+        due = due_questionnaires(SCHEDULE, [plan], gap_days=14, today=D(2028, 1, 1))
+        latest = max(i.day for i in infusions)
+        assert max(d.closes_on for d in due) <= latest + dt.timedelta(days=horizon)

@@ -178,6 +178,27 @@ def test_a_failing_schedule_never_holds_up_the_plan_or_the_infusion(
     assert baseline(ada).status == "open"
 
 
+def test_the_daily_run_passes_by_a_record_with_nothing_left_to_open(
+    ada, rivera, nina, monkeypatch
+) -> None:
+    plan = signed_plan(ada, rivera, nina)
+    infusions.open_session(nina, plan, chair="Chair 1")
+    today = services.clinic_today(ada.clinic)
+    # The default policy's horizon: the last monthly questionnaire 360 days after the
+    # series, 14 + 1 days while its end may be unknown, 7 days open (ketacore's test).
+    last = today + dt.timedelta(days=382)
+    assert services.active_patients(ada.clinic, last) == {ada.pk}
+    # The run counts from midnight UTC a day early: never short, up to two days over.
+    assert services.active_patients(ada.clinic, last + dt.timedelta(days=3)) == set()
+    visited: list[int] = []
+    monkeypatch.setattr(services, "refresh", lambda actor, p: visited.append(p.pk) or [])
+    services.refresh_all()
+    assert visited == [ada.pk]
+    with clock.replaying(clock.now() + dt.timedelta(days=400)):
+        services.refresh_all()
+    assert visited == [ada.pk]  # a year and more later: nothing left, not visited
+
+
 def test_two_refreshes_at_the_same_moment_create_one_row(ada, rivera, nina) -> None:
     signed_plan(ada, rivera, nina)
     FollowUpQuestionnaire.objects.all().delete()
