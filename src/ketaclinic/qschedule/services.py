@@ -41,9 +41,9 @@ from ketacore.questionnaires import title_of
 from ketacore.schedule import clinic_zone
 
 __all__ = [
+    "active_patients",
     "answer",
     "clinic_today",
-    "active_patients",
     "expire_overdue",
     "plan_dates",
     "refresh",

@@ -14,6 +14,7 @@ from ketaclinic.infusions import services as infusions
 from ketaclinic.infusions.models import InfusionSession
 from ketaclinic.lib import clock
 from ketaclinic.outbox.models import MessageStatus, OutgoingMessage
+from ketaclinic.patients.models import Patient
 from ketaclinic.plans.models import PlanVersion
 from ketaclinic.policies.models import PolicyKind
 from ketaclinic.qschedule import services, tasks
@@ -191,7 +192,12 @@ def test_the_daily_run_passes_by_a_record_with_nothing_left_to_open(
     # The run counts from midnight UTC a day early: never short, up to two days over.
     assert services.active_patients(ada.clinic, last + dt.timedelta(days=3)) == set()
     visited: list[int] = []
-    monkeypatch.setattr(services, "refresh", lambda actor, p: visited.append(p.pk) or [])
+
+    def counted(actor: object, patient: Patient) -> list[object]:
+        visited.append(patient.pk)
+        return []
+
+    monkeypatch.setattr(services, "refresh", counted)
     services.refresh_all()
     assert visited == [ada.pk]
     with clock.replaying(clock.now() + dt.timedelta(days=400)):
