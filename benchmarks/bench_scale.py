@@ -7,6 +7,7 @@ and the clinic analytics, each page next to the raw SQL of its own queries.
   rebuilt in batches as the nightly task does, timed (the analytics read those rows);
 * **daily questionnaire run** (``--daily``): ``qschedule.services.refresh_all``, as the worker
   runs it each day, timed (it opens what falls due today, so it writes);
+* **worklists**: the home page of the physician, the nurse and the front desk;
 * **pages**: as a physician signed in with two-factor, through Django's test client in this
   process: the care team's progress page (``/patients/<code>/progress/``), the diary page and
   the chart for a fixed sample of bulk patients, and the progress page's two chart images
@@ -141,6 +142,15 @@ def child(refresh: bool, daily: bool) -> None:
         )
     from ketaclinic.outcomes.analytics import BREAKDOWNS
 
+    print("worklists (the home page)")
+    print(header)
+    for username in ("dr.rivera", "nurse.kim", "desk.lee"):
+        took, used, queries, raw, writes, first = _time(_physician(username), "/")
+        print(
+            f"{'home, ' + username:<38} {took:>8.1f} {used:>8.1f} {queries:>8} {raw:>11.1f}"
+            f" {writes:>7}   (first request {first:.0f} ms)",
+            flush=True,
+        )
     print("clinic analytics")
     print(header)
     views = [(f"analytics by {b}", f"/analytics/?breakdown={b}") for b in BREAKDOWNS]
@@ -182,13 +192,13 @@ def _daily() -> None:
     print(f"  scheduled questionnaires now: {FollowUpQuestionnaire.objects.count():,}")
 
 
-def _physician() -> Any:
+def _physician(username: str = "dr.rivera") -> Any:
     from django.test import Client
 
     from ketaclinic.accounts.models import User
     from ketaclinic.conftest import login
 
-    return login(Client(), User.objects.get(username="dr.rivera"))
+    return login(Client(), User.objects.get(username=username))
 
 
 def _sample() -> list[str]:

@@ -77,14 +77,17 @@ def stored_visit(patient: Patient, plan: PlanVersion, physician: User) -> Follow
     database's.
     """
     known = FollowUpVisit.objects.filter(patient=patient).first()
-    if known is not None:
-        return known
+    return known if known is not None else visit_row(patient, plan, physician, clinic_today())
+
+
+def visit_row(patient: Patient, plan: PlanVersion, physician: User, on: dt.date) -> FollowUpVisit:
+    """A visit dated ``on``, written directly (its date is not checked against the plan's)."""
     return FollowUpVisit.objects.create(
         clinic=patient.clinic,
         patient=patient,
         plan_version=plan,
-        visit_date=clinic_today(),
-        response=response_so_far(patient, plan, on=clinic_today()),
+        visit_date=on,
+        response=response_so_far(patient, plan, on=on),
         side_effects=[],
         decision="continue",
         decision_reason="Responding; no side effects",

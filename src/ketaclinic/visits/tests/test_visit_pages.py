@@ -142,6 +142,21 @@ def test_a_visit_due_appears_on_the_worklist_and_goes_when_done(ada, rivera, nin
     assert "No follow-up visit is due." in _section(html, "visits")
 
 
+def test_a_visit_since_the_last_infusion_covers_every_milestone(ada, rivera, nina) -> None:
+    from ketaclinic.visits.tests.helpers import visit_row
+
+    given(ada, rivera, nina, 22, 20, 18, 16)  # the plan's four: the series ended 16 days ago
+    version = plans.in_progress_version(ada)
+    assert version is not None
+    visit_row(ada, version, rivera, days_ago(19))  # covers the first infusion's milestone
+    html = login(Client(), rivera).get(reverse("home")).content.decode()
+    # Still owed: the end of the series (16 days ago) + 14 days.
+    assert f"Follow-up visit due {days_ago(2).isoformat()}" in _section(html, "visits")
+    visit_row(ada, version, rivera, days_ago(16))  # the day of the last infusion
+    html = login(Client(), rivera).get(reverse("home")).content.decode()
+    assert "No follow-up visit is due." in _section(html, "visits")
+
+
 def test_correcting_a_dose_change_keeps_its_plan_version(ada, rivera, nina) -> None:
     given(ada, rivera, nina, 10)
     version = plans.in_progress_version(ada)
