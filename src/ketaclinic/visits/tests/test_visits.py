@@ -217,13 +217,13 @@ def test_pausing_cancels_the_booked_infusions_and_tells_the_patient(
     open_clinic(clinic, rivera, nina, closes=T(20))  # a 4-hour infusion after the break
     day = days_ahead(3)
 
-    def book(kind: str, at: dt.time, **more: str) -> Appointment:
+    def book(kind: str, at: dt.time, mode: str = "") -> Appointment:
         starts = local(clinic, day, at)
-        request = scheduling.Booking(kind=kind, patient=ada, starts_at=starts, **more)
+        request = scheduling.Booking(kind=kind, patient=ada, starts_at=starts, mode=mode)
         return scheduling.book(rivera, request)
 
     infusion = book("infusion", T(12, 30))
-    follow_up = book("follow_up", T(9), mode="phone")
+    follow_up = book("follow_up", T(9), "phone")
     scheduling.mark_booster_due(rivera, ada, days_ahead(30))
     sign_visit(rivera, ada, visit_input("pause"), follows=_current(ada), password=PASSWORD)
     infusion.refresh_from_db()
