@@ -135,7 +135,11 @@ def _jsonable(value: Any) -> Any:
 
 
 def last_writes(
-    clinic_id: int, *, since: dt.datetime, patient_codes: Iterable[str] | None = None
+    clinic_id: int,
+    *,
+    since: dt.datetime,
+    patient_codes: Iterable[str] | None = None,
+    object_types: Iterable[str] | None = None,
 ) -> dict[str, dt.datetime]:
     """Per patient of the clinic, when something was last created, changed or retired
     after ``since`` (every patient, or those of ``patient_codes``).
@@ -152,5 +156,7 @@ def last_writes(
     ).exclude(patient_code="")
     if patient_codes is not None:
         rows = rows.filter(patient_code__in=list(patient_codes))
+    if object_types is not None:  # only writes to these records (``app_label.model``)
+        rows = rows.filter(object_type__in=list(object_types))
     grouped = rows.values("patient_code").annotate(last=models.Max("created_at"))
     return {row["patient_code"]: row["last"] for row in grouped}

@@ -175,27 +175,18 @@ def _stale_decisions(staff: User) -> Section:
         "Decisions to review again",
         "No signed decision rests on facts or rules that have changed.",
     )
-    current = list(
-        ScreeningDecision.objects.filter(
-            patient__clinic_id=staff.clinic_id, superseded_by__isnull=True
-        )
-        .select_related("patient", "patient__clinic", "screening", "rule_set")
-        .order_by("signed_at", "pk")
-    )
-    stale = screening_services.decisions_to_review(current, whole_clinic=True)
-    for decision in (d for d in current if d.pk in stale):
+    listed = screening_services.clinic_review_list(staff.clinic, limit=SECTION_LIMIT)
+    for decision, staleness in listed.shown:
         section.items.append(
             Item(
                 decision.patient,
-                f"Signed “{decision.get_decision_display()}”; "
-                f"{_what_changed(stale[decision.pk])} since",
+                f"Signed “{decision.get_decision_display()}”; {_what_changed(staleness)} since",
                 decision.signed_at,
                 reverse("screening:summary", args=[decision.patient.code]),
                 "Review the decision",
             )
         )
-    section.count = len(section.items)
-    section.items = section.items[:SECTION_LIMIT]
+    section.count = listed.count
     return section
 
 

@@ -43,7 +43,7 @@ from ketaclinic.screening.services.intake import (
     submit_intake,
     treatment_choices,
 )
-from ketaclinic.screening.services.review import decisions_to_review
+from ketaclinic.screening.services.review import clinic_review_list, decisions_to_review
 
 __all__ = [
     "CLINICIAN_FACTS",
@@ -58,6 +58,7 @@ __all__ = [
     "authorisation",
     "authorisation_staleness",
     "chart_facts",
+    "clinic_review_list",
     "clinician_instruments",
     "current_decision",
     "decision_history",

@@ -94,3 +94,32 @@ def test_time_passing_is_not_a_change_of_facts(ada, rivera, nina) -> None:
         plan = services.authorisation(screening)
     assert not plan.staleness.stale
     assert plan.ok
+
+
+def test_evaluating_a_screening_reads_only_the_fact_sources(ada, rivera, nina) -> None:
+    """What the worklist's first look counts as a change (review.FACT_SOURCES) covers every
+    record a screening's facts are read from: a new source must be added there."""
+    from django.apps import apps
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ketaclinic.screening.services.review import FACT_SOURCES
+
+    screening = _candidate(ada, rivera, nina)
+    decision = services.current_decision(screening)
+    assert decision is not None
+    decision = type(decision).objects.select_related("patient", "screening").get(pk=decision.pk)
+    tables = {m._meta.db_table: m._meta.label_lower for m in apps.get_models()}
+    with CaptureQueriesContext(connection) as queries:
+        services.authorisation_staleness(decision)
+    read = {
+        label
+        for q in queries.captured_queries
+        for table, label in tables.items()
+        if f'"{table}"' in q["sql"]
+    }
+    # The rule set in force (with who approved it) is compared directly, not as facts.
+    compared = {"policies.policyversion", "policies.policyapproval", "accounts.clinic"}
+    compared.add("accounts.user")
+    assert read - compared <= set(FACT_SOURCES)
+    assert "patients.condition" in read  # the check sees the queries at all
