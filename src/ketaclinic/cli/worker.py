@@ -7,7 +7,7 @@ RQ worker on any machine that reaches Redis and the database. Either way the wor
 queues a sweep of the outbox every ``--sweep-seconds``: the safety net that sends what a
 lost task or a dead worker left behind (``ketaclinic.outbox.delivery``), and once a day
 (at its start, then each new day) the questionnaire schedule's daily run
-(``ketaclinic.qschedule.tasks``).
+(``ketaclinic.qschedule.tasks``) and of the follow-up visits owed (``ketaclinic.visits.tasks``).
 """
 
 from __future__ import annotations
@@ -100,6 +100,7 @@ def _tick(every: float, parent: int | None) -> None:
     from ketaclinic.outbox.tasks import enqueue_sweep
     from ketaclinic.outcomes.tasks import enqueue_nightly
     from ketaclinic.qschedule.tasks import enqueue_daily_refresh
+    from ketaclinic.visits.tasks import enqueue_daily_owed
 
     pruned_at = 0.0
     refreshed_on = None
@@ -131,9 +132,10 @@ def _tick(every: float, parent: int | None) -> None:
             enqueue_sweep()
             if refreshed_on != clock.today():
                 enqueue_daily_refresh()
+                enqueue_daily_owed()
                 refreshed_on = clock.today()
         except Exception:  # the queue may be down for a moment; try again next time
-            log.exception("could not queue the outbox sweep or the questionnaire schedule")
+            log.exception("could not queue the outbox sweep or the daily follow-up runs")
         finally:
             connection.close()
         threading.Event().wait(every)

@@ -24,6 +24,7 @@ from ketaclinic.lib.db import refresh_planner_statistics
 from ketaclinic.outcomes.summary import refresh_all
 from ketaclinic.patients.services import link_portal_account
 from ketaclinic.public.models import ClinicProfile
+from ketaclinic.visits.owed import refresh_all_owed
 
 __all__ = [
     "BULK_ABOVE",
@@ -126,6 +127,7 @@ def load_demo(
     with transaction.atomic():
         demo_diaries(clinic, nurse, rng)
     refresh_all(clinic_id=clinic.pk)  # the clinic analytics' summary, ready on first look
+    refresh_all_owed()  # the follow-up visits owed, for the worklists
     with transaction.atomic():
         record(
             None,

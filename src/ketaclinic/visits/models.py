@@ -19,7 +19,7 @@ from ketaclinic.patients.models import Patient
 from ketaclinic.plans.models import PlanVersion
 from ketacore.outcomes.visits import VisitDecision
 
-__all__ = ["DECISION_CHOICES", "FollowUpVisit"]
+__all__ = ["DECISION_CHOICES", "FollowUpVisit", "VisitOwed"]
 
 #: The decisions with their labels (the model's choices and the API's enum).
 DECISION_CHOICES = [(d.value, d.label) for d in VisitDecision]
@@ -62,3 +62,28 @@ class FollowUpVisit(SignedRecord):
     @property
     def is_current(self) -> bool:
         return not hasattr(self, "superseded_by")
+
+
+class VisitOwed(models.Model):
+    """The follow-up visit a patient owes next, kept for the worklist (``visits.owed``).
+
+    Derived data, one row per patient at most: the oldest milestone reached and not covered
+    by a visit (``ketacore.outcomes.visits``), whatever its due date; the worklist shows the
+    rows due by today. Replaced whole by each refresh: when a session is signed off or a
+    visit signed (in that transaction), and daily by the worker for every patient it may
+    concern, as days passing make series end and milestones fall due.
+    """
+
+    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="+")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    after = models.CharField(max_length=16)  # "first_infusion" or "series_end"
+    anchor = models.DateField()
+    due = models.DateField()
+    series = models.PositiveSmallIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = (models.Index(fields=("clinic", "due"), name="visit_owed_clinic_due"),)
+
+    def __str__(self) -> str:
+        return f"Follow-up visit owed {self.due:%Y-%m-%d}"

@@ -27,6 +27,7 @@ from ketaclinic.plans import services as plans
 from ketaclinic.plans.models import PlanStatus, PlanVersion
 from ketaclinic.plans.status import revise_at_visit, write_status
 from ketaclinic.scheduling import services as scheduling
+from ketaclinic.visits import owed
 from ketaclinic.visits.models import FollowUpVisit
 from ketaclinic.visits.response import last_visit, response_so_far, side_effects_since
 from ketacore.errors import InputError
@@ -171,7 +172,7 @@ def _write(
         response = response_so_far(patient, follows, on=entry.visit_date)
         effects = side_effects_since(patient, previous.signed_at if previous else None)
         after = _carry_out(actor, patient, entry, follows, signature)
-    return FollowUpVisit.objects.create(
+    visit = FollowUpVisit.objects.create(
         clinic=patient.clinic,
         patient=patient,
         plan_version=follows,
@@ -186,6 +187,8 @@ def _write(
         revises=revises,
         **signature.fields(),
     )
+    owed.for_patient(patient)  # the worklist, in this step
+    return visit
 
 
 def _carry_out(

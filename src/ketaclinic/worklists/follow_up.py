@@ -25,8 +25,8 @@ def follow_up_sections(staff: User) -> list[worklist.Section]:
     if not (physician or front_desk) or staff.can(Capability.USERS_MANAGE):
         return []
     section = worklist.Section("visits", "Follow-up visits due", "No follow-up visit is due.")
-    due = visits_due(staff)
-    for d in due[: worklist.SECTION_LIMIT]:
+    count, due = visits_due(staff, limit=worklist.SECTION_LIMIT)
+    for d in due:
         if physician:
             what = f"Follow-up visit due {d.milestone.due:%Y-%m-%d}, {d.milestone.label}"
             url, action = reverse("visits:new", args=[d.patient.code]), "Record the visit"
@@ -34,5 +34,5 @@ def follow_up_sections(staff: User) -> list[worklist.Section]:
             what = f"Follow-up visit due {d.milestone.due:%Y-%m-%d}"
             url, action = reverse("scheduling:book", args=[d.patient.code]), "Book the visit"
         section.items.append(worklist.Item(d.patient, what, None, url, action))
-    section.count = len(due)
+    section.count = count
     return [section]

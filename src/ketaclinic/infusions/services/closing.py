@@ -27,6 +27,7 @@ from ketaclinic.lib import clock
 from ketaclinic.lib.signing import Meaning, Signature, sign
 from ketaclinic.outcomes.tasks import enqueue_refresh
 from ketaclinic.qschedule import tasks as questionnaire_schedule
+from ketaclinic.visits import owed
 from ketacore.errors import InputError
 from ketacore.infusion.care import VitalSigns, check_vitals
 
@@ -141,12 +142,14 @@ def sign_off(actor: User, session: InfusionSession, *, password: str) -> Session
             raise refuse("session", "acknowledge every alert before signing")
         summary = summary_of(state)
         enqueue_refresh(session.patient)  # the infusion day now counts: once this commits
-        return SessionSignOff.objects.create(
+        signed = SessionSignOff.objects.create(
             session=session,
             delivered_mg=summary["delivered_mg"],
             summary=summary,
             **signature.fields(),
         )
+        owed.for_patient(session.patient)  # a follow-up visit it makes owed, in this step
+        return signed
 
     return sign(
         actor,

@@ -327,6 +327,7 @@ def _move(
     return row
 
 
+@transaction.atomic
 def end_booked(
     actor: User | None, appointment: Appointment, status: str, reason: str, summary: str
 ) -> Appointment:

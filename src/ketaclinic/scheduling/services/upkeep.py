@@ -93,6 +93,7 @@ def remove_closure(actor: User | None, closure: Closure) -> None:
     closure.delete()
 
 
+@transaction.atomic
 def cancel_treatment_bookings(actor: User | None, patient: Patient, reason: str) -> int:
     """Cancel the patient's booked infusions and boosters still to come, and set aside a
     booster marked due; returns how many appointments were cancelled.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.test import Client
@@ -143,18 +144,48 @@ def test_a_visit_due_appears_on_the_worklist_and_goes_when_done(ada, rivera, nin
 
 
 def test_a_visit_since_the_last_infusion_covers_every_milestone(ada, rivera, nina) -> None:
+    from ketaclinic.visits import owed
+    from ketaclinic.visits.models import VisitOwed
     from ketaclinic.visits.tests.helpers import visit_row
 
     given(ada, rivera, nina, 22, 20, 18, 16)  # the plan's four: the series ended 16 days ago
     version = plans.in_progress_version(ada)
     assert version is not None
     visit_row(ada, version, rivera, days_ago(19))  # covers the first infusion's milestone
+    owed.for_patient(ada)  # as the visit's signature does (the row was written directly)
     html = login(Client(), rivera).get(reverse("home")).content.decode()
     # Still owed: the end of the series (16 days ago) + 14 days.
     assert f"Follow-up visit due {days_ago(2).isoformat()}" in _section(html, "visits")
     visit_row(ada, version, rivera, days_ago(16))  # the day of the last infusion
+    owed.for_patient(ada)
+    assert not VisitOwed.objects.filter(patient=ada).exists()
     html = login(Client(), rivera).get(reverse("home")).content.decode()
     assert "No follow-up visit is due." in _section(html, "visits")
+
+
+def test_days_passing_bring_a_visit_due_through_the_daily_run(ada, rivera, nina, settings) -> None:
+    from ketaclinic.lib import clock
+    from ketaclinic.visits import owed, tasks
+    from ketaclinic.visits.models import VisitOwed
+    from ketaclinic.visits.tests.helpers import visit_row
+
+    given(ada, rivera, nina, 10, 8)  # two of the plan's four: the series goes on
+    version = plans.in_progress_version(ada)
+    assert version is not None
+    visit_row(ada, version, rivera, days_ago(9))  # the visit after the first infusion
+    owed.for_patient(ada)
+    assert not VisitOwed.objects.filter(patient=ada).exists()
+    settings.TASKS = {  # the worker's part: each queued batch runs at once
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}
+    }
+    home = reverse("home")
+    with clock.replaying(clock.now() + dt.timedelta(days=30)):
+        # No infusion since: the series ended by the gap, which no write tells anyone.
+        assert tasks.refresh_owed_daily.call() == 1
+        page = login(Client(), rivera).get(home).content.decode()
+    row = VisitOwed.objects.get(patient=ada)
+    assert (row.after, row.anchor) == ("series_end", days_ago(8))
+    assert "after the end of series 1" in _section(page, "visits")
 
 
 def test_correcting_a_dose_change_keeps_its_plan_version(ada, rivera, nina) -> None:
