@@ -11,19 +11,19 @@ from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.infusions.models import InfusionSession
-from ketaclinic.outcomes.models import DiaryEntry
+from ketaclinic.outcomes.models import BoosterEstimate, DiaryEntry
 from ketaclinic.patients import access as patient_access
 from ketaclinic.patients.models import Patient
 from ketaclinic.questionnaires.models import QuestionnaireResponse
 from ketaclinic.scheduling.models import Appointment, AppointmentStatus, BoosterDue, BoosterStatus
 
 __all__ = [
-    "booster_candidates",
+    "booster_estimates",
     "booster_marked",
     "diary_days",
     "diary_of",
@@ -37,9 +37,6 @@ __all__ = [
 
 #: The questionnaires whose scores the progress page follows over time.
 TREND_INSTRUMENTS = ("phq9", "gad7", "bpi-sf", "pgic")
-#: The front desk's booster estimates are worked out for at most this many patients
-#: (those with the oldest last infusion first); more needs a summary kept by the task queue.
-CANDIDATES_MAX = 200
 
 #: The intake questionnaire whose "pain on average" item is the fallback baseline.
 _BPI, _BPI_AVERAGE = "bpi-sf", "q3_average"
@@ -142,34 +139,21 @@ def diary_of(patients: list[Patient]) -> dict[int, list[tuple[dt.date, int]]]:
     return found
 
 
-def booster_candidates(clinic_id: int) -> dict[Patient, dict[dt.date, int]]:
-    """Patients of the clinic treated before, with no booster marked due and no appointment
-    booked ahead, with their infusion days and each day's plan's infusions per series (two
-    queries; :data:`CANDIDATES_MAX` at most).
+def booster_estimates(clinic_id: int, *, limit: int) -> tuple[int, list[tuple[Patient, dt.date]]]:
+    """Patients of the clinic with a booster estimate and no booster marked due or appointment
+    booked ahead: how many, and the ``limit`` due soonest with the day (two queries over the
+    estimates the summary keeps, ``outcomes.summary``).
 
     Unread: whoever shows them records the list (the worklist does).
     """
-    now = timezone.now()
     booked = Appointment.objects.filter(
-        patient=OuterRef("pk"), status=AppointmentStatus.BOOKED, starts_at__gte=now
+        patient=OuterRef("patient"), status=AppointmentStatus.BOOKED, starts_at__gte=timezone.now()
     )
-    due = BoosterDue.objects.filter(patient=OuterRef("pk"), status=BoosterStatus.DUE)
-    signed = Q(infusion_sessions__sign_off__isnull=False)
-    patients = list(
-        Patient.objects.filter(clinic_id=clinic_id)
-        .select_related("clinic")
-        .annotate(last=Max("infusion_sessions__opened_at", filter=signed))
-        .filter(last__isnull=False)
+    due = BoosterDue.objects.filter(patient=OuterRef("patient"), status=BoosterStatus.DUE)
+    rows = (
+        BoosterEstimate.objects.filter(clinic_id=clinic_id)
         .exclude(Exists(booked))
         .exclude(Exists(due))
-        .order_by("last", "pk")[:CANDIDATES_MAX]
     )
-    days: dict[int, dict[dt.date, int]] = defaultdict(dict)
-    opened = (
-        InfusionSession.objects.filter(patient__in=patients, sign_off__isnull=False)
-        .order_by("opened_at")
-        .values_list("patient_id", "opened_at", "plan_version__series_count")
-    )
-    for patient_id, at, count in opened:
-        days[patient_id][timezone.localtime(at).date()] = count
-    return {p: days[p.pk] for p in patients if days[p.pk]}
+    shown = rows.select_related("patient").order_by("due_on", "patient_id")[:limit]
+    return rows.count(), [(r.patient, r.due_on) for r in shown]

@@ -168,3 +168,23 @@ class ResearchKey(models.Model):
 
     def __str__(self) -> str:
         return self.pseudonym
+
+
+class BoosterEstimate(models.Model):
+    """The day a patient's next booster is estimated due, kept for the front desk's list.
+
+    Derived data, written with the patient's series rows by ``outcomes.summary`` (the same
+    ``ketacore`` estimate the progress page shows), so the list reads indexed rows instead
+    of every patient's diary. No row: no estimate (too few relief periods ended).
+    """
+
+    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="+")
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = (models.Index(fields=("clinic", "due_on"), name="booster_estimate_clinic_day"),)
+
+    def __str__(self) -> str:
+        return f"Booster estimated due {self.due_on:%Y-%m-%d}"

@@ -4,7 +4,7 @@ Everything is read once through ``outcomes.access`` (a bounded number of queries
 the length of the diary): the diary and the infusion days with the response, relief and
 booster estimate (``outcomes.progress`` with ``outcomes.analysis``), the questionnaire
 scores over time, and a booster already marked due. The front desk's booster estimates
-(:func:`estimated_boosters`) are worked out the same way for many patients at once.
+(:func:`estimated_boosters`) are the same estimates, kept with the series summary.
 """
 
 from __future__ import annotations
@@ -19,15 +19,14 @@ from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import require
 from ketaclinic.lib.pain_charts import ScoreTrend, trends_svg
 from ketaclinic.outcomes import access
-from ketaclinic.outcomes.analysis import Outcome, analyse
-from ketaclinic.outcomes.progress import PatientProgress, follow_up_policy, patient_progress
-from ketaclinic.outcomes.services import clinic_today
+from ketaclinic.outcomes.analysis import Outcome
+from ketaclinic.outcomes.progress import PatientProgress, patient_progress
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling import access as scheduling_access
 from ketaclinic.scheduling.models import BoosterDue
 from ketacore.outcomes.booster import BoosterEstimate
 from ketacore.outcomes.relief import Relief
-from ketacore.outcomes.response import PainDay, Unknown, day_words
+from ketacore.outcomes.response import Unknown, day_words
 
 __all__ = [
     "SCORES_LABEL",
@@ -177,32 +176,25 @@ def booster_estimate_of(patient: Patient) -> tuple[BoosterEstimate | None, Boost
     return estimate, access.booster_marked(patient)
 
 
-def estimated_boosters(user: Any) -> list[tuple[Patient, dt.date]]:
+def estimated_boosters(user: Any, *, limit: int) -> tuple[int, list[tuple[Patient, dt.date]]]:
     """Patients of the user's clinic with a booster estimate and nothing marked or booked
-    yet, soonest first: for whoever books appointments.
+    yet: how many, and the ``limit`` due soonest. For whoever books appointments.
 
-    Only the date: the front desk sees no clinical numbers. The list is not audited here:
+    Only the date: the front desk sees no clinical numbers. The estimates are the ones the
+    progress page shows, kept with the series summary (``outcomes.summary``), so the list
+    reads rows instead of working out every patient's diary. The list is not audited here:
     whoever shows it records it (the worklist does).
     """
     staff = require(user, Capability.SCHEDULE_BOOK)
-    candidates = access.booster_candidates(staff.clinic_id)
-    if not candidates:
-        return []
-    today = clinic_today()
-    policy = follow_up_policy(next(iter(candidates)))
-    diaries = access.diary_of(list(candidates))
-    found = []
-    for patient, days in candidates.items():
-        pains = [PainDay(day, pain) for day, pain in diaries.get(patient.pk, [])]
-        estimate = analyse(pains, days, today=today, policy=policy).booster
-        if estimate is not None and estimate.due_on is not None:
-            found.append((patient, estimate.due_on))
-    return sorted(found, key=lambda item: (item[1], item[0].pk))
+    return access.booster_estimates(staff.clinic_id, limit=limit)
 
 
-def boosters_to_book(user: Any) -> list[tuple[Patient, str, dt.datetime | None]]:
+def boosters_to_book(
+    user: Any, *, limit: int
+) -> tuple[int, list[tuple[Patient, str, dt.datetime | None]]]:
     """The front desk's boosters: those a clinician marked due (when marked), then the
-    estimates no one marked yet, each as (patient, what, when) with the date only."""
+    estimates no one marked yet, each as (patient, what, when) with the date only; how many
+    in all, and the first ``limit``."""
     marked = [
         (
             d.patient,
@@ -211,7 +203,8 @@ def boosters_to_book(user: Any) -> list[tuple[Patient, str, dt.datetime | None]]
         )
         for d in scheduling_access.boosters_due(user)
     ]
+    count, soonest = estimated_boosters(user, limit=max(0, limit - len(marked)))
     estimated: list[tuple[Patient, str, dt.datetime | None]] = [
-        (p, f"Booster estimate: due {on:%Y-%m-%d}", None) for p, on in estimated_boosters(user)
+        (p, f"Booster estimate: due {on:%Y-%m-%d}", None) for p, on in soonest
     ]
-    return marked + estimated
+    return len(marked) + count, (marked + estimated)[:limit]

@@ -6,7 +6,8 @@ window after it, the relief after its last infusion, a booster read against the 
 the series it boosts), by the rules of the clinic's follow-up policy in force. Around them:
 the plan version's protocol and duration, the condition group of the patient's signed
 screening decision, PHQ-9 and GAD-7 nearest before and after the series, and the sessions'
-alerts and side effects.
+alerts and side effects. Beside them, each patient's booster estimate (``BoosterEstimate``),
+which the front desk's "Boosters to book" reads.
 
 The rows are derived data: :func:`refresh_patients` recomputes a batch of patients and
 replaces their rows in one transaction (a reader sees the old rows or the new, never a
@@ -37,7 +38,7 @@ from ketaclinic.accounts.models import Clinic
 from ketaclinic.infusions.models import EntryKind, InfusionSession, SessionAlert, SessionEntry
 from ketaclinic.lib import clock
 from ketaclinic.outcomes import analysis
-from ketaclinic.outcomes.models import DiaryEntry, SeriesOutcome
+from ketaclinic.outcomes.models import BoosterEstimate, DiaryEntry, SeriesOutcome
 from ketaclinic.patients.models import Patient
 from ketaclinic.policies import services as policies
 from ketaclinic.questionnaires.models import QuestionnaireResponse
@@ -102,12 +103,22 @@ def refresh_patients(ids: Sequence[int]) -> int:
     today = timezone.localtime(clock.now()).date()
     now = clock.now()
     rows: list[SeriesOutcome] = []
+    boosters: list[BoosterEstimate] = []
     for pk, clinic_id in clinics.items():
         mine = sessions.get(pk, [])
         per_series = {s.day: s.series_count for s in mine}
         outcome = analysis.analyse(
             diary.get(pk, ()), per_series, today=today, policy=loaded[clinic_id]
         )
+        if outcome.booster is not None and outcome.booster.due_on is not None:
+            boosters.append(
+                BoosterEstimate(
+                    patient_id=pk,
+                    clinic_id=clinic_id,
+                    due_on=outcome.booster.due_on,
+                    computed_at=now,
+                )
+            )
         scores = mood.get(pk) or {q: [] for q in MOOD_QUESTIONNAIRES}
         for found, after in _with_next(outcome.series):
             row = _row(pk, clinic_id, found, after, mine, scores, groups.get(pk, ""))
@@ -119,6 +130,8 @@ def refresh_patients(ids: Sequence[int]) -> int:
         list(Patient.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
         SeriesOutcome.objects.filter(patient_id__in=ids).delete()
         SeriesOutcome.objects.bulk_create(rows, batch_size=2000)
+        BoosterEstimate.objects.filter(patient_id__in=ids).delete()
+        BoosterEstimate.objects.bulk_create(boosters, batch_size=2000)
     return len(rows)
 
 

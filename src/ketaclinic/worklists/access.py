@@ -226,11 +226,11 @@ def _unanswered_parts(screenings: Sequence[Screening]) -> dict[int, list[str]]:
 def _boosters(staff: User) -> Section:
     """Boosters marked due, then estimates no one marked yet (dates only; docs/outcomes.md)."""
     section = Section("boosters", "Boosters to book", "No booster is waiting to be booked.")
-    waiting = boosters_to_book(staff)
-    for patient, what, when in waiting[:SECTION_LIMIT]:
+    count, waiting = boosters_to_book(staff, limit=SECTION_LIMIT)
+    for patient, what, when in waiting:
         url = reverse("scheduling:book", args=[patient.code])
         section.items.append(Item(patient, what, when, url, "Book the booster"))
-    section.count = len(waiting)
+    section.count = count
     return section
 
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.models import Action, AuditEvent
 from ketaclinic.conftest import at_once, login
-from ketaclinic.outcomes import services
+from ketaclinic.outcomes import services, summary
 from ketaclinic.outcomes.tests.helpers import diary_on, treated
 from ketaclinic.questionnaires.models import EnteredVia
 from ketaclinic.questionnaires.services import record_answers
@@ -39,6 +39,7 @@ def _words(day: dt.date) -> str:
 def history(ada, rivera, nina):
     today = _today()
     treated(ada, rivera, nina, today)
+    summary.refresh_patient(ada)  # what the worker does once those writes commit
     return today
 
 
@@ -124,6 +125,10 @@ def test_marking_the_booster_puts_the_estimate_on_the_front_desks_list(
     ada, rivera, desmond, history
 ) -> None:
     due = history - dt.timedelta(days=12) + dt.timedelta(days=17)
+    # The summary keeps the estimate the progress page shows, for the front desk's list.
+    from ketaclinic.outcomes.models import BoosterEstimate
+
+    assert BoosterEstimate.objects.get(patient=ada).due_on == due
     desk = login(Client(), desmond)
     home = desk.get(reverse("home")).content.decode()
     assert f"Booster estimate: due {due:%Y-%m-%d}" in home
