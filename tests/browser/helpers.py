@@ -27,3 +27,21 @@ def sign_in(page: Any, base: str, username: str, *, two_factor: bool = True) -> 
     page.wait_for_url("**/accounts/two-factor/**")
     page.get_by_label("6-digit code from your authenticator app").fill(current_code(username))
     page.get_by_role("button", name="Verify").click()
+
+
+def crps_clinic() -> tuple[Any, Any, Any]:
+    """A clinic with physician ``rivera``, nurse ``nina`` and a patient with CRPS of the
+    right leg who has a portal account (``ada``): (physician, nurse, patient)."""
+    from ketaclinic.accounts.models import Clinic
+    from ketaclinic.accounts.roles import Role
+    from ketaclinic.conftest import make_patient, make_user
+    from ketaclinic.patients.models import Condition
+
+    clinic = Clinic.objects.create(name="Desert Sky")
+    physician = make_user(clinic, "rivera", Role.PHYSICIAN)
+    nurse = make_user(clinic, "nina", Role.NURSE)
+    patient = make_patient(clinic)
+    Condition.objects.create(patient=patient, icd10_code="G90.521", description="CRPS I, right leg")
+    patient.portal_user = make_user(clinic, "ada", Role.PATIENT)
+    patient.save()
+    return physician, nurse, patient

@@ -6,28 +6,19 @@ from __future__ import annotations
 
 import pytest
 
-from ketaclinic.accounts.roles import Role
-from ketaclinic.conftest import PASSWORD, make_patient, make_user
-from tests.browser.helpers import sign_in
+from ketaclinic.conftest import PASSWORD
+from tests.browser.helpers import crps_clinic, sign_in
 from tests.browser.test_diary import PHONE, TABLET, _fits, _new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_physician_signs_a_visit_that_changes_the_dose(live_server, browser) -> None:
-    from ketaclinic.accounts.models import Clinic
-    from ketaclinic.patients.models import Condition
     from ketaclinic.plans import services as plans
     from ketaclinic.visits.models import FollowUpVisit
     from ketaclinic.visits.tests.helpers import given
 
-    clinic = Clinic.objects.create(name="Desert Sky")
-    physician = make_user(clinic, "rivera", Role.PHYSICIAN)
-    nurse = make_user(clinic, "nina", Role.NURSE)
-    patient = make_patient(clinic)
-    Condition.objects.create(patient=patient, icd10_code="G90.521", description="CRPS I, right leg")
-    patient.portal_user = make_user(clinic, "ada", Role.PATIENT)
-    patient.save()
+    physician, nurse, patient = crps_clinic()
     given(patient, physician, nurse, 10, 3, nausea_on=2)
     before = plans.in_progress_version(patient)
     assert before is not None

@@ -7,27 +7,17 @@ import datetime as dt
 
 import pytest
 
-from ketaclinic.accounts.roles import Role
-from ketaclinic.conftest import make_patient, make_user
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import crps_clinic, sign_in
 from tests.browser.test_diary import PHONE, TABLET, _answer, _fits, _new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_patients_diary_updates_the_physicians_progress_page(live_server, browser) -> None:
-    from ketaclinic.accounts.models import Clinic
     from ketaclinic.outcomes.services import clinic_today
     from ketaclinic.outcomes.tests.helpers import diary_on, signed_infusions
-    from ketaclinic.patients.models import Condition
 
-    clinic = Clinic.objects.create(name="Desert Sky")
-    physician = make_user(clinic, "rivera", Role.PHYSICIAN)
-    nurse = make_user(clinic, "nina", Role.NURSE)
-    patient = make_patient(clinic)
-    Condition.objects.create(patient=patient, icd10_code="G90.521", description="CRPS I, right leg")
-    patient.portal_user = make_user(clinic, "ada", Role.PATIENT)
-    patient.save()
+    physician, nurse, patient = crps_clinic()
     today = clinic_today()
 
     def ago(n: int) -> dt.date:
