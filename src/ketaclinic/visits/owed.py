@@ -24,11 +24,9 @@ from ketaclinic.accounts.models import Clinic
 from ketaclinic.infusions.models import InfusionSession
 from ketaclinic.lib import clock
 from ketaclinic.patients.models import Patient
-from ketaclinic.policies import services as policies
-from ketaclinic.policies.models import PolicyKind
+from ketaclinic.visits.access import follow_up_policy
 from ketaclinic.visits.models import FollowUpVisit, VisitOwed
-from ketacore.outcomes.policy import FollowUpPolicy
-from ketacore.outcomes.visits import Milestone, milestones
+from ketacore.outcomes.visits import visit_owed
 
 __all__ = [
     "BATCH",
@@ -71,13 +69,24 @@ def refresh_owed(ids: Sequence[int]) -> int:
         .annotate(last=Max("visit_date"))
         .values_list("patient_id", "last")
     )
-    rules = _policies({clinic for clinic, _ in planned.values()})
+    rules = {
+        clinic.pk: follow_up_policy(clinic)
+        for clinic in Clinic.objects.filter(pk__in={c for c, _ in planned.values()})
+    }
     now = clock.now()
     owed = []
     for patient_id, days in infusions.items():
         clinic_id, count = planned[patient_id]
         policy = rules[clinic_id]
-        found = _next(days, seen.get(patient_id), policy, today=today, series_count=count)
+        last = seen.get(patient_id)
+        found = visit_owed(
+            days,
+            [last] if last is not None else [],
+            policy.visits,
+            today=today,
+            gap_days=policy.response.series_gap_days,
+            series_count=count,
+        )
         if found is not None:
             owed.append(
                 VisitOwed(
@@ -91,38 +100,12 @@ def refresh_owed(ids: Sequence[int]) -> int:
                 )
             )
     with transaction.atomic():
+        # Writers for one patient queue on the patient row (a sign-off beside the daily
+        # run): the last refresh wins whole, and no two insert the same patient's row.
+        list(Patient.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
         VisitOwed.objects.filter(patient_id__in=ids).delete()
         VisitOwed.objects.bulk_create(owed)
     return len(owed)
-
-
-def _next(
-    days: list[dt.date],
-    last_visit: dt.date | None,
-    policy: FollowUpPolicy,
-    *,
-    today: dt.date,
-    series_count: int,
-) -> Milestone | None:
-    """The oldest milestone reached and not covered by a visit on or after its anchor (as
-    ``ketacore.outcomes.visits.visit_due``, but whatever its due date: the list filters)."""
-    for m in milestones(
-        days,
-        policy.visits,
-        today=today,
-        gap_days=policy.response.series_gap_days,
-        series_count=series_count,
-    ):
-        if last_visit is None or last_visit < m.anchor:
-            return m
-    return None
-
-
-def _policies(clinic_ids: set[int]) -> dict[int, FollowUpPolicy]:
-    found: dict[int, FollowUpPolicy] = {}
-    for clinic in Clinic.objects.filter(pk__in=clinic_ids):
-        found[clinic.pk] = policies.loaded(policies.in_force(clinic, PolicyKind.FOLLOW_UP))
-    return found
 
 
 def owed_batches(*, batch: int = BATCH) -> Iterator[list[int]]:

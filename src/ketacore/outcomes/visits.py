@@ -35,6 +35,7 @@ __all__ = [
     "check_visit_day",
     "milestones",
     "visit_due",
+    "visit_owed",
 ]
 
 
@@ -159,6 +160,33 @@ def milestones(
     return out
 
 
+def visit_owed(
+    infusion_days: Sequence[dt.date],
+    visit_days: Iterable[dt.date],
+    rule: VisitRule,
+    *,
+    today: dt.date,
+    gap_days: int,
+    series_count: int | None = None,
+) -> Milestone | None:
+    """The milestone reached by ``today`` with no visit on or after its anchor that falls
+    due first (whether or not it is due yet), or None.
+
+    A visit on or after a milestone's anchor covers that milestone, so a single late visit
+    clears every earlier milestone too. Kept per patient for the worklist, which shows it
+    once it is due.
+    """
+    last_visit = max(visit_days, default=None)
+    open_ = [
+        m
+        for m in milestones(
+            infusion_days, rule, today=today, gap_days=gap_days, series_count=series_count
+        )
+        if last_visit is None or last_visit < m.anchor
+    ]
+    return min(open_, key=lambda m: m.due, default=None)  # the first in anchor order on a tie
+
+
 def visit_due(
     infusion_days: Sequence[dt.date],
     visit_days: Iterable[dt.date],
@@ -168,16 +196,13 @@ def visit_due(
     gap_days: int,
     series_count: int | None = None,
 ) -> Milestone | None:
-    """The oldest milestone due by ``today`` with no visit on or after its anchor, or None.
-
-    A visit on or after a milestone's anchor covers that milestone, so a single late visit
-    clears every earlier milestone too.
-    """
-    last_visit = max(visit_days, default=None)
-    for m in milestones(
-        infusion_days, rule, today=today, gap_days=gap_days, series_count=series_count
-    ):
-        covered = last_visit is not None and last_visit >= m.anchor
-        if not covered and m.due <= today:
-            return m
-    return None
+    """The milestone :func:`visit_owed` gives, if it is due by ``today``; else None."""
+    owed = visit_owed(
+        infusion_days,
+        visit_days,
+        rule,
+        today=today,
+        gap_days=gap_days,
+        series_count=series_count,
+    )
+    return owed if owed is not None and owed.due <= today else None

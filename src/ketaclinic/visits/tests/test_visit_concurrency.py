@@ -52,3 +52,15 @@ def test_two_visits_deciding_on_one_plan_version_at_once(ada, rivera, nina) -> N
     assert PlanVersion.objects.count() == 2
     expected = PlanStatus.PAUSED if visit.decision == "pause" else PlanStatus.STOPPED
     assert after.status == expected
+
+
+def test_refreshes_of_the_visit_owed_at_once_leave_one_row(ada, rivera, nina) -> None:
+    # A sign-off's refresh beside the daily run's batch: they queue on the patient row.
+    from ketaclinic.visits import owed
+    from ketaclinic.visits.models import VisitOwed
+
+    given(ada, rivera, nina, 10)
+    VisitOwed.objects.all().delete()
+    counts = at_once(*(lambda: owed.refresh_owed([ada.pk]) for _ in range(3)))
+    assert counts == [1, 1, 1]
+    assert VisitOwed.objects.filter(patient=ada).count() == 1
