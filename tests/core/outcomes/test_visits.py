@@ -9,7 +9,13 @@ import pytest
 from ketacore.errors import InputError
 from ketacore.outcomes.policy import VisitRule
 from ketacore.outcomes.response import split_series
-from ketacore.outcomes.visits import check_care, check_visit_day, milestones, visit_due
+from ketacore.outcomes.visits import (
+    check_care,
+    check_visit_day,
+    milestones,
+    visit_due,
+    visit_owed,
+)
 
 RULE = VisitRule(after_first_infusion_days=7, after_series_end_days=14, source="test")
 D = dt.date(2026, 3, 1)
@@ -91,3 +97,17 @@ def test_a_visit_day_is_not_in_the_future_nor_before_the_plan() -> None:
         check_visit_day(day(4), today=day(3), not_before=None)
     with pytest.raises(InputError, match="before the plan was signed"):
         check_visit_day(day(-1), today=day(3), not_before=day(0))
+
+
+def test_the_visit_owed_is_the_one_falling_due_first() -> None:
+    # A clinic that waits 30 days after the first infusion but 7 after a series: the series
+    # of four (days 0-6) is owed a visit on day 13, before the first infusion's on day 30.
+    rule = VisitRule(after_first_infusion_days=30, after_series_end_days=7, source="test")
+    days = [day(0), day(2), day(4), day(6)]
+    owed = visit_owed(days, [], rule, today=day(10), gap_days=14, series_count=4)
+    assert owed is not None
+    assert (owed.after, owed.due) == ("series_end", day(13))
+    assert visit_due(days, [], rule, today=day(10), gap_days=14, series_count=4) is None
+    assert visit_due(days, [], rule, today=day(13), gap_days=14, series_count=4) == owed
+    # A visit on the last infusion's day covers both.
+    assert visit_owed(days, [day(6)], rule, today=day(40), gap_days=14, series_count=4) is None
