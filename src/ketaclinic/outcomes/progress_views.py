@@ -12,11 +12,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ketaclinic.accounts.roles import Capability
 from ketaclinic.lib.access import acting_user, capability_required
-from ketaclinic.lib.pain_charts import PAIN_SIZE, trends_size
-from ketaclinic.outcomes import access, services
+from ketaclinic.lib.pain_charts import (
+    PAIN_SIZE,
+    PainChartData,
+    ScoreTrend,
+    pain_svg,
+    trends_size,
+    trends_svg,
+)
+from ketaclinic.outcomes import access, progress, services
 from ketaclinic.outcomes.pdf import filename, progress_pdf
 from ketaclinic.outcomes.progress import CHART_LABEL
-from ketaclinic.outcomes.report import SCORES_LABEL, staff_progress
+from ketaclinic.outcomes.report import SCORES_LABEL, score_trends, staff_progress
 from ketaclinic.patients.models import Patient
 
 _C = Capability
@@ -78,14 +85,22 @@ def progress_chart(request: HttpRequest, code: str, chart: str) -> HttpResponse:
     patient's record and is audited as one.
     """
     patient = access.diary_patient_for_staff(request.user, code, part=f"progress chart ({chart})")
-    report = staff_progress(patient)
-    data: object = report.view.chart if chart == "pain" else report.trends
+    # Only what this chart shows: the pain chart needs the diary's reading, the other the scores.
+    data: PainChartData | tuple[ScoreTrend, ...]
+    if chart == "pain":
+        data = progress.patient_progress(patient, with_outcome=True).chart
+    else:
+        data = score_trends(patient)[1]
     tag = '"' + hashlib.sha256(repr(data).encode()).hexdigest()[:32] + '"'
     response: HttpResponse
     if tag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
-        svg = report.view.chart_svg if chart == "pain" else report.scores_svg
+        svg = (
+            pain_svg(data, CHART_LABEL)
+            if isinstance(data, PainChartData)
+            else trends_svg(data, SCORES_LABEL)
+        )
         response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["ETag"] = tag
     response["Cache-Control"] = "private, no-cache"

@@ -36,6 +36,7 @@ __all__ = [
     "booster_estimate_of",
     "boosters_to_book",
     "estimated_boosters",
+    "score_trends",
     "staff_progress",
 ]
 
@@ -140,6 +141,13 @@ def _value(score: dict[str, Any], key: str) -> float | None:
 def staff_progress(patient: Patient) -> StaffProgress:
     """The patient's progress for the care team (the read is audited by the caller's getter)."""
     view = patient_progress(patient, with_outcome=True)
+    scores, trends = score_trends(patient)
+    series, infusions = relief_rows(view.outcome)
+    return StaffProgress(view, scores, trends, access.booster_marked(patient), series, infusions)
+
+
+def score_trends(patient: Patient) -> tuple[list[ScoreRow], tuple[ScoreTrend, ...]]:
+    """The questionnaire scores by date, and the same as one trend per questionnaire."""
     scores = [
         ScoreRow(timezone.localtime(r.entered_at).date(), *rest)
         for r in access.questionnaire_rows(patient)
@@ -155,8 +163,7 @@ def staff_progress(patient: Patient) -> StaffProgress:
         )
         for title, bottom, top, _ in _TRENDS.values()
     )
-    series, infusions = relief_rows(view.outcome)
-    return StaffProgress(view, scores, trends, access.booster_marked(patient), series, infusions)
+    return scores, trends
 
 
 def _row(questionnaire: str, score: dict[str, Any]) -> tuple[str, float, str] | None:
