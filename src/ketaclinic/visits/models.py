@@ -68,9 +68,10 @@ class VisitOwed(models.Model):
     """The follow-up visit a patient owes next, kept for the worklist (``visits.owed``).
 
     Derived data, one row per patient at most: of the milestones reached and not covered by
-    a visit, the one falling due first, due yet or not (``ketacore.outcomes.visits.visit_owed``,
-    which ``visit_due`` also reads); the worklist shows the rows due by today. Replaced whole by each refresh: when a session is signed off or a
-    visit signed (in that transaction), and daily by the worker for every patient it may
+    a visit, the one falling due first, due yet or not (``ketacore.outcomes.visits``
+    ``visit_owed``, which ``visit_due`` also reads); the worklist shows the rows due by
+    today. Replaced whole by each refresh: when a session is signed off or a visit signed
+    (in that transaction), and daily by the worker for every patient it may
     concern, as days passing make series end and milestones fall due.
     """
 

@@ -24,8 +24,10 @@ from ketaclinic.accounts.models import Clinic
 from ketaclinic.infusions.models import InfusionSession
 from ketaclinic.lib import clock
 from ketaclinic.patients.models import Patient
-from ketaclinic.visits.access import follow_up_policy
+from ketaclinic.policies import services as policies
+from ketaclinic.policies.models import PolicyKind
 from ketaclinic.visits.models import FollowUpVisit, VisitOwed
+from ketacore.outcomes.policy import FollowUpPolicy
 from ketacore.outcomes.visits import visit_owed
 
 __all__ = [
@@ -69,8 +71,9 @@ def refresh_owed(ids: Sequence[int]) -> int:
         .annotate(last=Max("visit_date"))
         .values_list("patient_id", "last")
     )
-    rules = {
-        clinic.pk: follow_up_policy(clinic)
+    # The follow-up policy in force per clinic (services may not read through visits.access).
+    rules: dict[int, FollowUpPolicy] = {
+        clinic.pk: policies.loaded(policies.in_force(clinic, PolicyKind.FOLLOW_UP))
         for clinic in Clinic.objects.filter(pk__in={c for c, _ in planned.values()})
     }
     now = clock.now()
